@@ -1,0 +1,67 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { RedisModule, RedisModuleOptions } from '@nestjs-modules/ioredis';
+import { AsesService } from './ases.service';
+import {
+  ASYNC_OPTIONS_TYPE,
+  ConfigurableModuleClass,
+  OPTIONS_TYPE,
+} from './ases.module-definition';
+import type { ResolvedAsesOptions } from './core/ases-options';
+import { ASES_MODULE_OPTIONS, ASES_OPTIONS, ASES_REDIS_CONNECTION } from './core/ases.tokens';
+import { resolveAsesOptions } from './core/resolve-options';
+import { FeedbackModule } from './feedback/feedback.module';
+import { HealthModule } from './health/health.module';
+import { MailerModule } from './mailer/mailer.module';
+import { StatusModule } from './status/status.module';
+import { TrackingModule } from './tracking/tracking.module';
+
+const redis = RedisModule.forRootAsync(
+  {
+    useFactory: (options: ResolvedAsesOptions): RedisModuleOptions => ({
+      type: 'single',
+      url: options.redis.url,
+      options: {
+        // Fail a command after a few reconnect attempts rather than hold a request for long.
+        maxRetriesPerRequest: 3,
+        connectionName: 'ases',
+      },
+    }),
+    inject: [ASES_OPTIONS],
+  },
+  ASES_REDIS_CONNECTION,
+);
+
+/**
+ * The root of ases, for a host app: `AsesModule.forRoot(options)` or
+ * `AsesModule.forRootAsync({ imports, inject, useFactory })`. Registers the REST controllers,
+ * the SQS consumers and a named Redis connection, and exports `AsesService`.
+ */
+@Module({
+  imports: [StatusModule, MailerModule, FeedbackModule, TrackingModule, HealthModule],
+  providers: [AsesService],
+  exports: [AsesService],
+})
+export class AsesModule extends ConfigurableModuleClass {
+  static forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+    return withCore(super.forRoot(options));
+  }
+
+  static forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withCore(super.forRootAsync(options));
+  }
+}
+
+function withCore(module: DynamicModule): DynamicModule {
+  return {
+    ...module,
+    // Global so the static feature modules can inject the options and the Redis connection; every
+    // token it exports is ases-namespaced, so nothing of the host's is shadowed.
+    global: true,
+    imports: [...(module.imports ?? []), redis],
+    providers: [
+      ...(module.providers ?? []),
+      { provide: ASES_OPTIONS, useFactory: resolveAsesOptions, inject: [ASES_MODULE_OPTIONS] },
+    ],
+    exports: [...(module.exports ?? []), ASES_OPTIONS, AsesService],
+  };
+}

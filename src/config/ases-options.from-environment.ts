@@ -1,0 +1,21 @@
+import type { AsesModuleOptions } from '../core/ases-options';
+import type { Environment } from './environment';
+
+/** The AsesModule options the standalone service runs with, from its validated environment. */
+export function asesOptionsFromEnvironment(env: Environment): AsesModuleOptions {
+  return {
+    apiKeys: env.API_KEYS,
+    tracking: { baseUrl: env.TRACKING_BASE_URL, secret: env.TRACKING_SECRET },
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    region: env.AWS_REGION,
+    queues: {
+      sendmail: env.SES_SENDMAIL_QUEUE,
+      bounces: env.SES_BOUNCES_QUEUE,
+      complaints: env.SES_COMPLAINTS_QUEUE,
+      deliveries: env.SES_DELIVERIES_QUEUE,
+    },
+    sendRate: env.SEND_RATE,
+    maxSendAttempts: env.MAX_SEND_ATTEMPTS,
+    statusTtlDays: env.STATUS_TTL_DAYS,
+  };
+}

@@ -1,0 +1,68 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { AsesErrorCode, AsesException } from './ases.exception';
+
+const STATUS_BY_CODE: Record<AsesErrorCode, number> = {
+  [AsesErrorCode.INVALID_MESSAGE]: HttpStatus.BAD_REQUEST,
+  [AsesErrorCode.INVALID_REQUEST]: HttpStatus.BAD_REQUEST,
+  [AsesErrorCode.UNAUTHORIZED]: HttpStatus.UNAUTHORIZED,
+  [AsesErrorCode.MESSAGE_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [AsesErrorCode.IDEMPOTENCY_CONFLICT]: HttpStatus.CONFLICT,
+  [AsesErrorCode.QUEUE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+/** HTTP status of a domain error code. */
+export function httpStatusOf(code: AsesErrorCode): number {
+  return STATUS_BY_CODE[code];
+}
+
+/**
+ * Maps errors on ases's own controllers to `{ statusCode, code, message, ... }`. Applied with
+ * `@UseFilters` on each controller, so it neither depends on nor changes the host's global filters.
+ */
+@Catch()
+export class AsesExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ases');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof AsesException) {
+      const statusCode = httpStatusOf(exception.code);
+      response.status(statusCode).json({
+        statusCode,
+        code: exception.code,
+        message: exception.message,
+        ...exception.details,
+      });
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      const body = exception.getResponse();
+      const message =
+        typeof body === 'string'
+          ? body
+          : ((body as { message?: unknown }).message ?? exception.message);
+      response.status(statusCode).json({
+        statusCode,
+        code: HttpStatus[statusCode] ?? `HTTP_${statusCode}`,
+        message,
+      });
+      return;
+    }
+    // Unknown errors may carry SDK or Redis internals: log them, answer a bare 500.
+    this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({
+      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+      code: 'INTERNAL_ERROR',
+      message: 'Internal server error',
+    });
+  }
+}

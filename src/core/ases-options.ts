@@ -1,0 +1,73 @@
+/** Names (or full URLs) of the SQS queues ases uses. */
+export interface AsesQueueOptions {
+  /** Queue the send requests wait in. Default `ases-sendmail`. */
+  sendmail?: string;
+  /** Queue SNS delivers SES bounce notifications to. Default `ases-bounces`. */
+  bounces?: string;
+  /** Queue SNS delivers SES complaint notifications to. Default `ases-complaints`. */
+  complaints?: string;
+  /** Queue SNS delivers SES delivery notifications to. Default `ases-deliveries`. */
+  deliveries?: string;
+}
+
+/** Options of `AsesModule.forRoot` / `forRootAsync`. */
+export interface AsesModuleOptions {
+  /** Bearer keys accepted on `/v1/*`. Required, at least one. */
+  apiKeys: string[];
+  /** Open tracking: where the pixel is served from, and the HMAC secret of its tokens. Required. */
+  tracking: {
+    /** Public base URL of this service, e.g. `https://mail.example.com`. */
+    baseUrl: string;
+    /** Secret the pixel tokens are signed with. */
+    secret: string;
+  };
+  /** Redis ases keeps statuses in. Default `{ url: 'redis://127.0.0.1:6379', keyPrefix: 'ases:' }`. */
+  redis?: {
+    /** Default `redis://127.0.0.1:6379`. */
+    url?: string;
+    /** Prefix of every key ases writes. Default `ases:`. */
+    keyPrefix?: string;
+  };
+  /** AWS region of SQS and SES. Default: the SDK's default chain (`AWS_REGION`, shared config). */
+  region?: string;
+  /** Endpoint overrides; the SDK's `AWS_ENDPOINT_URL_SQS` / `AWS_ENDPOINT_URL_SES` also work. Default none. */
+  endpoints?: { sqs?: string; ses?: string };
+  /** Queue names or URLs. Defaults: `ases-sendmail`, `ases-bounces`, `ases-complaints`, `ases-deliveries`. */
+  queues?: AsesQueueOptions;
+  /** Mails per second pushed to SES by this process. Default 100. */
+  sendRate?: number;
+  /** Sends tried before a message is recorded FAILED (SES throttling, network, 5xx). Default 5. */
+  maxSendAttempts?: number;
+  /** Receives of a feedback notification for an SES id not (yet) known before it is dropped. Default 5. */
+  maxFeedbackAttempts?: number;
+  /** Days a message's record is kept in Redis. Default 14. */
+  statusTtlDays?: number;
+  /** How long shutdown waits for in-flight sends to finish, in ms. Default 10000. */
+  shutdownTimeoutMs?: number;
+  /** SQS long-poll wait of the consumers, in seconds (0..20). Default 20. */
+  pollWaitSeconds?: number;
+}
+
+/** The options with every default applied; what the services see. */
+export interface ResolvedAsesOptions {
+  apiKeys: string[];
+  tracking: { baseUrl: string; secret: string };
+  redis: { url: string; keyPrefix: string };
+  region?: string;
+  endpoints: { sqs?: string; ses?: string };
+  queues: Required<AsesQueueOptions>;
+  sendRate: number;
+  maxSendAttempts: number;
+  maxFeedbackAttempts: number;
+  statusTtlSeconds: number;
+  shutdownTimeoutMs: number;
+  pollWaitSeconds: number;
+}
+
+/** The seed's queue names, used when an option is not given. */
+export const DEFAULT_QUEUES: Required<AsesQueueOptions> = {
+  sendmail: 'ases-sendmail',
+  bounces: 'ases-bounces',
+  complaints: 'ases-complaints',
+  deliveries: 'ases-deliveries',
+};

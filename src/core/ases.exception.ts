@@ -1,0 +1,21 @@
+/** Every error code ases answers with; the exception filter maps each to an HTTP status. */
+export enum AsesErrorCode {
+  INVALID_MESSAGE = 'INVALID_MESSAGE',
+  INVALID_REQUEST = 'INVALID_REQUEST',
+  UNAUTHORIZED = 'UNAUTHORIZED',
+  MESSAGE_NOT_FOUND = 'MESSAGE_NOT_FOUND',
+  IDEMPOTENCY_CONFLICT = 'IDEMPOTENCY_CONFLICT',
+  QUEUE_UNAVAILABLE = 'QUEUE_UNAVAILABLE',
+}
+
+/** A domain error: a code the caller can act on, a message a person can read, and extra fields. */
+export class AsesException extends Error {
+  constructor(
+    readonly code: AsesErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'AsesException';
+  }
+}

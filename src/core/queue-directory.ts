@@ -1,0 +1,98 @@
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueDoesNotExist,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { ResolvedAsesOptions } from './ases-options';
+import { QUEUE_ROLES, QueueRole } from './queue-roles';
+
+/** The SQS client ases shares, and the URLs of its queues, resolved once at start-up. */
+export class QueueDirectory implements OnApplicationShutdown {
+  private readonly logger = new Logger('ases');
+
+  private constructor(
+    readonly client: SQSClient,
+    readonly urls: Readonly<Record<QueueRole, string>>,
+  ) {}
+
+  /**
+   * Builds the client and resolves every queue name to its URL, failing start-up with the queue
+   * named when one does not exist, rather than failing at the first poll.
+   */
+  static async create(options: ResolvedAsesOptions): Promise<QueueDirectory> {
+    const endpoint = options.endpoints.sqs;
+    const custom = Boolean(
+      endpoint ?? process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL,
+    );
+    const client = new SQSClient({
+      region: options.region,
+      endpoint,
+      // With a custom endpoint (a local stack, a VPC endpoint) the queue URL's own host may not
+      // resolve; the SDK would otherwise switch to it.
+      useQueueUrlAsEndpoint: !custom,
+    });
+    const urls = {} as Record<QueueRole, string>;
+    try {
+      for (const role of QUEUE_ROLES) {
+        urls[role] = await resolveQueueUrl(client, role, options.queues[role]);
+      }
+    } catch (error) {
+      client.destroy();
+      throw error;
+    }
+    return new QueueDirectory(client, urls);
+  }
+
+  /** Asks SQS about each queue; returns the roles that did not answer, with why. */
+  async check(): Promise<Partial<Record<QueueRole, string>>> {
+    const problems: Partial<Record<QueueRole, string>> = {};
+    await Promise.all(
+      QUEUE_ROLES.map(async (role) => {
+        try {
+          await this.client.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: this.urls[role],
+              AttributeNames: ['QueueArn'],
+            }),
+            { abortSignal: AbortSignal.timeout(3000) },
+          );
+        } catch (error) {
+          problems[role] = error instanceof Error ? `${error.name}: ${error.message}` : 'failed';
+        }
+      }),
+    );
+    return problems;
+  }
+
+  onApplicationShutdown(): void {
+    this.logger.debug('closing the SQS client');
+    this.client.destroy();
+  }
+}
+
+async function resolveQueueUrl(client: SQSClient, role: QueueRole, queue: string): Promise<string> {
+  if (/^https?:\/\//.test(queue)) {
+    return queue;
+  }
+  try {
+    const output = await client.send(new GetQueueUrlCommand({ QueueName: queue }));
+    if (output.QueueUrl) {
+      return output.QueueUrl;
+    }
+  } catch (error) {
+    if (!(error instanceof QueueDoesNotExist) && !isNotFound(error)) {
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new Error(`ases: cannot look up the ${role} queue "${queue}": ${reason}`);
+    }
+  }
+  throw new Error(
+    `ases: the ${role} queue "${queue}" does not exist (create it, or set queues.${role} to an ` +
+      'existing queue name or URL)',
+  );
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && /NonExistentQueue|QueueDoesNotExist/.test(error.name);
+}

@@ -1,0 +1,61 @@
+import { resolveAsesOptions } from './resolve-options';
+
+const minimal = {
+  apiKeys: ['key'],
+  tracking: { baseUrl: 'https://mail.example.com/', secret: 's3cret' },
+};
+
+describe('resolveAsesOptions', () => {
+  it('applies the documented defaults', () => {
+    const resolved = resolveAsesOptions(minimal);
+    expect(resolved).toEqual({
+      apiKeys: ['key'],
+      tracking: { baseUrl: 'https://mail.example.com', secret: 's3cret' },
+      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'ases:' },
+      region: undefined,
+      endpoints: {},
+      queues: {
+        sendmail: 'ases-sendmail',
+        bounces: 'ases-bounces',
+        complaints: 'ases-complaints',
+        deliveries: 'ases-deliveries',
+      },
+      sendRate: 100,
+      maxSendAttempts: 5,
+      maxFeedbackAttempts: 5,
+      statusTtlSeconds: 14 * 86_400,
+      shutdownTimeoutMs: 10_000,
+      pollWaitSeconds: 20,
+    });
+  });
+
+  it('keeps given queue names and fills the others', () => {
+    const resolved = resolveAsesOptions({ ...minimal, queues: { bounces: 'my-bounces' } });
+    expect(resolved.queues.bounces).toBe('my-bounces');
+    expect(resolved.queues.sendmail).toBe('ases-sendmail');
+  });
+
+  it('names every bad option in one error', () => {
+    expect(() =>
+      resolveAsesOptions({
+        apiKeys: [],
+        tracking: { baseUrl: 'mail.example.com', secret: '' },
+        sendRate: 0,
+        statusTtlDays: -1,
+        pollWaitSeconds: 21,
+        redis: { url: 'http://localhost' },
+      }),
+    ).toThrow(
+      'Invalid AsesModule options: apiKeys must be a non-empty array of non-empty strings; ' +
+        'tracking.baseUrl must be an absolute http(s) URL; tracking.secret must be a non-empty string; ' +
+        'sendRate must be a number of mails per second greater than 0; ' +
+        'statusTtlDays must be a number of days greater than 0; ' +
+        'pollWaitSeconds must be an integer from 0 to 20; ' +
+        'redis.url must be a redis:// or rediss:// URL',
+    );
+  });
+
+  it('turns fractional retention days into whole seconds', () => {
+    expect(resolveAsesOptions({ ...minimal, statusTtlDays: 0.5 }).statusTtlSeconds).toBe(43_200);
+  });
+});

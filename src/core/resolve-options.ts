@@ -1,0 +1,101 @@
+import { AsesModuleOptions, DEFAULT_QUEUES, ResolvedAsesOptions } from './ases-options';
+
+const DAY_SECONDS = 86_400;
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') {
+    return false;
+  }
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function isPositive(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+}
+
+function isIntegerIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+/**
+ * Applies defaults to the module options and checks them, so a host with a wrong option learns it
+ * at start-up, with every problem named at once, rather than at the first send.
+ */
+export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOptions {
+  const problems: string[] = [];
+  const check = (ok: boolean, problem: string): void => {
+    if (!ok) {
+      problems.push(problem);
+    }
+  };
+
+  const apiKeys = options.apiKeys as unknown;
+  check(
+    Array.isArray(apiKeys) &&
+      apiKeys.length > 0 &&
+      apiKeys.every((key) => typeof key === 'string' && key.length > 0),
+    'apiKeys must be a non-empty array of non-empty strings',
+  );
+  check(isHttpUrl(options.tracking?.baseUrl), 'tracking.baseUrl must be an absolute http(s) URL');
+  check(
+    typeof options.tracking?.secret === 'string' && options.tracking.secret.length > 0,
+    'tracking.secret must be a non-empty string',
+  );
+
+  const queues = { ...DEFAULT_QUEUES, ...options.queues };
+  for (const [name, value] of Object.entries(queues)) {
+    check(
+      typeof value === 'string' && value.length > 0,
+      `queues.${name} must be a queue name or URL`,
+    );
+  }
+
+  const sendRate = options.sendRate ?? 100;
+  check(isPositive(sendRate), 'sendRate must be a number of mails per second greater than 0');
+  const maxSendAttempts = options.maxSendAttempts ?? 5;
+  check(isIntegerIn(maxSendAttempts, 1, 100), 'maxSendAttempts must be an integer from 1 to 100');
+  const maxFeedbackAttempts = options.maxFeedbackAttempts ?? 5;
+  check(
+    isIntegerIn(maxFeedbackAttempts, 1, 100),
+    'maxFeedbackAttempts must be an integer from 1 to 100',
+  );
+  const statusTtlDays = options.statusTtlDays ?? 14;
+  check(isPositive(statusTtlDays), 'statusTtlDays must be a number of days greater than 0');
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+  check(isIntegerIn(shutdownTimeoutMs, 0, 600_000), 'shutdownTimeoutMs must be 0..600000');
+  const pollWaitSeconds = options.pollWaitSeconds ?? 20;
+  check(isIntegerIn(pollWaitSeconds, 0, 20), 'pollWaitSeconds must be an integer from 0 to 20');
+  const redisUrl = options.redis?.url ?? 'redis://127.0.0.1:6379';
+  check(/^rediss?:\/\//.test(redisUrl), 'redis.url must be a redis:// or rediss:// URL');
+  const keyPrefix = options.redis?.keyPrefix ?? 'ases:';
+  check(keyPrefix.length > 0, 'redis.keyPrefix must not be empty');
+  for (const [name, value] of Object.entries(options.endpoints ?? {})) {
+    check(value === undefined || isHttpUrl(value), `endpoints.${name} must be an http(s) URL`);
+  }
+
+  if (problems.length > 0) {
+    throw new Error(`Invalid AsesModule options: ${problems.join('; ')}`);
+  }
+  return {
+    apiKeys: [...options.apiKeys],
+    tracking: {
+      baseUrl: options.tracking.baseUrl.replace(/\/+$/, ''),
+      secret: options.tracking.secret,
+    },
+    redis: { url: redisUrl, keyPrefix },
+    region: options.region,
+    endpoints: { ...options.endpoints },
+    queues,
+    sendRate,
+    maxSendAttempts,
+    maxFeedbackAttempts,
+    statusTtlSeconds: Math.max(1, Math.round(statusTtlDays * DAY_SECONDS)),
+    shutdownTimeoutMs,
+    pollWaitSeconds,
+  };
+}

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { ApiKeyGuard } from '../core/api-key.guard';
+import { QueueModule } from '../core/queue.module';
+import { StatusModule } from '../status/status.module';
+import { TrackingModule } from '../tracking/tracking.module';
+import { MailerController } from './mailer.controller';
+import { MailerService } from './mailer.service';
+import { SendRateLimiter } from './send-rate.limiter';
+import { SenderService } from './sender.service';
+import { SendmailConsumer } from './sendmail.consumer';
+import { SendmailQueue } from './sendmail.queue';
+import { SesTransport } from './ses.transport';
+
+/** Accepting mail (REST and `AsesService`) and sending it through SES at the configured rate. */
+@Module({
+  imports: [QueueModule, StatusModule, TrackingModule],
+  controllers: [MailerController],
+  providers: [
+    ApiKeyGuard,
+    MailerService,
+    SenderService,
+    SendmailConsumer,
+    SendmailQueue,
+    SendRateLimiter,
+    SesTransport,
+  ],
+  exports: [MailerService],
+})
+export class MailerModule {}

@@ -1,0 +1,158 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { AsesErrorCode, AsesException } from '../core/ases.exception';
+import { MessageStatus } from '../status/message-status';
+import { StatusRepository } from '../status/status.repository';
+import { SendMessageDto } from './dto/send-message.dto';
+import { checkSendRequest, describeProblems } from './send-request.validator';
+import { MAX_JOB_BYTES, SendmailJob, serializeSendmailJob } from './sendmail-job';
+import { SendmailQueue } from './sendmail.queue';
+
+/** Most messages in one batch request. */
+export const MAX_BATCH_MESSAGES = 500;
+
+/** A message accepted for sending. */
+export interface SendmailResult {
+  id: string;
+  status: MessageStatus;
+  /** True when `localMessageId` named a message accepted before: nothing new was queued. */
+  replayed: boolean;
+}
+
+/** One item of a batch answer: accepted, or why not. */
+export type BatchItemResult =
+  | { id: string; status: MessageStatus }
+  | { error: { code: AsesErrorCode; message: string } & Record<string, unknown> };
+
+interface Prepared {
+  job: SendmailJob;
+  message: SendMessageDto;
+  fingerprint: string;
+}
+
+function fingerprintOf(message: SendMessageDto): string {
+  const tags = Object.entries(message.tags ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const content = [message.from, message.to, message.subject, message.html, message.text, tags];
+  return createHash('sha256').update(JSON.stringify(content)).digest('base64url');
+}
+
+/** Accepts messages: checks them, records them QUEUED, and puts them on the sendmail queue. */
+@Injectable()
+export class MailerService {
+  private readonly logger = new Logger('ases');
+
+  constructor(
+    private readonly repository: StatusRepository,
+    private readonly queue: SendmailQueue,
+  ) {}
+
+  /** Accepts one message; throws `AsesException` (INVALID_MESSAGE, IDEMPOTENCY_CONFLICT, ...). */
+  async sendmail(input: unknown): Promise<SendmailResult> {
+    const [result] = await this.acceptAll([input]);
+    if (result instanceof AsesException) {
+      throw result;
+    }
+    return result;
+  }
+
+  /** Accepts up to 500 messages: one answer per message, in order; a bad one sinks no other. */
+  async sendmailBatch(inputs: unknown[]): Promise<BatchItemResult[]> {
+    if (inputs.length === 0 || inputs.length > MAX_BATCH_MESSAGES) {
+      throw new AsesException(
+        AsesErrorCode.INVALID_REQUEST,
+        `messages must hold 1 to ${MAX_BATCH_MESSAGES} messages, got ${inputs.length}`,
+      );
+    }
+    const results = await this.acceptAll(inputs);
+    return results.map((result) =>
+      result instanceof AsesException
+        ? { error: { code: result.code, message: result.message, ...result.details } }
+        : { id: result.id, status: result.status },
+    );
+  }
+
+  private async acceptAll(inputs: unknown[]): Promise<Array<SendmailResult | AsesException>> {
+    const prepared = inputs.map((input) => prepare(input));
+    const results = await Promise.all(
+      prepared.map((item) => (item instanceof AsesException ? item : this.record(item))),
+    );
+    const fresh = prepared.flatMap((item, index) => {
+      const result = results[index];
+      return item instanceof AsesException || result instanceof AsesException || result.replayed
+        ? []
+        : [{ index, job: item.job }];
+    });
+    if (fresh.length === 0) {
+      return results;
+    }
+    const failed = await this.queue.enqueue(fresh.map((item) => item.job));
+    await Promise.all(
+      [...failed].map(async ([position, reason]) => {
+        const { index, job } = fresh[position];
+        this.logger.error(`message ${job.id} not queued: ${reason}`);
+        // Not queued means not accepted: forget it, so the caller can retry with the same id.
+        await this.repository.remove(job.id);
+        results[index] = new AsesException(
+          AsesErrorCode.QUEUE_UNAVAILABLE,
+          'the sendmail queue did not take the message; nothing was sent, try again',
+          { id: job.id },
+        );
+      }),
+    );
+    return results;
+  }
+
+  private async record({ job, message, fingerprint }: Prepared): Promise<SendmailResult | AsesException> {
+    const outcome = await this.repository.create({
+      id: job.id,
+      from: job.from,
+      to: job.to,
+      subject: job.subject,
+      tags: message.tags,
+      queuedAt: new Date().toISOString(),
+      fingerprint,
+    });
+    if (outcome.created) {
+      return { id: job.id, status: MessageStatus.QUEUED, replayed: false };
+    }
+    if (outcome.fingerprint !== fingerprint) {
+      return new AsesException(
+        AsesErrorCode.IDEMPOTENCY_CONFLICT,
+        `localMessageId "${job.id}" was already used for a different message`,
+        { id: job.id },
+      );
+    }
+    return { id: job.id, status: outcome.existing.status, replayed: true };
+  }
+}
+
+function prepare(input: unknown): Prepared | AsesException {
+  const check = checkSendRequest(input);
+  if (!check.ok) {
+    return new AsesException(
+      AsesErrorCode.INVALID_MESSAGE,
+      `invalid message: ${describeProblems(check.problems)}`,
+      { errors: check.problems },
+    );
+  }
+  const { message } = check;
+  const job: SendmailJob = {
+    v: 1,
+    id: message.localMessageId ?? randomUUID(),
+    from: message.from,
+    to: message.to,
+    subject: message.subject,
+    html: message.html,
+    text: message.text,
+  };
+  const bytes = Buffer.byteLength(serializeSendmailJob(job), 'utf8');
+  if (bytes > MAX_JOB_BYTES) {
+    return new AsesException(
+      AsesErrorCode.INVALID_MESSAGE,
+      `invalid message: html and text are too large together (${bytes} bytes encoded; the ` +
+        `sendmail queue takes at most ${MAX_JOB_BYTES})`,
+      { errors: [{ field: 'html', problems: ['too large together with text'] }] },
+    );
+  }
+  return { job, message, fingerprint: fingerprintOf(message) };
+}

@@ -1,0 +1,74 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Message } from '@aws-sdk/client-sqs';
+import { SqsConsumerEventHandler, SqsMessageHandler } from '@ssut/nestjs-sqs';
+import { InFlightTracker } from '../core/in-flight.tracker';
+import { logQueueError } from '../core/log-queue-error';
+import { SQS_CONSUMER } from '../core/queue-roles';
+import { receiveCount } from '../core/redelivery';
+import { SenderService } from './sender.service';
+import { parseSendmailJob } from './sendmail-job';
+
+/** Thrown to leave a job on the queue for a later attempt (sqs-consumer then delays it). */
+class RetryLater extends Error {}
+
+/**
+ * Takes jobs off the sendmail queue. Policy: a body that is not a job is dropped as poison
+ * (logged); a transient SES or network failure is retried with backoff up to the attempt limit;
+ * Redis errors throw, so the job stays queued. Everything else is acknowledged.
+ */
+@Injectable()
+export class SendmailConsumer {
+  private readonly logger = new Logger('ases');
+
+  constructor(
+    private readonly sender: SenderService,
+    private readonly inFlight: InFlightTracker,
+  ) {}
+
+  @SqsMessageHandler(SQS_CONSUMER.sendmail, false)
+  handle(message: Message): Promise<void> {
+    return this.inFlight.track(() => this.process(message));
+  }
+
+  @SqsConsumerEventHandler(SQS_CONSUMER.sendmail, 'processing_error')
+  onProcessingError(error: Error, message: Message): void {
+    if (error instanceof RetryLater) {
+      this.logger.warn(error.message);
+    } else {
+      this.logger.error(`sendmail: message ${message.MessageId} will be retried: ${error.message}`);
+    }
+  }
+
+  @SqsConsumerEventHandler(SQS_CONSUMER.sendmail, 'timeout_error')
+  onTimeoutError(error: Error, message: Message): void {
+    this.logger.error(`sendmail: message ${message.MessageId} timed out: ${error.message}`);
+  }
+
+  @SqsConsumerEventHandler(SQS_CONSUMER.sendmail, 'error')
+  onError(error: Error): void {
+    logQueueError(this.logger, 'sendmail', error);
+  }
+
+  private async process(message: Message): Promise<void> {
+    const job = parseSendmailJob(message.Body);
+    if (!job) {
+      this.logger.error(`sendmail: dropped SQS message ${message.MessageId}: not a sendmail job`);
+      return;
+    }
+    const attempt = receiveCount(message);
+    const outcome = await this.sender.send(job, attempt);
+    switch (outcome.result) {
+      case 'pushed':
+      case 'skipped':
+        return;
+      case 'failed':
+        this.logger.warn(`message ${job.id} FAILED: ${outcome.code}: ${outcome.message}`);
+        return;
+      case 'retry':
+        throw new RetryLater(
+          `message ${job.id} attempt ${attempt} failed (${outcome.code}: ${outcome.message}); will retry`,
+        );
+    }
+  }
+}
+

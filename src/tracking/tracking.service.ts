@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import type { ResolvedAsesOptions } from '../core/ases-options';
+import { InjectAsesOptions } from '../core/ases.tokens';
+import { StatusRepository } from '../status/status.repository';
+import { insertOpenPixel } from './html-instrumenter';
+import { signTrackingToken, verifyTrackingToken } from './tracking-token';
+
+/** Path of the open pixel under the tracking base URL; the token follows, then `.gif`. */
+export const OPEN_PIXEL_PATH = 't/o';
+
+/** Open tracking: puts a signed pixel into HTML mail, and counts the pixel's loads. */
+@Injectable()
+export class TrackingService {
+  constructor(
+    private readonly repository: StatusRepository,
+    @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
+  ) {}
+
+  /** The pixel URL of a message. */
+  pixelUrl(messageId: string): string {
+    const token = signTrackingToken('o', messageId, this.options.tracking.secret);
+    return `${this.options.tracking.baseUrl}/${OPEN_PIXEL_PATH}/${token}.gif`;
+  }
+
+  /** The HTML with the message's open pixel in it. */
+  instrumentHtml(messageId: string, html: string): string {
+    return insertOpenPixel(html, this.pixelUrl(messageId));
+  }
+
+  /**
+   * Counts an open for a pixel token. A forged or altered token, or one for an expired record,
+   * records nothing; returns whether an open was counted.
+   */
+  async recordOpen(token: string, at = new Date()): Promise<boolean> {
+    const messageId = verifyTrackingToken('o', token, this.options.tracking.secret);
+    if (messageId === null) {
+      return false;
+    }
+    return (await this.repository.recordOpen(messageId, at.toISOString())) > 0;
+  }
+}

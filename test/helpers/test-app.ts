@@ -1,0 +1,138 @@
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { AsesModule } from '../../src/ases.module';
+import type { AsesModuleOptions } from '../../src/core/ases-options';
+import { configureHttp } from '../../src/http-setup';
+import { IsolatedFeedback, provisionIsolatedFeedback } from './local-aws';
+
+/** The bearer key every test app accepts. */
+export const API_KEY = 'test-key-0123456789';
+/** The tracking secret of the test apps. */
+export const TRACKING_SECRET = 'test-tracking-secret-0123456789abcdef';
+
+/** An ases app under test, with queues and a sender domain of its own on the shared local stack. */
+export interface TestApp {
+  app: NestExpressApplication;
+  feedback: IsolatedFeedback;
+  keyPrefix: string;
+  /** supertest on the app's HTTP server. */
+  http(): TestAgent;
+  /** An address at the app's own sender domain (its SES notifications come back to it). */
+  sender(localPart?: string): string;
+  /** `GET /v1/messages/:id` with the API key. */
+  status(id: string): Promise<request.Response>;
+  close(): Promise<void>;
+}
+
+/** Boots AsesModule.forRoot on fresh queues and a fresh Redis key prefix. */
+export async function startTestApp(
+  name: string,
+  overrides: Partial<AsesModuleOptions> = {},
+  provision: { rawDelivery?: boolean } = {},
+): Promise<TestApp> {
+  const feedback = await provisionIsolatedFeedback(name, provision);
+  const keyPrefix = `ases-test:${feedback.queues.sendmail}:`;
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      AsesModule.forRoot({
+        apiKeys: [API_KEY],
+        tracking: { baseUrl: 'http://ases.test', secret: TRACKING_SECRET },
+        redis: { keyPrefix },
+        queues: feedback.queues,
+        ...overrides,
+      }),
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>();
+  configureHttp(app);
+  await app.init();
+  const http = (): TestAgent => request(app.getHttpServer());
+  return {
+    app,
+    feedback,
+    keyPrefix,
+    http,
+    sender: (localPart = 'news') => `${localPart}@${feedback.identityDomain}`,
+    status: (id) =>
+      http()
+        .get(`/v1/messages/${encodeURIComponent(id)}`)
+        .auth(API_KEY, { type: 'bearer' }),
+    close: async () => {
+      await app.close();
+      await deleteKeys(keyPrefix);
+    },
+  };
+}
+
+/** Removes a test's Redis keys. */
+export async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) {
+        await redis.del(...keys);
+      }
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * Calls `probe` until `done` holds for its value, and returns that value; fails with the last
+ * value seen when `timeoutMs` passes first.
+ */
+export async function waitFor<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  { timeoutMs = 15_000, intervalMs = 100, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await probe();
+    if (done(last)) {
+      return last;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Waits until a message's status is `status`, and returns its record. */
+export async function waitForStatus(
+  testApp: TestApp,
+  id: string,
+  status: string,
+  timeoutMs = 15_000,
+): Promise<Record<string, any>> {
+  const response = await waitFor(
+    () => testApp.status(id),
+    (res) => res.status === 200 && (res.body as { status?: string }).status === status,
+    { timeoutMs, what: `message ${id} to be ${status}` },
+  );
+  return response.body as Record<string, any>;
+}
+
+/** A mail the local SES endpoint stored (aws-ses-v2-local's `/store` shape). */
+export interface StoredMail {
+  messageId: string;
+  from: string;
+  subject: string;
+  destination: { to: string[] };
+  body: { html?: string; text?: string };
+}
+
+/** Every mail the local SES endpoint has accepted. */
+export async function sentMail(): Promise<StoredMail[]> {
+  const response = await fetch(`${process.env.AWS_ENDPOINT_URL_SES}/store`);
+  return ((await response.json()) as { emails: StoredMail[] }).emails;
+}
