@@ -1,0 +1,451 @@
+import { Environment, EnvironmentError, validateEnvironment } from './environment';
+
+const PRODUCTION = {
+  LOCAL_STACK: 'false',
+  API_KEYS: 'key-0123456789abcdef',
+  TRACKING_SECRET: 'secret-0123456789abcdef0123456789',
+};
+
+function problemsOf(raw: Record<string, unknown>): EnvironmentError {
+  try {
+    validateEnvironment(raw);
+  } catch (error) {
+    if (error instanceof EnvironmentError) {
+      return error;
+    }
+    throw error;
+  }
+  throw new Error(`expected validateEnvironment(${JSON.stringify(raw)}) to throw`);
+}
+
+function problemFor(raw: Record<string, unknown>, variable: string): string {
+  const found = problemsOf(raw).problems.filter((problem) => problem.variable === variable);
+  expect(found).toHaveLength(1);
+  return found[0].problem;
+}
+
+function accepts<K extends keyof Environment>(
+  variable: K,
+  given: string,
+  expected: Environment[K],
+): void {
+  expect(validateEnvironment({ [variable]: given })[variable]).toEqual(expected);
+}
+
+function rejects(variable: string, given: string): string {
+  return problemFor({ [variable]: given }, variable);
+}
+
+describe('validateEnvironment', () => {
+  it('applies every default in local mode', () => {
+    expect(validateEnvironment({})).toEqual({
+      NODE_ENV: undefined,
+      PORT: 3000,
+      API_KEYS: ['local-dev-key'],
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: 'ases:',
+      AWS_REGION: 'us-east-1',
+      SES_SENDMAIL_QUEUE: 'ases-sendmail',
+      SES_BOUNCES_QUEUE: 'ases-bounces',
+      SES_COMPLAINTS_QUEUE: 'ases-complaints',
+      SES_DELIVERIES_QUEUE: 'ases-deliveries',
+      SEND_RATE: 100,
+      MAX_SEND_ATTEMPTS: 5,
+      STATUS_TTL_DAYS: 14,
+      TRACKING_BASE_URL: 'http://localhost:3000',
+      TRACKING_SECRET: 'local-tracking-secret',
+      LOCAL_STACK: true,
+      LOCAL_SQS_PORT: 4566,
+      LOCAL_SES_PORT: 8005,
+    });
+  });
+
+  it('treats empty and blank strings, null and undefined as unset', () => {
+    const env = validateEnvironment({
+      PORT: '',
+      SEND_RATE: '   ',
+      REDIS_URL: null,
+      API_KEYS: undefined,
+      TRACKING_SECRET: '',
+    });
+    expect(env.PORT).toBe(3000);
+    expect(env.SEND_RATE).toBe(100);
+    expect(env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(env.API_KEYS).toEqual(['local-dev-key']);
+    expect(env.TRACKING_SECRET).toBe('local-tracking-secret');
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(validateEnvironment({ PATH: '/usr/bin', HOME: 42, SOMETHING: {} })).toEqual(
+      validateEnvironment({}),
+    );
+  });
+
+  it('accepts numbers and booleans as a host config object might pass them', () => {
+    const env = validateEnvironment({ PORT: 8080, SEND_RATE: 2.5, LOCAL_STACK: true });
+    expect(env).toMatchObject({ PORT: 8080, SEND_RATE: 2.5, LOCAL_STACK: true });
+  });
+
+  describe('PORT, LOCAL_SQS_PORT, LOCAL_SES_PORT', () => {
+    it.each(['PORT', 'LOCAL_SQS_PORT', 'LOCAL_SES_PORT'] as const)(
+      '%s accepts integers from 0 to 65535',
+      (variable) => {
+        accepts(variable, '0', 0);
+        accepts(variable, '65535', 65535);
+        accepts(variable, ' 8080 ', 8080);
+      },
+    );
+
+    it.each(['PORT', 'LOCAL_SQS_PORT', 'LOCAL_SES_PORT'])(
+      '%s rejects anything else',
+      (variable) => {
+        for (const bad of ['65536', '-1', '80.5', '1e3', '0x50', 'abc', '80 80']) {
+          expect(rejects(variable, bad)).toContain(`${variable}: got ${JSON.stringify(bad)};`);
+        }
+      },
+    );
+
+    it('says what a port must be and its default', () => {
+      expect(rejects('PORT', 'http')).toBe(
+        'PORT: got "http"; expected an integer port from 0 to 65535 (default 3000)',
+      );
+      expect(rejects('LOCAL_SQS_PORT', '-5')).toBe(
+        'LOCAL_SQS_PORT: got "-5"; expected an integer port from 0 to 65535, 0 for any free port (default 4566)',
+      );
+    });
+  });
+
+  describe('REDIS_URL', () => {
+    it('accepts redis:// and rediss:// URLs', () => {
+      accepts('REDIS_URL', 'redis://cache:6379/2', 'redis://cache:6379/2');
+      accepts(
+        'REDIS_URL',
+        'rediss://:p%40ss@redis.example.com:6380',
+        'rediss://:p%40ss@redis.example.com:6380',
+      );
+      accepts('REDIS_URL', 'REDIS://localhost', 'REDIS://localhost');
+    });
+
+    it.each(['http://localhost:6379', 'localhost:6379', 'redis://', 'redis:localhost', 'redis:/x'])(
+      'rejects %s',
+      (bad) => {
+        expect(rejects('REDIS_URL', bad)).toContain('expected a redis:// or rediss:// URL');
+      },
+    );
+
+    it('never shows a password given in the URL', () => {
+      const problem = rejects('REDIS_URL', 'redis//:hunter2@cache');
+      expect(problem).toContain('got "redis//***@cache"');
+      expect(problem).not.toContain('hunter2');
+    });
+  });
+
+  describe('REDIS_KEY_PREFIX', () => {
+    it('accepts 1 to 64 characters without whitespace', () => {
+      accepts('REDIS_KEY_PREFIX', 'x', 'x');
+      accepts('REDIS_KEY_PREFIX', 'p'.repeat(64), 'p'.repeat(64));
+      accepts('REDIS_KEY_PREFIX', 'mail:{ases}:', 'mail:{ases}:');
+    });
+
+    it('rejects longer prefixes and inner whitespace', () => {
+      expect(rejects('REDIS_KEY_PREFIX', 'p'.repeat(65))).toContain(
+        'expected 1 to 64 characters without whitespace (default "ases:")',
+      );
+      expect(rejects('REDIS_KEY_PREFIX', 'my app:')).toContain('got "my app:"');
+    });
+  });
+
+  describe('AWS_REGION', () => {
+    it.each(['us-east-1', 'eu-central-2', 'us-gov-west-1', 'ap-southeast-3', 'cn-north-1'])(
+      'accepts %s',
+      (region) => accepts('AWS_REGION', region, region),
+    );
+
+    it.each(['US-EAST-1', 'us-east', 'useast1', 'us_east_1', 'us-east-1a', 'eu central 1'])(
+      'rejects %s',
+      (bad) => {
+        expect(rejects('AWS_REGION', bad)).toContain('expected an AWS region such as us-east-1');
+      },
+    );
+
+    it('is left to the AWS SDK when unset outside local mode', () => {
+      expect(validateEnvironment(PRODUCTION).AWS_REGION).toBeUndefined();
+      expect(validateEnvironment({ ...PRODUCTION, AWS_REGION: 'eu-west-1' }).AWS_REGION).toBe(
+        'eu-west-1',
+      );
+    });
+  });
+
+  describe('queues', () => {
+    const queues = [
+      'SES_SENDMAIL_QUEUE',
+      'SES_BOUNCES_QUEUE',
+      'SES_COMPLAINTS_QUEUE',
+      'SES_DELIVERIES_QUEUE',
+    ] as const;
+
+    it.each(queues)('%s accepts a queue name or an http(s) queue URL', (variable) => {
+      accepts(variable, 'a', 'a');
+      accepts(variable, 'Q'.repeat(80), 'Q'.repeat(80));
+      accepts(variable, 'prod_mail-01', 'prod_mail-01');
+      const url = 'https://sqs.eu-west-1.amazonaws.com/123456789012/prod-mail';
+      accepts(variable, url, url);
+      accepts(
+        variable,
+        'http://localhost:4566/000000000000/q',
+        'http://localhost:4566/000000000000/q',
+      );
+    });
+
+    it.each(queues)('%s rejects bad names and URLs', (variable) => {
+      for (const bad of [
+        'Q'.repeat(81),
+        'my queue',
+        'queue/name',
+        'ftp://host/queue',
+        'https://sqs.eu-west-1.amazonaws.com/123456789012/',
+        'https://',
+      ]) {
+        expect(rejects(variable, bad)).toMatch(/expected an SQS queue name .* \(default "ases-/);
+      }
+    });
+
+    it('says FIFO queues are not supported, for names and URLs', () => {
+      for (const fifo of ['mail.fifo', 'https://sqs.us-east-1.amazonaws.com/1/mail.fifo']) {
+        expect(rejects('SES_SENDMAIL_QUEUE', fifo)).toBe(
+          `SES_SENDMAIL_QUEUE: got ${JSON.stringify(fifo)}; expected a standard SQS queue name or URL: ` +
+            'FIFO queues (names ending in .fifo) are not supported',
+        );
+      }
+    });
+  });
+
+  describe('SEND_RATE', () => {
+    it('accepts numbers greater than 0 up to 100000, decimals included', () => {
+      accepts('SEND_RATE', '0.1', 0.1);
+      accepts('SEND_RATE', '.5', 0.5);
+      accepts('SEND_RATE', '14', 14);
+      accepts('SEND_RATE', '100000', 100000);
+    });
+
+    it('rejects 0, negatives, more than 100000 and non-numbers', () => {
+      for (const bad of ['0', '0.0', '-1', '100000.5', '1e3', 'Infinity', 'NaN', '1,5']) {
+        expect(rejects('SEND_RATE', bad)).toContain(`got ${JSON.stringify(bad)};`);
+      }
+      expect(rejects('SEND_RATE', 'fast')).toBe(
+        'SEND_RATE: got "fast"; expected a number of mails per second greater than 0 and at most 100000 (default 100)',
+      );
+    });
+  });
+
+  describe('MAX_SEND_ATTEMPTS', () => {
+    it('accepts integers from 1 to 100', () => {
+      accepts('MAX_SEND_ATTEMPTS', '1', 1);
+      accepts('MAX_SEND_ATTEMPTS', '100', 100);
+    });
+
+    it.each(['0', '101', '2.5', 'many'])('rejects %s', (bad) => {
+      expect(rejects('MAX_SEND_ATTEMPTS', bad)).toBe(
+        `MAX_SEND_ATTEMPTS: got "${bad}"; expected an integer from 1 to 100 (default 5)`,
+      );
+    });
+  });
+
+  describe('STATUS_TTL_DAYS', () => {
+    it('accepts numbers greater than 0 up to 365', () => {
+      accepts('STATUS_TTL_DAYS', '0.5', 0.5);
+      accepts('STATUS_TTL_DAYS', '365', 365);
+    });
+
+    it.each(['0', '365.01', '-3', 'two weeks'])('rejects %s', (bad) => {
+      expect(rejects('STATUS_TTL_DAYS', bad)).toContain(
+        'expected a number of days greater than 0 and at most 365',
+      );
+    });
+  });
+
+  describe('TRACKING_BASE_URL', () => {
+    it('defaults to localhost on PORT', () => {
+      expect(validateEnvironment({ PORT: '8081' }).TRACKING_BASE_URL).toBe('http://localhost:8081');
+    });
+
+    it('drops trailing slashes', () => {
+      accepts('TRACKING_BASE_URL', 'https://mail.example.com/', 'https://mail.example.com');
+      accepts('TRACKING_BASE_URL', 'https://example.com/t//', 'https://example.com/t');
+      accepts('TRACKING_BASE_URL', 'http://10.0.0.5:8080/ases', 'http://10.0.0.5:8080/ases');
+    });
+
+    it.each([
+      '/relative/path',
+      'mail.example.com',
+      'ftp://example.com',
+      'https:example.com',
+      'https://example.com/?a=1',
+      'https://example.com/#top',
+    ])('rejects %s', (bad) => {
+      expect(rejects('TRACKING_BASE_URL', bad)).toContain(
+        'expected an absolute http:// or https:// URL without query or fragment',
+      );
+    });
+  });
+
+  describe('LOCAL_STACK', () => {
+    it.each([
+      ['true', true],
+      ['TRUE', true],
+      ['1', true],
+      ['Yes', true],
+      ['false', false],
+      ['False', false],
+      ['0', false],
+      ['NO', false],
+    ])('reads %s as %s', (given, expected) => {
+      const raw = { ...PRODUCTION, LOCAL_STACK: given };
+      expect(validateEnvironment(raw).LOCAL_STACK).toBe(expected);
+    });
+
+    it('defaults to true, and to false when NODE_ENV=production', () => {
+      expect(validateEnvironment({ NODE_ENV: 'development' }).LOCAL_STACK).toBe(true);
+      const production = { ...PRODUCTION, LOCAL_STACK: '' };
+      expect(validateEnvironment({ ...production, NODE_ENV: 'production' })).toMatchObject({
+        NODE_ENV: 'production',
+        LOCAL_STACK: false,
+      });
+    });
+
+    it('may be forced on in production', () => {
+      const env = validateEnvironment({ NODE_ENV: 'production', LOCAL_STACK: 'true' });
+      expect(env.LOCAL_STACK).toBe(true);
+      expect(env.API_KEYS).toEqual(['local-dev-key']);
+    });
+
+    it('rejects other words without falling back to the default', () => {
+      expect(rejects('LOCAL_STACK', 'maybe')).toBe(
+        'LOCAL_STACK: got "maybe"; expected true or false (also 1/0, yes/no; default true, or false when NODE_ENV=production)',
+      );
+    });
+  });
+
+  describe('API_KEYS and TRACKING_SECRET', () => {
+    it('splits, trims and drops empty keys', () => {
+      accepts('API_KEYS', ' a , b,,c ,', ['a', 'b', 'c']);
+    });
+
+    it('accepts short values in local mode', () => {
+      const env = validateEnvironment({ API_KEYS: 'dev', TRACKING_SECRET: 'shh' });
+      expect(env).toMatchObject({ API_KEYS: ['dev'], TRACKING_SECRET: 'shh' });
+    });
+
+    it('rejects a list of nothing but separators in either mode', () => {
+      expect(rejects('API_KEYS', ' , ,')).toBe(
+        'API_KEYS: got no keys, only separators; expected a comma-separated list of bearer keys',
+      );
+    });
+
+    it('are required when LOCAL_STACK=false', () => {
+      expect(problemsOf({ LOCAL_STACK: 'false' }).problems).toEqual([
+        {
+          variable: 'API_KEYS',
+          problem:
+            'API_KEYS is required when LOCAL_STACK=false: a comma-separated list of bearer keys, each at least 16 characters',
+        },
+        {
+          variable: 'TRACKING_SECRET',
+          problem:
+            'TRACKING_SECRET is required when LOCAL_STACK=false: a random secret of at least 32 characters that signs tracking links',
+        },
+      ]);
+    });
+
+    it('need 16-character keys and a 32-character secret when LOCAL_STACK=false', () => {
+      expect(validateEnvironment(PRODUCTION)).toMatchObject({
+        API_KEYS: ['key-0123456789abcdef'],
+        TRACKING_SECRET: 'secret-0123456789abcdef0123456789',
+        LOCAL_STACK: false,
+      });
+      const sixteen = 'k'.repeat(16);
+      expect(
+        validateEnvironment({ ...PRODUCTION, API_KEYS: `${sixteen},${sixteen}x` }).API_KEYS,
+      ).toEqual([sixteen, `${sixteen}x`]);
+      expect(
+        validateEnvironment({ ...PRODUCTION, TRACKING_SECRET: 's'.repeat(32) }).TRACKING_SECRET,
+      ).toBe('s'.repeat(32));
+
+      expect(
+        problemFor({ ...PRODUCTION, API_KEYS: `${sixteen},tooShort15chars` }, 'API_KEYS'),
+      ).toBe(
+        'API_KEYS: got 2 keys of 16, 15 characters (not shown); expected every key to be at least 16 characters when LOCAL_STACK=false',
+      );
+      expect(
+        problemFor({ ...PRODUCTION, TRACKING_SECRET: 's'.repeat(31) }, 'TRACKING_SECRET'),
+      ).toBe(
+        'TRACKING_SECRET: got a secret of 31 characters (not shown); expected at least 32 characters when LOCAL_STACK=false',
+      );
+    });
+
+    it('never echo the secret values', () => {
+      const error = problemsOf({
+        LOCAL_STACK: 'false',
+        API_KEYS: 'hunter2-key,other-key',
+        TRACKING_SECRET: 'hunter2-secret',
+      });
+      expect(error.problems.map((problem) => problem.variable)).toEqual([
+        'API_KEYS',
+        'TRACKING_SECRET',
+      ]);
+      for (const secret of ['hunter2', 'other-key']) {
+        expect(error.message).not.toContain(secret);
+      }
+    });
+  });
+
+  describe('when several values are wrong', () => {
+    const raw = {
+      NODE_ENV: 'production',
+      PORT: '99999',
+      SEND_RATE: 'fast',
+      SES_BOUNCES_QUEUE: 'bounces.fifo',
+      TRACKING_SECRET: 'tiny-secret',
+      STATUS_TTL_DAYS: '-1',
+    };
+
+    it('reports all of them in one error, in a readable message', () => {
+      const error = problemsOf(raw);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe('EnvironmentError');
+      expect(error.problems.map((problem) => problem.variable)).toEqual([
+        'PORT',
+        'API_KEYS',
+        'SES_BOUNCES_QUEUE',
+        'SEND_RATE',
+        'STATUS_TTL_DAYS',
+        'TRACKING_SECRET',
+      ]);
+      expect(error.message).toBe(
+        [
+          'Invalid environment:',
+          '  - PORT: got "99999"; expected an integer port from 0 to 65535 (default 3000)',
+          '  - API_KEYS is required when LOCAL_STACK=false: a comma-separated list of bearer keys, each at least 16 characters',
+          '  - SES_BOUNCES_QUEUE: got "bounces.fifo"; expected a standard SQS queue name or URL: FIFO queues (names ending in .fifo) are not supported',
+          '  - SEND_RATE: got "fast"; expected a number of mails per second greater than 0 and at most 100000 (default 100)',
+          '  - STATUS_TTL_DAYS: got "-1"; expected a number of days greater than 0 and at most 365, decimals allowed (default 14)',
+          '  - TRACKING_SECRET: got a secret of 11 characters (not shown); expected at least 32 characters when LOCAL_STACK=false',
+        ].join('\n'),
+      );
+    });
+  });
+
+  it('does not read process.env', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = 'not-a-port';
+    try {
+      expect(validateEnvironment({}).PORT).toBe(3000);
+    } finally {
+      if (saved === undefined) {
+        delete process.env.PORT;
+      } else {
+        process.env.PORT = saved;
+      }
+    }
+  });
+});

@@ -1,0 +1,450 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  ArrayNotEmpty,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsPositive,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateBy,
+  ValidateIf,
+  validateSync,
+  ValidationArguments,
+} from 'class-validator';
+
+/** The standalone service's configuration, validated and with every default applied. */
+export interface Environment {
+  /** Only `production` matters: it makes LOCAL_STACK default to false. */
+  NODE_ENV?: string;
+  /** HTTP port. Default 3000. */
+  PORT: number;
+  /** Accepted bearer keys. Default `['local-dev-key']` when LOCAL_STACK=true; required otherwise. */
+  API_KEYS: string[];
+  /** Default `redis://127.0.0.1:6379`. */
+  REDIS_URL: string;
+  /** Prefix of every Redis key. Default `ases:`. */
+  REDIS_KEY_PREFIX: string;
+  /** Default `us-east-1` when LOCAL_STACK=true; otherwise unset, leaving it to the AWS SDK. */
+  AWS_REGION?: string;
+  /** Queue name or URL. Default `ases-sendmail`. */
+  SES_SENDMAIL_QUEUE: string;
+  /** Queue name or URL. Default `ases-bounces`. */
+  SES_BOUNCES_QUEUE: string;
+  /** Queue name or URL. Default `ases-complaints`. */
+  SES_COMPLAINTS_QUEUE: string;
+  /** Queue name or URL. Default `ases-deliveries`. */
+  SES_DELIVERIES_QUEUE: string;
+  /** Mails per second. Default 100. */
+  SEND_RATE: number;
+  /** Default 5. */
+  MAX_SEND_ATTEMPTS: number;
+  /** How long message statuses are kept. Default 14. */
+  STATUS_TTL_DAYS: number;
+  /** Public base URL of the tracking endpoints, without trailing slash. Default `http://localhost:${PORT}`. */
+  TRACKING_BASE_URL: string;
+  /** Signs tracking links. Default `local-tracking-secret` when LOCAL_STACK=true; required otherwise. */
+  TRACKING_SECRET: string;
+  /** Run against the local AWS stack. Default true, or false when NODE_ENV=production. */
+  LOCAL_STACK: boolean;
+  /** Port of the local SQS emulator, 0 for any free port. Default 4566. */
+  LOCAL_SQS_PORT: number;
+  /** Port of the local SES emulator, 0 for any free port. Default 8005. */
+  LOCAL_SES_PORT: number;
+}
+
+/** Thrown by {@link validateEnvironment} with every problem found, not just the first. */
+export class EnvironmentError extends Error {
+  constructor(readonly problems: { variable: string; problem: string }[]) {
+    super(['Invalid environment:', ...problems.map(({ problem }) => `  - ${problem}`)].join('\n'));
+    this.name = 'EnvironmentError';
+  }
+}
+
+const VARIABLES = [
+  'NODE_ENV',
+  'PORT',
+  'API_KEYS',
+  'REDIS_URL',
+  'REDIS_KEY_PREFIX',
+  'AWS_REGION',
+  'SES_SENDMAIL_QUEUE',
+  'SES_BOUNCES_QUEUE',
+  'SES_COMPLAINTS_QUEUE',
+  'SES_DELIVERIES_QUEUE',
+  'SEND_RATE',
+  'MAX_SEND_ATTEMPTS',
+  'STATUS_TTL_DAYS',
+  'TRACKING_BASE_URL',
+  'TRACKING_SECRET',
+  'LOCAL_STACK',
+  'LOCAL_SQS_PORT',
+  'LOCAL_SES_PORT',
+] as const satisfies readonly (keyof Environment)[];
+
+type Variable = (typeof VARIABLES)[number];
+
+/** Defaults in their raw form, so that they pass through the same conversion as given values. */
+const DEFAULTS: Partial<Record<Variable, string>> = {
+  PORT: '3000',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  REDIS_KEY_PREFIX: 'ases:',
+  SES_SENDMAIL_QUEUE: 'ases-sendmail',
+  SES_BOUNCES_QUEUE: 'ases-bounces',
+  SES_COMPLAINTS_QUEUE: 'ases-complaints',
+  SES_DELIVERIES_QUEUE: 'ases-deliveries',
+  SEND_RATE: '100',
+  MAX_SEND_ATTEMPTS: '5',
+  STATUS_TTL_DAYS: '14',
+  LOCAL_SQS_PORT: '4566',
+  LOCAL_SES_PORT: '8005',
+};
+
+const LOCAL_API_KEY = 'local-dev-key';
+const LOCAL_TRACKING_SECRET = 'local-tracking-secret';
+const LOCAL_AWS_REGION = 'us-east-1';
+const MIN_API_KEY_LENGTH = 16;
+const MIN_TRACKING_SECRET_LENGTH = 32;
+const SECRETS: ReadonlySet<Variable> = new Set(['API_KEYS', 'TRACKING_SECRET']);
+const URLS: ReadonlySet<Variable> = new Set([
+  'REDIS_URL',
+  'TRACKING_BASE_URL',
+  'SES_SENDMAIL_QUEUE',
+  'SES_BOUNCES_QUEUE',
+  'SES_COMPLAINTS_QUEUE',
+  'SES_DELIVERIES_QUEUE',
+]);
+
+const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const BOOLEANS: Readonly<Record<string, boolean>> = {
+  true: true,
+  yes: true,
+  '1': true,
+  false: false,
+  no: false,
+  '0': false,
+};
+
+// Conversions leave a malformed value as the string it was, so the validators reject it
+// instead of it turning into NaN or a default.
+function toInteger(value: unknown): unknown {
+  return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+}
+
+function toDecimal(value: unknown): unknown {
+  return typeof value === 'string' && /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? Number(value) : value;
+}
+
+function toBoolean(value: unknown): unknown {
+  return typeof value === 'string' ? (BOOLEANS[value.toLowerCase()] ?? value) : value;
+}
+
+function toList(value: unknown): unknown {
+  return typeof value === 'string' ? splitList(value) : value;
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function parseUrl(value: unknown, schemes: readonly string[]): URL | null {
+  if (typeof value !== 'string') {
+    return null;
+  }
+  // WHATWG URL parsing accepts `http:host` and `http:/host`; insist on the `scheme://` form.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+  if (scheme === undefined || !schemes.includes(scheme)) {
+    return null;
+  }
+  try {
+    const url = new URL(value);
+    return url.hostname === '' ? null : url;
+  } catch {
+    return null;
+  }
+}
+
+/** The queue name a queue variable points at: the value itself or the last segment of its URL. */
+function queueNameOf(value: unknown): string | null {
+  if (typeof value !== 'string') {
+    return null;
+  }
+  if (!/^https?:\/\//i.test(value)) {
+    return value;
+  }
+  const url = parseUrl(value, ['http', 'https']);
+  return url === null ? null : (url.pathname.split('/').pop() ?? '');
+}
+
+/** Applies several property decorators as one. */
+function all(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, key) => decorators.forEach((decorate) => decorate(target, key));
+}
+
+function IntegerBetween(min: number, max: number, expected: string): PropertyDecorator {
+  const options = { message: expected };
+  return all(
+    Transform(({ value }) => toInteger(value)),
+    IsInt(options),
+    Min(min, options),
+    Max(max, options),
+  );
+}
+
+function PositiveNumberUpTo(max: number, expected: string): PropertyDecorator {
+  const options = { message: expected };
+  return all(
+    Transform(({ value }) => toDecimal(value)),
+    IsNumber({ allowNaN: false, allowInfinity: false }, options),
+    IsPositive(options),
+    Max(max, options),
+  );
+}
+
+function IsUrlWithScheme(
+  schemes: readonly string[],
+  expected: string,
+  allowQueryAndFragment: boolean,
+): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isUrlWithScheme',
+      validator: {
+        validate: (value: unknown) => {
+          const url = parseUrl(value, schemes);
+          return url !== null && (allowQueryAndFragment || !/[?#]/.test(url.href));
+        },
+      },
+    },
+    { message: expected },
+  );
+}
+
+function IsQueueNameOrUrl(defaultName: string): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isQueueNameOrUrl',
+      validator: {
+        validate: (value: unknown) => QUEUE_NAME.test(queueNameOf(value) ?? ''),
+      },
+    },
+    {
+      message: ({ value }: ValidationArguments) =>
+        /\.fifo$/i.test(queueNameOf(value) ?? '')
+          ? 'a standard SQS queue name or URL: FIFO queues (names ending in .fifo) are not supported'
+          : `an SQS queue name (1 to 80 letters, digits, "-" or "_") or an http:// or https:// ` +
+            `queue URL ending in one (default "${defaultName}")`,
+    },
+  );
+}
+
+const isProduction = (env: EnvironmentVariables): boolean => env.LOCAL_STACK === false;
+
+const portRule = (defaultPort: number, note = ''): string =>
+  `an integer port from 0 to 65535${note} (default ${defaultPort})`;
+
+/**
+ * The variables after conversion. Property types hold only once validation has passed; until then
+ * a malformed value is still the string it was given as.
+ */
+class EnvironmentVariables {
+  @IsOptional()
+  @IsString({ message: 'a string such as production or development' })
+  NODE_ENV?: string;
+
+  @IntegerBetween(0, 65535, portRule(3000))
+  PORT!: number;
+
+  // Required only in production; locally a missing value gets the development key.
+  @ValidateIf((env: EnvironmentVariables) => isProduction(env) || env.API_KEYS !== undefined)
+  @IsDefined({
+    message: `when LOCAL_STACK=false: a comma-separated list of bearer keys, each at least ${MIN_API_KEY_LENGTH} characters`,
+  })
+  @Transform(({ value }) => toList(value))
+  @IsArray({ message: 'a comma-separated list of bearer keys' })
+  @ArrayNotEmpty({ message: 'a comma-separated list of bearer keys' })
+  @MinLength(MIN_API_KEY_LENGTH, {
+    each: true,
+    validateIf: isProduction,
+    message: `every key to be at least ${MIN_API_KEY_LENGTH} characters when LOCAL_STACK=false`,
+  })
+  API_KEYS?: string[];
+
+  @IsUrlWithScheme(
+    ['redis', 'rediss'],
+    'a redis:// or rediss:// URL with a host (default redis://127.0.0.1:6379)',
+    true,
+  )
+  REDIS_URL!: string;
+
+  @Matches(/^\S{1,64}$/u, { message: '1 to 64 characters without whitespace (default "ases:")' })
+  REDIS_KEY_PREFIX!: string;
+
+  @IsOptional()
+  @Matches(AWS_REGION, {
+    message:
+      'an AWS region such as us-east-1, eu-central-2 or us-gov-west-1 ' +
+      '(optional; us-east-1 when LOCAL_STACK=true)',
+  })
+  AWS_REGION?: string;
+
+  @IsQueueNameOrUrl('ases-sendmail')
+  SES_SENDMAIL_QUEUE!: string;
+
+  @IsQueueNameOrUrl('ases-bounces')
+  SES_BOUNCES_QUEUE!: string;
+
+  @IsQueueNameOrUrl('ases-complaints')
+  SES_COMPLAINTS_QUEUE!: string;
+
+  @IsQueueNameOrUrl('ases-deliveries')
+  SES_DELIVERIES_QUEUE!: string;
+
+  @PositiveNumberUpTo(
+    100000,
+    'a number of mails per second greater than 0 and at most 100000 (default 100)',
+  )
+  SEND_RATE!: number;
+
+  @IntegerBetween(1, 100, 'an integer from 1 to 100 (default 5)')
+  MAX_SEND_ATTEMPTS!: number;
+
+  @PositiveNumberUpTo(
+    365,
+    'a number of days greater than 0 and at most 365, decimals allowed (default 14)',
+  )
+  STATUS_TTL_DAYS!: number;
+
+  @IsOptional()
+  @IsUrlWithScheme(
+    ['http', 'https'],
+    'an absolute http:// or https:// URL without query or fragment (default http://localhost:<PORT>)',
+    false,
+  )
+  TRACKING_BASE_URL?: string;
+
+  @ValidateIf((env: EnvironmentVariables) => isProduction(env) || env.TRACKING_SECRET !== undefined)
+  @IsDefined({
+    message: `when LOCAL_STACK=false: a random secret of at least ${MIN_TRACKING_SECRET_LENGTH} characters that signs tracking links`,
+  })
+  @IsString({ message: 'a string' })
+  @MinLength(MIN_TRACKING_SECRET_LENGTH, {
+    validateIf: isProduction,
+    message: `at least ${MIN_TRACKING_SECRET_LENGTH} characters when LOCAL_STACK=false`,
+  })
+  TRACKING_SECRET?: string;
+
+  @Transform(({ value }) => toBoolean(value))
+  @IsBoolean({
+    message: 'true or false (also 1/0, yes/no; default true, or false when NODE_ENV=production)',
+  })
+  LOCAL_STACK!: boolean;
+
+  @IntegerBetween(0, 65535, portRule(4566, ', 0 for any free port'))
+  LOCAL_SQS_PORT!: number;
+
+  @IntegerBetween(0, 65535, portRule(8005, ', 0 for any free port'))
+  LOCAL_SES_PORT!: number;
+}
+
+/** Empty and blank strings count as unset; other scalars become strings as they would in a real env. */
+function normalize(value: unknown): unknown {
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    return trimmed === '' ? undefined : trimmed;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value);
+  }
+  return value;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** How a given value is shown in a problem: quoted, but secrets only by their length. */
+function describeGiven(variable: Variable, value: unknown): string {
+  if (typeof value !== 'string') {
+    return `a value of type ${Array.isArray(value) ? 'array' : typeof value}`;
+  }
+  if (variable === 'API_KEYS') {
+    const keys = splitList(value);
+    return keys.length === 0
+      ? 'no keys, only separators'
+      : `${plural(keys.length, 'key')} of ${keys.map((key) => key.length).join(', ')} characters (not shown)`;
+  }
+  if (SECRETS.has(variable)) {
+    return `a secret of ${plural(value.length, 'character')} (not shown)`;
+  }
+  // A URL may carry a password (redis://:password@host), even when it is malformed.
+  const shown = URLS.has(variable) ? value.replace(/^([^/]*\/\/)?[\s\S]*@/, '$1***@') : value;
+  return JSON.stringify(shown.length > 120 ? `${shown.slice(0, 117)}...` : shown);
+}
+
+function describeProblem(variable: Variable, given: unknown, expected: string): string {
+  return given === undefined
+    ? `${variable} is required ${expected}`
+    : `${variable}: got ${describeGiven(variable, given)}; expected ${expected}`;
+}
+
+/**
+ * Validates the service's environment and applies the defaults. Reports every problem at once in
+ * an {@link EnvironmentError}. Variables it does not know are ignored.
+ */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const given: Partial<Record<Variable, unknown>> = {};
+  for (const variable of VARIABLES) {
+    given[variable] = normalize(raw[variable]) ?? DEFAULTS[variable];
+  }
+  given.LOCAL_STACK ??= given.NODE_ENV === 'production' ? 'false' : 'true';
+
+  const env = plainToInstance(EnvironmentVariables, given);
+  const errors = validateSync(env, { stopAtFirstError: true, forbidUnknownValues: true });
+  if (errors.length > 0) {
+    throw new EnvironmentError(
+      errors.map((error) => {
+        const variable = error.property as Variable;
+        const [expected = 'a valid value'] = Object.values(error.constraints ?? {});
+        return { variable, problem: describeProblem(variable, given[variable], expected) };
+      }),
+    );
+  }
+
+  return {
+    NODE_ENV: env.NODE_ENV,
+    PORT: env.PORT,
+    API_KEYS: env.API_KEYS ?? [LOCAL_API_KEY],
+    REDIS_URL: env.REDIS_URL,
+    REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX,
+    AWS_REGION: env.AWS_REGION ?? (env.LOCAL_STACK ? LOCAL_AWS_REGION : undefined),
+    SES_SENDMAIL_QUEUE: env.SES_SENDMAIL_QUEUE,
+    SES_BOUNCES_QUEUE: env.SES_BOUNCES_QUEUE,
+    SES_COMPLAINTS_QUEUE: env.SES_COMPLAINTS_QUEUE,
+    SES_DELIVERIES_QUEUE: env.SES_DELIVERIES_QUEUE,
+    SEND_RATE: env.SEND_RATE,
+    MAX_SEND_ATTEMPTS: env.MAX_SEND_ATTEMPTS,
+    STATUS_TTL_DAYS: env.STATUS_TTL_DAYS,
+    TRACKING_BASE_URL: (env.TRACKING_BASE_URL ?? `http://localhost:${env.PORT}`).replace(
+      /\/+$/,
+      '',
+    ),
+    TRACKING_SECRET: env.TRACKING_SECRET ?? LOCAL_TRACKING_SECRET,
+    LOCAL_STACK: env.LOCAL_STACK,
+    LOCAL_SQS_PORT: env.LOCAL_SQS_PORT,
+    LOCAL_SES_PORT: env.LOCAL_SES_PORT,
+  };
+}
