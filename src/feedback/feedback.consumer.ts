@@ -103,7 +103,9 @@ export class FeedbackConsumer {
         this.drop(queue, message, 'ignored', parsed.reason);
         return;
       case 'subscription':
-        this.logger.log(`${queue}: SNS ${parsed.type} for ${parsed.topicArn ?? 'a topic'}; nothing to do`);
+        this.logger.log(
+          `${queue}: SNS ${parsed.type} for ${parsed.topicArn ?? 'a topic'}; nothing to do`,
+        );
         return;
       case 'notification':
         break;
@@ -124,9 +126,16 @@ export class FeedbackConsumer {
       case 'unknown-message': {
         const receives = receiveCount(message);
         if (receives < this.options.maxFeedbackAttempts) {
-          throw new RetryLater(`${queue}: ${about} not known yet (receive ${receives}); will retry`);
+          throw new RetryLater(
+            `${queue}: ${about} not known yet (receive ${receives}); will retry`,
+          );
         }
-        this.drop(queue, message, 'unknown-message', `${about}: no such message after ${receives} tries`);
+        this.drop(
+          queue,
+          message,
+          'unknown-message',
+          `${about}: no such message after ${receives} tries`,
+        );
         return;
       }
     }

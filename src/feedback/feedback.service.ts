@@ -8,11 +8,7 @@ import { feedbackChangeFor } from './status-change';
  * PUSHED write may still be on its way); `expired`: the id was known but the record is gone.
  */
 export type FeedbackOutcome =
-  | 'applied'
-  | 'unchanged'
-  | 'unknown-message'
-  | 'expired'
-  | 'other-recipient';
+  'applied' | 'unchanged' | 'unknown-message' | 'expired' | 'other-recipient';
 
 /** Applies SES feedback to message statuses; one service behind every feedback queue. */
 @Injectable()

@@ -27,7 +27,9 @@ export class HealthController {
   @Get()
   @HealthCheck()
   @ApiOkResponse({ description: '`{ status: "ok", info: { redis, queues } }`' })
-  @ApiServiceUnavailableResponse({ description: '`{ status: "error", error: { ... } }` naming what failed' })
+  @ApiServiceUnavailableResponse({
+    description: '`{ status: "error", error: { ... } }` naming what failed',
+  })
   async check(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
     try {
       return await this.health.check([() => this.checkRedis(), () => this.checkQueues()]);
@@ -47,7 +49,10 @@ export class HealthController {
       await Promise.race([
         this.repository.ping(),
         new Promise((_resolve, reject) =>
-          setTimeout(() => reject(new Error(`no answer within ${REDIS_TIMEOUT_MS} ms`)), REDIS_TIMEOUT_MS).unref(),
+          setTimeout(
+            () => reject(new Error(`no answer within ${REDIS_TIMEOUT_MS} ms`)),
+            REDIS_TIMEOUT_MS,
+          ).unref(),
         ),
       ]);
       return indicator.up();

@@ -41,7 +41,9 @@ export class MailerController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiBody({ type: SendMessageDto })
   @ApiAcceptedResponse({ type: AcceptedMessageDto })
-  @ApiBadRequestResponse({ description: '`{ statusCode, code: "INVALID_MESSAGE", message, errors }`' })
+  @ApiBadRequestResponse({
+    description: '`{ statusCode, code: "INVALID_MESSAGE", message, errors }`',
+  })
   @ApiConflictResponse({ description: 'localMessageId already used for a different message' })
   async send(
     @Body() body: unknown,

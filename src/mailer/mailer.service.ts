@@ -74,7 +74,7 @@ export class MailerService {
   private async acceptAll(inputs: unknown[]): Promise<Array<SendmailResult | AsesException>> {
     const prepared = inputs.map((input) => prepare(input));
     const results = await Promise.all(
-      prepared.map((item) => (item instanceof AsesException ? item : this.record(item))),
+      prepared.map(async (item) => (item instanceof AsesException ? item : this.record(item))),
     );
     const fresh = prepared.flatMap((item, index) => {
       const result = results[index];
@@ -102,7 +102,11 @@ export class MailerService {
     return results;
   }
 
-  private async record({ job, message, fingerprint }: Prepared): Promise<SendmailResult | AsesException> {
+  private async record({
+    job,
+    message,
+    fingerprint,
+  }: Prepared): Promise<SendmailResult | AsesException> {
     const outcome = await this.repository.create({
       id: job.id,
       from: job.from,

@@ -21,7 +21,12 @@ describe('buildMimeMessage', () => {
 
   it('builds a single part for text only', async () => {
     const raw = (
-      await buildMimeMessage({ from: 'a@example.com', to: 'b@example.com', subject: 's', text: 'x' })
+      await buildMimeMessage({
+        from: 'a@example.com',
+        to: 'b@example.com',
+        subject: 's',
+        text: 'x',
+      })
     ).toString('utf8');
     expect(raw).not.toContain('multipart');
     expect(raw).toMatch(/^Content-Type: text\/plain; charset=utf-8$/m);

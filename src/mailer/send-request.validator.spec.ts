@@ -63,7 +63,12 @@ describe('checkSendRequest', () => {
   });
 
   it('reports every problem at once', () => {
-    expect(fieldsOf({ from: 'x', to: 'y', subject: '' })).toEqual(['from', 'to', 'subject', 'html']);
+    expect(fieldsOf({ from: 'x', to: 'y', subject: '' })).toEqual([
+      'from',
+      'to',
+      'subject',
+      'html',
+    ]);
   });
 
   it.each([null, 'text', [valid], 3])('refuses a body that is not an object: %p', (input) => {

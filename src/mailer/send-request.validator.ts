@@ -10,8 +10,7 @@ export interface FieldProblem {
 
 /** A checked message, or the list of what is wrong with it. */
 export type SendRequestCheck =
-  | { ok: true; message: SendMessageDto }
-  | { ok: false; problems: FieldProblem[] };
+  { ok: true; message: SendMessageDto } | { ok: false; problems: FieldProblem[] };
 
 function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
   return errors.flatMap((error) => {

@@ -34,7 +34,9 @@ export class SendmailQueue {
           } catch (error) {
             // sqs-producer names the refused entries; any other error loses the whole batch.
             const ids = (error as { failedMessages?: unknown }).failedMessages;
-            const indexes = Array.isArray(ids) ? ids.map((id) => Number(String(id).slice(1))) : batch;
+            const indexes = Array.isArray(ids)
+              ? ids.map((id) => Number(String(id).slice(1)))
+              : batch;
             const reason = error instanceof Error ? error.message : String(error);
             indexes.forEach((index) => failed.set(index, reason));
           }

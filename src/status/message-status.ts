@@ -50,5 +50,7 @@ export function statusesBefore(to: MessageStatus): MessageStatus[] {
 
 /** Parses a stored status; anything unrecognised reads as UNKNOWN. */
 export function toMessageStatus(value: string | undefined): MessageStatus {
-  return value !== undefined && Object.hasOwn(RANK, value) ? (value as MessageStatus) : MessageStatus.UNKNOWN;
+  return value !== undefined && Object.hasOwn(RANK, value)
+    ? (value as MessageStatus)
+    : MessageStatus.UNKNOWN;
 }

@@ -17,7 +17,9 @@ export class StatusController {
 
   @Get(':id')
   @ApiOkResponse({ type: MessageStatusDto })
-  @ApiNotFoundResponse({ description: '`{ statusCode: 404, code: "MESSAGE_NOT_FOUND", id, status: "UNKNOWN" }`' })
+  @ApiNotFoundResponse({
+    description: '`{ statusCode: 404, code: "MESSAGE_NOT_FOUND", id, status: "UNKNOWN" }`',
+  })
   getStatus(@Param('id') id: string): Promise<MessageRecord> {
     return this.status.getStatus(id);
   }

@@ -19,8 +19,7 @@ export interface NewMessage {
 
 /** Outcome of recording a new message. */
 export type CreateResult =
-  | { created: true }
-  | { created: false; existing: MessageRecord; fingerprint?: string };
+  { created: true } | { created: false; existing: MessageRecord; fingerprint?: string };
 
 /** Outcome of a status change: applied, refused by the ranking (with the status kept), or no record. */
 export type ChangeResult =
@@ -122,14 +121,20 @@ export class StatusRepository {
     if (message.tags && Object.keys(message.tags).length > 0) {
       fields.push('tags', JSON.stringify(message.tags));
     }
-    const created = await this.redis.asesCreate(this.messageKey(message.id), this.ttlSeconds, ...fields);
+    const created = await this.redis.asesCreate(
+      this.messageKey(message.id),
+      this.ttlSeconds,
+      ...fields,
+    );
     if (created === 1) {
       return { created: true };
     }
     const hash = await this.redis.hgetall(this.messageKey(message.id));
     const existing = toRecord(hash);
     // The record can expire between the two calls; then this request may create it after all.
-    return existing ? { created: false, existing, fingerprint: hash.fingerprint } : this.create(message);
+    return existing
+      ? { created: false, existing, fingerprint: hash.fingerprint }
+      : this.create(message);
   }
 
   /** Forgets a message that could not be queued, so the caller may try again with the same id. */

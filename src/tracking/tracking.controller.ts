@@ -24,7 +24,9 @@ export class TrackingController {
     try {
       await this.tracking.recordOpen(token);
     } catch (error) {
-      this.logger.warn(`open not recorded: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `open not recorded: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     response.end(PIXEL);
   }

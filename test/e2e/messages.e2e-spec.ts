@@ -24,7 +24,7 @@ describe('messages API (real Redis, local SQS/SNS/SES)', () => {
       ? call.send(body as object)
       : call.auth(key, { type: 'bearer' }).send(body as object);
   };
-  const message = (to: string, extra: Record<string, unknown> = {}) => ({
+  const message = (to: string, extra: Record<string, unknown> = {}): Record<string, any> => ({
     from: t.sender(),
     to,
     subject: `hi ${to}`,

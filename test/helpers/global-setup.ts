@@ -1,7 +1,34 @@
-const esmImport = new Function('s', 'return import(s)') as (s: string) => Promise<any>;
+import { startLocalStack, type LocalStack } from '../../src/local/local-stack';
+import { LOCAL_STACK_ENV } from './local-aws';
+
+/** Where the stack waits for the global teardown (both run in Jest's main process). */
+const holder = globalThis as typeof globalThis & { __asesLocalStack?: LocalStack };
+
+/**
+ * Starts one local AWS stack (free ports) in Jest's main process for every e2e worker, and puts
+ * the standard AWS SDK settings in the environment the workers inherit.
+ */
 export default async function globalSetup(): Promise<void> {
-  const m = await esmImport('fauxqs');
-  const s = await m.startFauxqs({ port: 0, logger: false });
-  process.env.ZZ_FAUX = s.address;
-  (globalThis as any).__faux = s;
+  const stack = await startLocalStack({
+    region: process.env.AWS_REGION || 'us-east-1',
+    sqsPort: 0,
+    sesPort: 0,
+    queues: {
+      sendmail: process.env.SES_SENDMAIL_QUEUE || 'ases-sendmail',
+      bounces: process.env.SES_BOUNCES_QUEUE || 'ases-bounces',
+      complaints: process.env.SES_COMPLAINTS_QUEUE || 'ases-complaints',
+      deliveries: process.env.SES_DELIVERIES_QUEUE || 'ases-deliveries',
+    },
+    logger: { log: () => undefined, warn: (message) => console.warn(message) },
+  });
+  holder.__asesLocalStack = stack;
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
+    AWS_ENDPOINT_URL_SNS: stack.snsEndpoint,
+    AWS_ENDPOINT_URL_SES: stack.sesEndpoint,
+    AWS_REGION: stack.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    [LOCAL_STACK_ENV]: JSON.stringify({ queueUrls: stack.queueUrls, topicArns: stack.topicArns }),
+  });
 }

@@ -1,0 +1,205 @@
+import {
+  GetIdentityNotificationAttributesCommand,
+  SESClient,
+  SendEmailCommand,
+  SendRawEmailCommand,
+  SetIdentityNotificationTopicCommand,
+  VerifyEmailIdentityCommand,
+} from '@aws-sdk/client-ses';
+import { LocalSesServer, type SentMail } from './local-ses.server';
+
+const TOPIC = 'arn:aws:sns:us-east-1:000000000000:bounces';
+
+describe('LocalSesServer', () => {
+  let server: LocalSesServer;
+  let ses: SESClient;
+  let reported: SentMail[];
+  let waiters: Array<() => void>;
+
+  /** Resolves once `count` mails have been reported. */
+  const reportsOf = (count: number): Promise<SentMail[]> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        if (reported.length >= count) {
+          resolve(reported);
+        } else {
+          waiters.push(check);
+        }
+      };
+      check();
+    });
+
+  beforeEach(async () => {
+    reported = [];
+    waiters = [];
+    server = new LocalSesServer({
+      port: 0,
+      onMailSent: (mail) => {
+        reported.push(mail);
+        waiters.splice(0).forEach((wake) => wake());
+      },
+    });
+    await server.start();
+    ses = new SESClient({
+      region: 'us-east-1',
+      endpoint: server.url,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    });
+  });
+
+  afterEach(async () => {
+    ses.destroy();
+    await server.stop();
+  });
+
+  it('keeps identity notification topics set through the SES API', async () => {
+    await ses.send(
+      new SetIdentityNotificationTopicCommand({
+        Identity: 'example.com',
+        NotificationType: 'Bounce',
+        SnsTopic: TOPIC,
+      }),
+    );
+    const { NotificationAttributes } = await ses.send(
+      new GetIdentityNotificationAttributesCommand({ Identities: ['example.com', 'other.com'] }),
+    );
+
+    expect(NotificationAttributes?.['example.com']).toMatchObject({
+      BounceTopic: TOPIC,
+      ForwardingEnabled: true,
+    });
+    expect(NotificationAttributes?.['example.com'].DeliveryTopic).toBeUndefined();
+    expect(NotificationAttributes?.['other.com']).toBeDefined();
+    expect(server.registry.topicFor('news@example.com', 'Bounce')).toBe(TOPIC);
+  });
+
+  it('rejects a topic that is not an SNS ARN', async () => {
+    await expect(
+      ses.send(
+        new SetIdentityNotificationTopicCommand({
+          Identity: 'example.com',
+          NotificationType: 'Delivery',
+          SnsTopic: 'my-topic',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+  });
+
+  it('answers actions it does not implement instead of leaving them hanging', async () => {
+    await expect(
+      ses.send(new VerifyEmailIdentityCommand({ EmailAddress: 'a@example.com' })),
+    ).rejects.toMatchObject({ name: 'InvalidAction', $metadata: { httpStatusCode: 400 } });
+  });
+
+  it('refuses unsigned identity settings', async () => {
+    const response = await fetch(`${server.url}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=SetIdentityNotificationTopic&Identity=x.com&NotificationType=Bounce',
+    });
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain('<Code>MissingAuthenticationToken</Code>');
+    expect(server.registry.get('x.com')).toEqual({});
+  });
+
+  it('proxies SendRawEmail and reports the MIME sender and recipients', async () => {
+    const mime = [
+      'From: "News" <news@example.com>',
+      `To: "Doe, Jane" <jane@example.com>, bob@example.com`,
+      'Cc: carol@example.com',
+      'Bcc: dave@example.com',
+      'Subject: =?utf-8?Q?H=C3=A9llo?=',
+      '',
+      'Hi',
+    ].join('\r\n');
+    const { MessageId } = await ses.send(
+      new SendRawEmailCommand({ RawMessage: { Data: Buffer.from(mime) } }),
+    );
+
+    const [mail] = await reportsOf(1);
+    expect(mail).toMatchObject({
+      sesMessageId: MessageId,
+      source: 'news@example.com',
+      destinations: [
+        'jane@example.com',
+        'bob@example.com',
+        'carol@example.com',
+        'dave@example.com',
+      ],
+      subject: 'Héllo',
+      callerIdentity: 'AKIDTEST',
+    });
+    expect(mail.headers).toContainEqual({ name: 'Subject', value: '=?utf-8?Q?H=C3=A9llo?=' });
+    expect(Date.parse(mail.timestamp)).not.toBeNaN();
+
+    const store = (await (await fetch(`${server.url}/store`)).json()) as {
+      emails: Array<{ messageId: string }>;
+    };
+    expect(store.emails.map((e) => e.messageId)).toContain(MessageId);
+  });
+
+  it('prefers the Source and Destinations parameters of SendRawEmail', async () => {
+    const mime = 'From: news@example.com\r\nTo: a@example.com\r\nSubject: S\r\n\r\nHi';
+    await ses.send(
+      new SendRawEmailCommand({
+        Source: 'bounces@example.com',
+        Destinations: ['b@example.com', 'c@example.com'],
+        RawMessage: { Data: Buffer.from(mime) },
+      }),
+    );
+
+    const [mail] = await reportsOf(1);
+    expect(mail.source).toBe('bounces@example.com');
+    expect(mail.destinations).toEqual(['b@example.com', 'c@example.com']);
+  });
+
+  it('reports every recipient of a v1 SendEmail', async () => {
+    const { MessageId } = await ses.send(
+      new SendEmailCommand({
+        Source: 'News <news@example.com>',
+        Destination: {
+          ToAddresses: ['a@example.com', 'b@example.com'],
+          CcAddresses: ['c@example.com'],
+          BccAddresses: ['d@example.com'],
+        },
+        Message: { Subject: { Data: 'Plain' }, Body: { Text: { Data: 'Hi' } } },
+      }),
+    );
+
+    const [mail] = await reportsOf(1);
+    expect(mail).toMatchObject({
+      sesMessageId: MessageId,
+      source: 'news@example.com',
+      destinations: ['a@example.com', 'b@example.com', 'c@example.com', 'd@example.com'],
+      subject: 'Plain',
+    });
+    expect(mail.headers).toContainEqual({ name: 'To', value: 'a@example.com, b@example.com' });
+  });
+
+  it('passes backend errors through unchanged and reports nothing', async () => {
+    const response = await fetch(`${server.url}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: 'AWS4-HMAC-SHA256 Credential=AKIDTEST/20250101/us-east-1/ses/aws4_request',
+      },
+      body: 'Action=SendEmail&Source=a%40example.com&Message.Subject.Data=S',
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toMatchObject({ message: 'Bad Request Exception' });
+    expect(reported).toEqual([]);
+  });
+
+  it('finishes reporting a sent mail before it stops', async () => {
+    await ses.send(
+      new SendRawEmailCommand({
+        RawMessage: { Data: Buffer.from('From: a@example.com\r\nTo: b@example.com\r\n\r\nHi') },
+      }),
+    );
+    await server.stop();
+
+    expect(reported.map((mail) => mail.destinations)).toEqual([['b@example.com']]);
+  });
+});

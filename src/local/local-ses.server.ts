@@ -1,0 +1,456 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import { errorMessage, silentLogger, type LocalStackLogger } from './local-logger';
+import {
+  addressesOf,
+  bareAddress,
+  headerValue,
+  parseHeaderBlock,
+  splitAddressList,
+  type MailHeader,
+} from './mail-headers';
+import {
+  NotificationTopicsRegistry,
+  SES_NOTIFICATION_KINDS,
+  type SesNotificationKind,
+} from './notification-topics.registry';
+import {
+  accessKeyIdFromAuthorization,
+  memberList,
+  messageIdFromXml,
+  sesErrorXml,
+  sesResponseXml,
+  xmlEscape,
+} from './ses-query';
+
+/** A mail the SES emulator accepted, as the mailbox simulator needs it. */
+export interface SentMail {
+  /** The MessageId SendRawEmail / SendEmail answered. */
+  sesMessageId: string;
+  /** Envelope sender: the Source parameter, or the address in the From header. */
+  source: string;
+  /** Bare recipient addresses: Destinations / Destination.*, or the MIME To, Cc and Bcc. */
+  destinations: string[];
+  subject: string;
+  /** When the send request arrived, ISO 8601. */
+  timestamp: string;
+  /** Top-level headers of the message (synthesised for SendEmail). */
+  headers: MailHeader[];
+  /** Address of the client that sent the request. */
+  sourceIp: string;
+  /** Access key id the request was signed with, if any. */
+  callerIdentity?: string;
+}
+
+/** Options of {@link LocalSesServer}. */
+export interface LocalSesServerOptions {
+  /** Port of the SES endpoint; 0 picks a free one. */
+  port: number;
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** Per-identity notification topics. Default: a new, empty registry. */
+  registry?: NotificationTopicsRegistry;
+  /** Called after each successful SendRawEmail / SendEmail, off the request path. */
+  onMailSent?: (mail: SentMail) => void | Promise<void>;
+  /** Default: silent. */
+  logger?: LocalStackLogger;
+}
+
+interface StoredEmail {
+  messageId: string;
+  subject?: string;
+  destination?: { to?: string[]; cc?: string[]; bcc?: string[] };
+}
+
+const MAX_BODY_BYTES = 30 * 1024 * 1024;
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];
+
+/**
+ * The local SES endpoint: a small proxy in front of aws-ses-v2-local (viewer, `/store`, SES v1
+ * and v2 API) that adds the identity notification settings aws-ses-v2-local lacks
+ * (`SetIdentityNotificationTopic`, `GetIdentityNotificationAttributes`) and reports every mail sent.
+ */
+export class LocalSesServer {
+  /** The notification topics set through `SetIdentityNotificationTopic`. */
+  readonly registry: NotificationTopicsRegistry;
+  private readonly logger: LocalStackLogger;
+  private readonly agent = new http.Agent({ keepAlive: true });
+  private readonly pendingReports = new Set<Promise<void>>();
+  private server?: http.Server;
+  private backend?: http.Server;
+  private backendPort = 0;
+
+  constructor(private readonly options: LocalSesServerOptions) {
+    this.registry = options.registry ?? new NotificationTopicsRegistry();
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** The port the SES endpoint listens on (after `start`). */
+  get port(): number {
+    const address = this.server?.address();
+    if (!address || typeof address === 'string') {
+      throw new Error('LocalSesServer is not started');
+    }
+    return address.port;
+  }
+
+  /** The SES endpoint URL, e.g. `http://127.0.0.1:8005` (after `start`). */
+  get url(): string {
+    const host = this.options.host ?? '127.0.0.1';
+    const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${this.port}`;
+  }
+
+  /** Starts aws-ses-v2-local on a free loopback port, then the SES endpoint in front of it. */
+  async start(): Promise<void> {
+    // A devDependency: loaded only when a local stack is actually started.
+    const { default: startSesBackend } = await import('aws-ses-v2-local');
+    const backend = await startSesBackend({ host: '127.0.0.1', port: 0 });
+    this.backend = backend;
+    this.backendPort = (backend.address() as AddressInfo).port;
+    const server = http.createServer((req, res) => {
+      void this.handle(req, res);
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.options.port, this.options.host ?? '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      await closeServer(backend);
+      this.backend = undefined;
+      throw error;
+    }
+    this.server = server;
+  }
+
+  /** Stops accepting requests, lets pending reports finish, then stops the backend. */
+  async stop(): Promise<void> {
+    const { server, backend } = this;
+    this.server = undefined;
+    this.backend = undefined;
+    if (server) {
+      await closeServer(server);
+    }
+    while (this.pendingReports.size > 0) {
+      await Promise.allSettled([...this.pendingReports]);
+    }
+    if (backend) {
+      await closeServer(backend);
+    }
+    this.agent.destroy();
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    try {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method === 'POST' && path === '/') {
+        await this.handleQuery(req, res, await readBody(req));
+      } else {
+        const upstream = await this.forward(req);
+        res.writeHead(upstream.statusCode ?? 502, endToEndHeaders(upstream.headers));
+        await pipeline(upstream, res);
+      }
+    } catch (error) {
+      this.logger.warn(`local SES: ${req.method} ${req.url}: ${errorMessage(error)}`);
+      if (res.headersSent) {
+        res.destroy();
+      } else {
+        const tooLarge = error instanceof BodyTooLargeError;
+        res.writeHead(tooLarge ? 413 : 502, { 'content-type': 'text/plain' });
+        res.end(`local SES: ${errorMessage(error)}`);
+      }
+    }
+  }
+
+  /** The SES v1 query API (`POST /`, form-encoded, `Action=...`). */
+  private async handleQuery(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    body: Buffer,
+  ): Promise<void> {
+    const form = (req.headers['content-type'] ?? '').startsWith(
+      'application/x-www-form-urlencoded',
+    );
+    const params = new URLSearchParams(form ? body.toString('utf8') : '');
+    const action = params.get('Action') ?? '';
+    if (action === 'SendEmail' || action === 'SendRawEmail') {
+      return this.proxySend(req, res, body, params, action);
+    }
+    if (!(req.headers.authorization ?? '').startsWith('AWS')) {
+      return replyXml(
+        res,
+        403,
+        sesErrorXml('MissingAuthenticationToken', 'Request is missing Authentication Token'),
+      );
+    }
+    switch (action) {
+      case 'SetIdentityNotificationTopic':
+        return this.setIdentityNotificationTopic(res, params);
+      case 'GetIdentityNotificationAttributes':
+        return this.getIdentityNotificationAttributes(res, params);
+      default:
+        // aws-ses-v2-local never answers an action it does not know: the request would hang.
+        return replyXml(
+          res,
+          400,
+          sesErrorXml(
+            'InvalidAction',
+            `The action ${action || '(none)'} is not implemented by the local SES endpoint`,
+          ),
+        );
+    }
+  }
+
+  private setIdentityNotificationTopic(res: http.ServerResponse, params: URLSearchParams): void {
+    const identity = params.get('Identity')?.trim();
+    const kind = params.get('NotificationType') as SesNotificationKind | null;
+    const topicArn = params.get('SnsTopic')?.trim() || undefined;
+    if (!identity) {
+      return replyXml(res, 400, sesErrorXml('ValidationError', 'Identity is required'));
+    }
+    if (!kind || !SES_NOTIFICATION_KINDS.includes(kind)) {
+      return replyXml(
+        res,
+        400,
+        sesErrorXml(
+          'InvalidParameterValue',
+          `NotificationType must be one of ${SES_NOTIFICATION_KINDS.join(', ')}, got "${kind ?? ''}"`,
+        ),
+      );
+    }
+    if (topicArn && !/^arn:aws[a-z-]*:sns:/.test(topicArn)) {
+      return replyXml(
+        res,
+        400,
+        sesErrorXml(
+          'InvalidParameterValue',
+          `SnsTopic must be an SNS topic ARN (arn:aws:sns:...), got "${topicArn}"`,
+        ),
+      );
+    }
+    this.registry.set(identity, kind, topicArn);
+    this.logger.log(`local SES: ${kind} notifications of ${identity} -> ${topicArn ?? '(none)'}`);
+    replyXml(res, 200, sesResponseXml('SetIdentityNotificationTopic'));
+  }
+
+  private getIdentityNotificationAttributes(
+    res: http.ServerResponse,
+    params: URLSearchParams,
+  ): void {
+    // Every identity counts as verified locally, so each one asked about gets an entry.
+    const entries = memberList(params, 'Identities').map((identity) => {
+      const topics = this.registry.get(identity);
+      const topicXml = SES_NOTIFICATION_KINDS.map((kind) =>
+        topics[kind] ? `<${kind}Topic>${xmlEscape(topics[kind])}</${kind}Topic>` : '',
+      ).join('');
+      return (
+        `<entry><key>${xmlEscape(identity)}</key><value>` +
+        topicXml +
+        '<ForwardingEnabled>true</ForwardingEnabled>' +
+        // The simulator always includes the original headers in its notifications.
+        '<HeadersInBounceNotificationsEnabled>true</HeadersInBounceNotificationsEnabled>' +
+        '<HeadersInComplaintNotificationsEnabled>true</HeadersInComplaintNotificationsEnabled>' +
+        '<HeadersInDeliveryNotificationsEnabled>true</HeadersInDeliveryNotificationsEnabled>' +
+        '</value></entry>'
+      );
+    });
+    replyXml(
+      res,
+      200,
+      sesResponseXml(
+        'GetIdentityNotificationAttributes',
+        `<NotificationAttributes>${entries.join('')}</NotificationAttributes>`,
+      ),
+    );
+  }
+
+  /** Proxies a send, answers the client, then reports the sent mail in the background. */
+  private async proxySend(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    body: Buffer,
+    params: URLSearchParams,
+    action: 'SendEmail' | 'SendRawEmail',
+  ): Promise<void> {
+    const receivedAt = new Date();
+    const upstream = await this.forward(req, body);
+    const answer = await readBody(upstream);
+    res.writeHead(upstream.statusCode ?? 502, endToEndHeaders(upstream.headers));
+    res.end(answer);
+    const messageId = upstream.statusCode === 200 ? messageIdFromXml(answer.toString()) : undefined;
+    if (!messageId || !this.options.onMailSent) {
+      return;
+    }
+    const onMailSent = this.options.onMailSent;
+    const report = (async () => {
+      const mail = await this.describeSent(action, params, messageId, receivedAt, req);
+      await onMailSent(mail);
+    })().catch((error: unknown) => {
+      this.logger.warn(`local SES: reporting ${messageId} failed: ${errorMessage(error)}`);
+    });
+    this.pendingReports.add(report);
+    void report.finally(() => this.pendingReports.delete(report));
+  }
+
+  private async describeSent(
+    action: 'SendEmail' | 'SendRawEmail',
+    params: URLSearchParams,
+    sesMessageId: string,
+    receivedAt: Date,
+    req: http.IncomingMessage,
+  ): Promise<SentMail> {
+    const common = {
+      sesMessageId,
+      timestamp: receivedAt.toISOString(),
+      sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+      callerIdentity: accessKeyIdFromAuthorization(req.headers.authorization),
+    };
+    if (action === 'SendEmail') {
+      const source = params.get('Source') ?? '';
+      const to = memberList(params, 'Destination.ToAddresses');
+      const cc = memberList(params, 'Destination.CcAddresses');
+      const bcc = memberList(params, 'Destination.BccAddresses');
+      const subject = params.get('Message.Subject.Data') ?? '';
+      const headers: MailHeader[] = [
+        { name: 'From', value: source },
+        ...(to.length > 0 ? [{ name: 'To', value: to.join(', ') }] : []),
+        ...(cc.length > 0 ? [{ name: 'Cc', value: cc.join(', ') }] : []),
+        { name: 'Subject', value: subject },
+        { name: 'Date', value: receivedAt.toUTCString() },
+        { name: 'MIME-Version', value: '1.0' },
+      ];
+      return {
+        ...common,
+        source: bareAddress(source),
+        destinations: [...to, ...cc, ...bcc].map(bareAddress),
+        subject,
+        headers,
+      };
+    }
+    const raw = Buffer.from(params.get('RawMessage.Data') ?? '', 'base64').toString('utf8');
+    const headers = parseHeaderBlock(raw);
+    const from = headerValue(headers, 'From') ?? '';
+    const source = bareAddress(params.get('Source') || (splitAddressList(from)[0] ?? ''));
+    let destinations = memberList(params, 'Destinations').map(bareAddress);
+    let subject = headerValue(headers, 'Subject') ?? '';
+    // The backend's record has the recipients and the subject decoded from the MIME message.
+    const stored = await this.findStored(sesMessageId, Math.floor(receivedAt.getTime() / 1000));
+    if (stored) {
+      // Only when the mail has a Subject: the backend stores "(no subject)" for none.
+      if (subject && stored.subject) {
+        subject = stored.subject;
+      }
+      if (destinations.length === 0) {
+        const { to = [], cc = [], bcc = [] } = stored.destination ?? {};
+        destinations = addressesOf([...to, ...cc, ...bcc]);
+      }
+    }
+    if (destinations.length === 0) {
+      destinations = addressesOf(['To', 'Cc', 'Bcc'].map((name) => headerValue(headers, name)));
+    }
+    return { ...common, source, destinations, subject, headers };
+  }
+
+  /** The backend's `/store` record of a mail sent at or after `sinceSeconds`. */
+  private async findStored(
+    messageId: string,
+    sinceSeconds: number,
+  ): Promise<StoredEmail | undefined> {
+    const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http
+        .get(
+          {
+            host: '127.0.0.1',
+            port: this.backendPort,
+            path: `/store?since=${sinceSeconds}`,
+            agent: this.agent,
+          },
+          resolve,
+        )
+        .on('error', reject);
+    });
+    const body = await readBody(response);
+    if (response.statusCode !== 200) {
+      return undefined;
+    }
+    const store = JSON.parse(body.toString('utf8')) as { emails?: StoredEmail[] };
+    return store.emails?.find((email) => email.messageId === messageId);
+  }
+
+  /** Sends a request on to aws-ses-v2-local: the buffered body, or the request stream. */
+  private forward(req: http.IncomingMessage, body?: Buffer): Promise<http.IncomingMessage> {
+    const headers: http.OutgoingHttpHeaders = { ...endToEndHeaders(req.headers) };
+    headers.host = `127.0.0.1:${this.backendPort}`;
+    if (body) {
+      headers['content-length'] = String(body.length);
+    } else if (req.headers['transfer-encoding']) {
+      headers['transfer-encoding'] = req.headers['transfer-encoding'];
+    }
+    return new Promise((resolve, reject) => {
+      const upstream = http.request(
+        {
+          host: '127.0.0.1',
+          port: this.backendPort,
+          method: req.method,
+          path: req.url,
+          headers,
+          agent: this.agent,
+        },
+        resolve,
+      );
+      upstream.on('error', reject);
+      if (body) {
+        upstream.end(body);
+      } else {
+        req.pipe(upstream);
+      }
+    });
+  }
+}
+
+class BodyTooLargeError extends Error {}
+
+async function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) {
+      throw new BodyTooLargeError(`body larger than ${MAX_BODY_BYTES} bytes`);
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function endToEndHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const copy: http.OutgoingHttpHeaders = { ...headers };
+  for (const name of HOP_BY_HOP) {
+    delete copy[name];
+  }
+  return copy;
+}
+
+function replyXml(res: http.ServerResponse, status: number, xml: string): void {
+  res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml) });
+  res.end(xml);
+}
+
+/** Closes a server: idle keep-alive connections at once, busy ones after a short grace period. */
+async function closeServer(server: http.Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), 1000);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,56 @@
+import type { SesFeedbackQueues } from './aws-provisioner';
+import type { LocalStack, LocalStackOptions } from './local-stack';
+
+/** What `npm run local-stack` starts, read from the environment. */
+export type LocalStackCliConfig = Pick<LocalStackOptions, 'region' | 'sqsPort' | 'sesPort'> & {
+  queues: SesFeedbackQueues;
+};
+
+/**
+ * Reads the local stack settings: `AWS_REGION` (default us-east-1), `LOCAL_SQS_PORT` (4566),
+ * `LOCAL_SES_PORT` (8005) and the queue names `SES_SENDMAIL_QUEUE` (ases-sendmail),
+ * `SES_BOUNCES_QUEUE` (ases-bounces), `SES_COMPLAINTS_QUEUE` (ases-complaints),
+ * `SES_DELIVERIES_QUEUE` (ases-deliveries). Throws, naming the variable, on a bad port.
+ */
+export function readLocalStackConfig(env: NodeJS.ProcessEnv): LocalStackCliConfig {
+  const text = (name: string, fallback: string): string => env[name]?.trim() || fallback;
+  return {
+    region: text('AWS_REGION', 'us-east-1'),
+    sqsPort: readPort(env, 'LOCAL_SQS_PORT', 4566),
+    sesPort: readPort(env, 'LOCAL_SES_PORT', 8005),
+    queues: {
+      sendmail: text('SES_SENDMAIL_QUEUE', 'ases-sendmail'),
+      bounces: text('SES_BOUNCES_QUEUE', 'ases-bounces'),
+      complaints: text('SES_COMPLAINTS_QUEUE', 'ases-complaints'),
+      deliveries: text('SES_DELIVERIES_QUEUE', 'ases-deliveries'),
+    },
+  };
+}
+
+/** A TCP port from the environment: an integer from 0 (any free port) to 65535. */
+export function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) {
+    return fallback;
+  }
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) {
+    throw new Error(`${name} must be a port number from 0 to 65535, got "${raw}"`);
+  }
+  return port;
+}
+
+/** The environment a service process needs to use a running local stack, as one shell line. */
+export function serviceEnvLine(
+  stack: Pick<LocalStack, 'region' | 'sqsEndpoint' | 'snsEndpoint' | 'sesEndpoint'>,
+): string {
+  return [
+    'LOCAL_STACK=false',
+    `AWS_ENDPOINT_URL_SQS=${stack.sqsEndpoint}`,
+    `AWS_ENDPOINT_URL_SNS=${stack.snsEndpoint}`,
+    `AWS_ENDPOINT_URL_SES=${stack.sesEndpoint}`,
+    `AWS_REGION=${stack.region}`,
+    'AWS_ACCESS_KEY_ID=local',
+    'AWS_SECRET_ACCESS_KEY=local',
+  ].join(' ');
+}

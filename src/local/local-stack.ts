@@ -1,0 +1,157 @@
+import type {
+  ProvisionedSesFeedback,
+  SesFeedbackQueues,
+  SesFeedbackTopics,
+} from './aws-provisioner';
+import { esmImport } from './esm-import';
+import { errorMessage, silentLogger, type LocalStackLogger } from './local-logger';
+
+/** Options of {@link startLocalStack}. */
+export interface LocalStackOptions {
+  /** Region of the SDK clients, ARNs and queue URLs. */
+  region: string;
+  /** Port of the SQS + SNS endpoint (fauxqs); 0 picks a free one. */
+  sqsPort: number;
+  /** Port of the SES endpoint; 0 picks a free one. */
+  sesPort: number;
+  /** Queue names; each feedback queue gets a `<name>-topic` SNS topic, the stack's default. */
+  queues: SesFeedbackQueues;
+  /** Delay between a send and its first notifications. Default 150 ms. */
+  simulatorDelayMs?: number;
+  /** Default: silent. */
+  logger?: LocalStackLogger;
+}
+
+/** A running local AWS stack. */
+export interface LocalStack {
+  region: string;
+  /** SQS endpoint, e.g. `http://127.0.0.1:4566`. */
+  sqsEndpoint: string;
+  /** SNS endpoint (the same server as SQS). */
+  snsEndpoint: string;
+  /** SES endpoint, e.g. `http://127.0.0.1:8005`. */
+  sesEndpoint: string;
+  /** Web viewer of the mail sent. */
+  viewerUrl: string;
+  queueUrls: SesFeedbackQueues;
+  /** The default topics: notifications of identities without topics of their own go there. */
+  topicArns: SesFeedbackTopics;
+  /** Stops every server and client of the stack; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+interface FauxqsModule {
+  startFauxqs: (options: {
+    port: number;
+    logger: boolean;
+    defaultRegion: string;
+  }) => Promise<{ port: number; stop(): Promise<void> }>;
+}
+
+/**
+ * Starts the local AWS stack for development and tests: fauxqs (SQS + SNS), the local SES endpoint
+ * with the mailbox simulator, and the queues and topics ases needs, provisioned through the SDK.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const logger = options.logger ?? silentLogger;
+  const { region } = options;
+  const cleanups: Array<() => Promise<void> | void> = [];
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch (error) {
+          logger.warn(`local stack: stopping: ${errorMessage(error)}`);
+        }
+      }
+    })();
+    return stopping;
+  };
+
+  try {
+    const { startFauxqs } = await esmImport<FauxqsModule>('fauxqs');
+    const fauxqs = await startFauxqs({
+      port: options.sqsPort,
+      logger: false,
+      defaultRegion: region,
+    });
+    cleanups.push(() => fauxqs.stop());
+    const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+
+    // Loaded here rather than imported: some are devDependencies, needed only when a stack runs.
+    const [{ SQSClient }, { SNSClient }, { SESClient }, provisioner, simulatorModule, sesModule] =
+      await Promise.all([
+        import('@aws-sdk/client-sqs'),
+        import('@aws-sdk/client-sns'),
+        import('@aws-sdk/client-ses'),
+        import('./aws-provisioner'),
+        import('./mailbox-simulator'),
+        import('./local-ses.server'),
+      ]);
+    const { NotificationTopicsRegistry } = await import('./notification-topics.registry');
+    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    // Without useQueueUrlAsEndpoint: false the SDK sends to the QueueUrl host
+    // (sqs.<region>.localhost), which does not resolve.
+    const sqs = new SQSClient({
+      region,
+      endpoint: sqsEndpoint,
+      credentials,
+      useQueueUrlAsEndpoint: false,
+    });
+    const sns = new SNSClient({ region, endpoint: sqsEndpoint, credentials });
+    cleanups.push(() => {
+      sqs.destroy();
+      sns.destroy();
+    });
+
+    const registry = new NotificationTopicsRegistry();
+    const simulator = new simulatorModule.MailboxSimulator({
+      sns,
+      routing: registry,
+      region,
+      delayMs: options.simulatorDelayMs,
+      logger,
+    });
+    cleanups.push(() => simulator.stop());
+
+    const sesServer = new sesModule.LocalSesServer({
+      port: options.sesPort,
+      registry,
+      onMailSent: (mail) => simulator.simulate(mail),
+      logger,
+    });
+    await sesServer.start();
+    cleanups.push(() => sesServer.stop());
+    const ses = new SESClient({ region, endpoint: sesServer.url, credentials });
+    cleanups.push(() => ses.destroy());
+
+    const provisioned: ProvisionedSesFeedback = await provisioner.provisionSesFeedback({
+      sqs,
+      sns,
+      ses,
+      queues: options.queues,
+    });
+    const { queueUrls, topicArns } = provisioned;
+    registry.setDefaults({
+      Bounce: topicArns.bounces,
+      Complaint: topicArns.complaints,
+      Delivery: topicArns.deliveries,
+    });
+    logger.log(`local stack: SQS/SNS on ${sqsEndpoint}, SES on ${sesServer.url}`);
+    return {
+      region,
+      sqsEndpoint,
+      snsEndpoint: sqsEndpoint,
+      sesEndpoint: sesServer.url,
+      viewerUrl: `${sesServer.url}/`,
+      queueUrls,
+      topicArns,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
