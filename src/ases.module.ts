@@ -23,6 +23,8 @@ const redis = RedisModule.forRootAsync(
       options: {
         // Fail a command after a few reconnect attempts rather than hold a request for long.
         maxRetriesPerRequest: 3,
+        // Connect on first use: a start-up that fails on a queue then leaves no socket open.
+        lazyConnect: true,
         connectionName: 'ases',
       },
     }),

@@ -4,16 +4,13 @@ import { SqsConsumerEventHandler, SqsMessageHandler } from '@ssut/nestjs-sqs';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions } from '../core/ases.tokens';
 import { InFlightTracker } from '../core/in-flight.tracker';
-import { logQueueError } from '../core/log-queue-error';
+import { RetryLater, logProcessingError, logQueueError } from '../core/consumer-errors';
 import { QueueRole, SQS_CONSUMER } from '../core/queue-roles';
 import { receiveCount } from '../core/redelivery';
 import { FeedbackService } from './feedback.service';
 import { parseFeedbackMessage } from './ses-notification.parser';
 
 type FeedbackQueue = Exclude<QueueRole, 'sendmail'>;
-
-/** Thrown to leave a notification on its queue for another try. */
-class RetryLater extends Error {}
 
 /**
  * Consumes the bounces, complaints and deliveries queues; every queue accepts every notification
@@ -50,32 +47,32 @@ export class FeedbackConsumer {
 
   @SqsConsumerEventHandler(SQS_CONSUMER.bounces, 'processing_error')
   onBouncesProcessingError(error: Error, message: Message): void {
-    this.logProcessingError('bounces', error, message);
+    logProcessingError(this.logger, 'bounces', error, message);
   }
 
   @SqsConsumerEventHandler(SQS_CONSUMER.complaints, 'processing_error')
   onComplaintsProcessingError(error: Error, message: Message): void {
-    this.logProcessingError('complaints', error, message);
+    logProcessingError(this.logger, 'complaints', error, message);
   }
 
   @SqsConsumerEventHandler(SQS_CONSUMER.deliveries, 'processing_error')
   onDeliveriesProcessingError(error: Error, message: Message): void {
-    this.logProcessingError('deliveries', error, message);
+    logProcessingError(this.logger, 'deliveries', error, message);
   }
 
   @SqsConsumerEventHandler(SQS_CONSUMER.bounces, 'timeout_error')
   onBouncesTimeout(error: Error, message: Message): void {
-    this.logProcessingError('bounces', error, message);
+    logProcessingError(this.logger, 'bounces', error, message);
   }
 
   @SqsConsumerEventHandler(SQS_CONSUMER.complaints, 'timeout_error')
   onComplaintsTimeout(error: Error, message: Message): void {
-    this.logProcessingError('complaints', error, message);
+    logProcessingError(this.logger, 'complaints', error, message);
   }
 
   @SqsConsumerEventHandler(SQS_CONSUMER.deliveries, 'timeout_error')
   onDeliveriesTimeout(error: Error, message: Message): void {
-    this.logProcessingError('deliveries', error, message);
+    logProcessingError(this.logger, 'deliveries', error, message);
   }
 
   @SqsConsumerEventHandler(SQS_CONSUMER.bounces, 'error')
@@ -144,13 +141,5 @@ export class FeedbackConsumer {
   private drop(queue: FeedbackQueue, message: Message, reason: string, detail: string): void {
     this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
     this.logger.warn(`${queue}: dropped SQS message ${message.MessageId} (${reason}): ${detail}`);
-  }
-
-  private logProcessingError(queue: FeedbackQueue, error: Error, message: Message): void {
-    if (error instanceof RetryLater) {
-      this.logger.debug(error.message);
-    } else {
-      this.logger.error(`${queue}: message ${message.MessageId} will be retried: ${error.message}`);
-    }
   }
 }

@@ -2,14 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Message } from '@aws-sdk/client-sqs';
 import { SqsConsumerEventHandler, SqsMessageHandler } from '@ssut/nestjs-sqs';
 import { InFlightTracker } from '../core/in-flight.tracker';
-import { logQueueError } from '../core/log-queue-error';
+import { RetryLater, logProcessingError, logQueueError } from '../core/consumer-errors';
 import { SQS_CONSUMER } from '../core/queue-roles';
 import { receiveCount } from '../core/redelivery';
 import { SenderService } from './sender.service';
 import { parseSendmailJob } from './sendmail-job';
-
-/** Thrown to leave a job on the queue for a later attempt (sqs-consumer then delays it). */
-class RetryLater extends Error {}
 
 /**
  * Takes jobs off the sendmail queue. Policy: a body that is not a job is dropped as poison
@@ -32,16 +29,12 @@ export class SendmailConsumer {
 
   @SqsConsumerEventHandler(SQS_CONSUMER.sendmail, 'processing_error')
   onProcessingError(error: Error, message: Message): void {
-    if (error instanceof RetryLater) {
-      this.logger.warn(error.message);
-    } else {
-      this.logger.error(`sendmail: message ${message.MessageId} will be retried: ${error.message}`);
-    }
+    logProcessingError(this.logger, 'sendmail', error, message);
   }
 
   @SqsConsumerEventHandler(SQS_CONSUMER.sendmail, 'timeout_error')
   onTimeoutError(error: Error, message: Message): void {
-    this.logger.error(`sendmail: message ${message.MessageId} timed out: ${error.message}`);
+    logProcessingError(this.logger, 'sendmail', error, message);
   }
 
   @SqsConsumerEventHandler(SQS_CONSUMER.sendmail, 'error')

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions, InjectAsesRedis } from '../core/ases.tokens';
@@ -98,7 +98,7 @@ const TEXT_FIELDS = [
  * carry the retention TTL from the moment they are written.
  */
 @Injectable()
-export class StatusRepository {
+export class StatusRepository implements OnApplicationShutdown {
   private readonly redis: Redis & AsesCommands;
   private readonly prefix: string;
   private readonly ttlSeconds: number;
@@ -193,6 +193,20 @@ export class StatusRepository {
   /** Throws when Redis does not answer. */
   async ping(): Promise<void> {
     await this.redis.ping();
+  }
+
+  /**
+   * Closes the connection if @nestjs-modules/ioredis has not: it tracks connections in one static
+   * set that the first app to shut down clears, so a second app in the process (a host's tests,
+   * say) would keep its connection open.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.redis.status === 'ready') {
+      await this.redis.quit().catch(() => this.redis.disconnect());
+    } else if (this.redis.status !== 'end') {
+      // Not connected (Redis down): quit would wait in the offline queue; stop reconnecting.
+      this.redis.disconnect();
+    }
   }
 
   private messageKey(id: string): string {

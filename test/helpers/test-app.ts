@@ -27,14 +27,23 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots AsesModule.forRoot on fresh queues and a fresh Redis key prefix. */
+/** How a test app gets its queues: fresh ones (optionally with raw delivery), or another app's. */
+export interface TestAppResources {
+  rawDelivery?: boolean;
+  /** Reuse these queues and this key prefix (a second process of the same service). */
+  shared?: Pick<TestApp, 'feedback' | 'keyPrefix'>;
+}
+
+/** Boots AsesModule.forRoot on fresh queues and a fresh Redis key prefix (or shared ones). */
 export async function startTestApp(
   name: string,
   overrides: Partial<AsesModuleOptions> = {},
-  provision: { rawDelivery?: boolean } = {},
+  resources: TestAppResources = {},
 ): Promise<TestApp> {
-  const feedback = await provisionIsolatedFeedback(name, provision);
-  const keyPrefix = `ases-test:${feedback.queues.sendmail}:`;
+  const feedback =
+    resources.shared?.feedback ??
+    (await provisionIsolatedFeedback(name, { rawDelivery: resources.rawDelivery }));
+  const keyPrefix = resources.shared?.keyPrefix ?? `ases-test:${feedback.queues.sendmail}:`;
   const moduleRef = await Test.createTestingModule({
     imports: [
       AsesModule.forRoot({
@@ -89,7 +98,7 @@ export async function deleteKeys(prefix: string): Promise<void> {
  * value seen when `timeoutMs` passes first.
  */
 export async function waitFor<T>(
-  probe: () => Promise<T>,
+  probe: () => T | Promise<T>,
   done: (value: T) => boolean,
   { timeoutMs = 15_000, intervalMs = 100, what = 'condition' } = {},
 ): Promise<T> {

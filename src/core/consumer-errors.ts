@@ -1,0 +1,39 @@
+import type { Logger } from '@nestjs/common';
+import type { Message } from '@aws-sdk/client-sqs';
+
+/** Thrown by a handler to leave its message on the queue for a later try; an expected outcome. */
+export class RetryLater extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RetryLater';
+  }
+}
+
+// sqs-consumer wraps what a handler throws in its own StandardError, with the original as `cause`.
+function unwrap(error: Error): Error {
+  return error.cause instanceof Error ? error.cause : error;
+}
+
+/** Logs an sqs-consumer `processing_error` / `timeout_error`: the message will be received again. */
+export function logProcessingError(
+  logger: Logger,
+  queue: string,
+  error: Error,
+  message: Message,
+): void {
+  const cause = unwrap(error);
+  if (cause instanceof RetryLater) {
+    logger.warn(cause.message);
+  } else {
+    logger.error(`${queue}: SQS message ${message.MessageId} will be retried: ${cause.message}`);
+  }
+}
+
+/** Logs an sqs-consumer `error` event; the abort of the long poll at shutdown is expected. */
+export function logQueueError(logger: Logger, queue: string, error: Error): void {
+  if (error.name === 'AbortError' || /aborted/i.test(error.message)) {
+    logger.debug(`${queue}: SQS request aborted at shutdown`);
+    return;
+  }
+  logger.error(`${queue}: SQS error: ${error.message}`);
+}

@@ -1,0 +1,68 @@
+import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
+import { LocalAwsClients, localAwsClients } from '../helpers/local-aws';
+import { TestApp, startTestApp } from '../helpers/test-app';
+
+describe('GET /health', () => {
+  it('answers 200 when Redis and every queue answer', async () => {
+    const t = await startTestApp('health-ok');
+    try {
+      const response = await t.http().get('/health');
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({
+        status: 'ok',
+        info: { redis: { status: 'up' }, queues: { status: 'up' } },
+      });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('answers 503 naming Redis when Redis does not answer', async () => {
+    const t = await startTestApp('health-redis', { redis: { url: 'redis://127.0.0.1:1' } });
+    try {
+      const response = await t.http().get('/health');
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({
+        status: 'error',
+        error: { redis: { status: 'down', message: expect.any(String) } },
+        info: { queues: { status: 'up' } },
+      });
+    } finally {
+      await t.close();
+    }
+  });
+
+  describe('with a queue gone', () => {
+    let t: TestApp;
+    let aws: LocalAwsClients;
+
+    beforeAll(async () => {
+      aws = localAwsClients();
+      t = await startTestApp('health-queue');
+      await aws.sqs.send(new DeleteQueueCommand({ QueueUrl: t.feedback.queueUrls.deliveries }));
+    });
+
+    afterAll(async () => {
+      await t.close();
+      aws.destroy();
+    });
+
+    it('answers 503 naming the queue', async () => {
+      const response = await t.http().get('/health');
+      expect(response.status).toBe(503);
+      expect(response.body.error.queues).toEqual({
+        status: 'down',
+        deliveries: expect.stringContaining('QueueDoesNotExist'),
+      });
+      expect(response.body.info.redis).toEqual({ status: 'up' });
+    });
+  });
+});
+
+describe('start-up', () => {
+  it('fails naming a queue that does not exist', async () => {
+    await expect(
+      startTestApp('health-missing', { queues: { bounces: 'no-such-queue-anywhere' } }),
+    ).rejects.toThrow('the bounces queue "no-such-queue-anywhere" does not exist');
+  });
+});
