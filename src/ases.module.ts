@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { RedisModule, RedisModuleOptions } from '@nestjs-modules/ioredis';
+import { createRedisConnection, getRedisConnectionToken } from '@nestjs-modules/ioredis';
+import type { Redis } from 'ioredis';
 import { AsesService } from './ases.service';
 import {
   ASYNC_OPTIONS_TYPE,
@@ -15,9 +16,17 @@ import { MailerModule } from './mailer/mailer.module';
 import { StatusModule } from './status/status.module';
 import { TrackingModule } from './tracking/tracking.module';
 
-const redis = RedisModule.forRootAsync(
-  {
-    useFactory: (options: ResolvedAsesOptions): RedisModuleOptions => ({
+/**
+ * ases's own connection, under the token `InjectRedis('ases')` resolves; StatusRepository closes
+ * it. Not through `RedisModule.forRootAsync`: its RedisCoreModule keeps the connection tokens of
+ * every `forRoot` in one static set, and the first instance to shut down quits only its own and
+ * clears the set, so the host's `RedisModule.forRoot` connection would never be closed.
+ */
+const ASES_REDIS = getRedisConnectionToken(ASES_REDIS_CONNECTION);
+const redis = {
+  provide: ASES_REDIS,
+  useFactory: (options: ResolvedAsesOptions): Redis =>
+    createRedisConnection({
       type: 'single',
       url: options.redis.url,
       options: {
@@ -27,11 +36,9 @@ const redis = RedisModule.forRootAsync(
         lazyConnect: true,
         connectionName: 'ases',
       },
-    }),
-    inject: [ASES_OPTIONS],
-  },
-  ASES_REDIS_CONNECTION,
-);
+    }) as Redis,
+  inject: [ASES_OPTIONS],
+};
 
 /**
  * The root of ases, for a host app: `AsesModule.forRoot(options)` or
@@ -59,11 +66,11 @@ function withCore(module: DynamicModule): DynamicModule {
     // Global so the static feature modules can inject the options and the Redis connection; every
     // token it exports is ases-namespaced, so nothing of the host's is shadowed.
     global: true,
-    imports: [...(module.imports ?? []), redis],
     providers: [
       ...(module.providers ?? []),
       { provide: ASES_OPTIONS, useFactory: resolveAsesOptions, inject: [ASES_MODULE_OPTIONS] },
+      redis,
     ],
-    exports: [...(module.exports ?? []), ASES_OPTIONS, AsesService],
+    exports: [...(module.exports ?? []), ASES_OPTIONS, ASES_REDIS, AsesService],
   };
 }

@@ -60,7 +60,8 @@ describe('serviceEnvLine', () => {
     ).toBe(
       'LOCAL_STACK=false AWS_ENDPOINT_URL_SQS=http://127.0.0.1:4566 ' +
         'AWS_ENDPOINT_URL_SNS=http://127.0.0.1:4566 AWS_ENDPOINT_URL_SES=http://127.0.0.1:8005 ' +
-        'AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local',
+        'AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local ' +
+        'API_KEYS=local-dev-key-shared TRACKING_SECRET=local-tracking-secret-shared-stack',
     );
   });
 });

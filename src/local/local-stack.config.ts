@@ -40,6 +40,11 @@ export function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number)
   return port;
 }
 
+/** Bearer key the printed service line sets (LOCAL_STACK=false wants at least 16 characters). */
+export const SHARED_STACK_API_KEY = 'local-dev-key-shared';
+/** Tracking secret the printed service line sets; every process of one stack must share it. */
+export const SHARED_STACK_TRACKING_SECRET = 'local-tracking-secret-shared-stack';
+
 /** The environment a service process needs to use a running local stack, as one shell line. */
 export function serviceEnvLine(
   stack: Pick<LocalStack, 'region' | 'sqsEndpoint' | 'snsEndpoint' | 'sesEndpoint'>,
@@ -52,5 +57,8 @@ export function serviceEnvLine(
     `AWS_REGION=${stack.region}`,
     'AWS_ACCESS_KEY_ID=local',
     'AWS_SECRET_ACCESS_KEY=local',
+    // LOCAL_STACK=false asks for production-grade keys; these are for local use only.
+    `API_KEYS=${SHARED_STACK_API_KEY}`,
+    `TRACKING_SECRET=${SHARED_STACK_TRACKING_SECRET}`,
   ].join(' ');
 }

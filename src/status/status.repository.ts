@@ -195,11 +195,7 @@ export class StatusRepository implements OnApplicationShutdown {
     await this.redis.ping();
   }
 
-  /**
-   * Closes the connection if @nestjs-modules/ioredis has not: it tracks connections in one static
-   * set that the first app to shut down clears, so a second app in the process (a host's tests,
-   * say) would keep its connection open.
-   */
+  /** Closes ases's Redis connection (AsesModule creates it; this class is its only user). */
   async onApplicationShutdown(): Promise<void> {
     if (this.redis.status === 'ready') {
       await this.redis.quit().catch(() => this.redis.disconnect());

@@ -1,0 +1,525 @@
+import { randomBytes } from 'node:crypto';
+import {
+  ArgumentsHost,
+  Catch,
+  Controller,
+  ExceptionFilter,
+  Get,
+  HttpException,
+  Injectable,
+  type INestApplication,
+  type ModuleMetadata,
+} from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { Test } from '@nestjs/testing';
+import { getRedisConnectionToken, InjectRedis, RedisModule } from '@nestjs-modules/ioredis';
+import { CreateQueueCommand, DeleteQueueCommand, type Message } from '@aws-sdk/client-sqs';
+import {
+  SqsConsumerEventHandler,
+  SqsMessageHandler,
+  SqsModule,
+  SqsService,
+} from '@ssut/nestjs-sqs';
+import type { Response } from 'express';
+import type { Redis } from 'ioredis';
+import request from 'supertest';
+import {
+  AsesErrorCode,
+  AsesException,
+  AsesModule,
+  AsesService,
+  MessageStatus,
+  type AsesModuleOptions,
+} from '../../src/index';
+import { ASES_SQS_SERVICE } from '../../src/core/ases.tokens';
+import { deleteKeys, waitFor } from '../helpers/test-app';
+import {
+  localAwsClients,
+  provisionIsolatedFeedback,
+  type IsolatedFeedback,
+  type LocalAwsClients,
+} from '../helpers/local-aws';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const HOST_API_KEY = 'host-ases-key-0123456789';
+
+/** What a product back end keeps in its own configuration, ases's settings among the rest. */
+interface HostSettings {
+  name: string;
+  supportEmail: string;
+  ases: {
+    apiKeys: string[];
+    publicUrl: string;
+    trackingSecret: string;
+    redisKeyPrefix: string;
+    queues: IsolatedFeedback['queues'];
+  };
+}
+
+/** The host's own error shape, for every error that reaches its global filter. */
+@Catch()
+class HostExceptionFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const status = exception instanceof HttpException ? exception.getStatus() : 500;
+    host
+      .switchToHttp()
+      .getResponse<Response>()
+      .status(status)
+      .json({
+        hostError: true,
+        status,
+        reason: exception instanceof Error ? exception.message : String(exception),
+      });
+  }
+}
+
+/** A host service on the host's default Redis connection. */
+@Injectable()
+class HostCache {
+  constructor(@InjectRedis() readonly redis: Redis) {}
+
+  async put(key: string, value: string): Promise<void> {
+    await this.redis.set(key, value, 'EX', 60);
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.redis.get(key);
+  }
+}
+
+/** A host service that sends mail through ases's public API. */
+@Injectable()
+class HostMailer {
+  constructor(
+    readonly ases: AsesService,
+    private readonly config: ConfigService,
+  ) {}
+
+  welcome(from: string, to: string): ReturnType<AsesService['sendmail']> {
+    return this.ases.sendmail({
+      from,
+      to,
+      subject: `Welcome to ${this.config.getOrThrow<string>('host.name')}`,
+      html: '<html><body><p>Welcome!</p></body></html>',
+    });
+  }
+}
+
+@Controller('host')
+class HostController {
+  constructor(private readonly config: ConfigService) {}
+
+  @Get('ping')
+  ping(): { pong: true; app: string } {
+    return { pong: true, app: this.config.getOrThrow<string>('host.name') };
+  }
+
+  @Get('boom')
+  boom(): never {
+    throw new Error('host route failed');
+  }
+}
+
+/** The host's settings for one app: its own values and ases's, on freshly provisioned queues. */
+function hostSettings(name: string, feedback: IsolatedFeedback): HostSettings {
+  return {
+    name,
+    supportEmail: 'support@shop.example',
+    ases: {
+      apiKeys: [HOST_API_KEY],
+      publicUrl: 'http://shop.example/mail',
+      trackingSecret: 'host-tracking-secret-0123456789abcdef',
+      redisKeyPrefix: `ases-embed:${feedback.queues.sendmail}:`,
+      queues: feedback.queues,
+    },
+  };
+}
+
+/**
+ * Boots a host app the way a product back end embeds ases: its own global config, its own default
+ * Redis connection, its own global exception filter and controller, and AsesModule.forRootAsync
+ * reading ases's settings out of the host's config.
+ */
+async function bootHost(
+  settings: HostSettings,
+  extra: Pick<ModuleMetadata, 'imports' | 'providers'> = {},
+): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      ConfigModule.forRoot({
+        isGlobal: true,
+        ignoreEnvFile: true,
+        load: [() => ({ host: settings })],
+      }),
+      RedisModule.forRoot({ type: 'single', url: REDIS_URL }),
+      AsesModule.forRootAsync({
+        imports: [ConfigModule],
+        inject: [ConfigService],
+        useFactory: (config: ConfigService): AsesModuleOptions => {
+          const ases = config.getOrThrow<HostSettings['ases']>('host.ases');
+          return {
+            apiKeys: ases.apiKeys,
+            tracking: { baseUrl: ases.publicUrl, secret: ases.trackingSecret },
+            redis: { url: REDIS_URL, keyPrefix: ases.redisKeyPrefix },
+            queues: ases.queues,
+            // Short polls, so that a consumer left running would show before the test ends.
+            pollWaitSeconds: 1,
+          };
+        },
+      }),
+      ...(extra.imports ?? []),
+    ],
+    controllers: [HostController],
+    providers: [
+      HostCache,
+      HostMailer,
+      { provide: APP_FILTER, useClass: HostExceptionFilter },
+      ...(extra.providers ?? []),
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
+  await app.init();
+  return app;
+}
+
+/** The running state of every consumer of an @ssut/nestjs-sqs `SqsService`. */
+function consumerStates(sqs: SqsService): Array<{ isRunning: boolean; isPolling: boolean }> {
+  return [...sqs.consumers.values()].map(({ instance }) => instance.status);
+}
+
+/** What is left of an app after `app.close()`: its SQS consumers and its two Redis connections. */
+interface Leftovers {
+  sqs: SqsService[];
+  redis: { host: Redis; ases: Redis };
+}
+
+/** The SQS services and the two Redis connections of an app, to look at after it closed. */
+function leftoversOf(app: INestApplication, sqs: SqsService[]): Leftovers {
+  return {
+    sqs,
+    redis: {
+      host: app.get<Redis>(getRedisConnectionToken()),
+      ases: app.get<Redis>(getRedisConnectionToken('ases')),
+    },
+  };
+}
+
+/** Closes the app and waits until none of its consumers runs or polls any more. */
+async function closeAndWaitForConsumers(
+  app: INestApplication,
+  leftovers: Leftovers,
+): Promise<void> {
+  for (const service of leftovers.sqs) {
+    expect(consumerStates(service).every((state) => state.isRunning)).toBe(true);
+  }
+  await app.close();
+  await waitFor(
+    () => Promise.resolve(leftovers.sqs.flatMap(consumerStates)),
+    (states) => states.every((state) => !state.isRunning && !state.isPolling),
+    { timeoutMs: 5_000, what: 'every SQS consumer to stop polling' },
+  );
+}
+
+/** Waits until the app's Redis connections have closed (quit resolves before the socket ends). */
+async function redisStatusesAfterClose(
+  leftovers: Leftovers,
+): Promise<{ host: string; ases: string }> {
+  const { host, ases } = leftovers.redis;
+  return waitFor(
+    () => Promise.resolve({ host: host.status, ases: ases.status }),
+    (statuses) => statuses.host === 'end' && statuses.ases === 'end',
+    { timeoutMs: 3_000, what: 'both Redis connections to close' },
+  ).catch(() => ({ host: host.status, ases: ases.status }));
+}
+
+/** Closes whatever a failed close left open, so that Jest can exit; the test has failed already. */
+function disconnectLeftovers(leftovers: Leftovers | undefined): void {
+  for (const connection of Object.values(leftovers?.redis ?? {})) {
+    if (connection.status !== 'end') {
+      connection.disconnect();
+    }
+  }
+}
+
+describe('ases embedded in a host app (own config, default Redis, global filter)', () => {
+  let feedback: IsolatedFeedback;
+  let settings: HostSettings;
+  let app: INestApplication;
+  let closed = false;
+  let leftovers: Leftovers | undefined;
+  const hostKey = `host-embed:${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    feedback = await provisionIsolatedFeedback('embedding');
+    settings = hostSettings('acme-shop', feedback);
+    app = await bootHost(settings);
+  });
+
+  afterAll(async () => {
+    if (!closed) {
+      await app?.close();
+    }
+    disconnectLeftovers(leftovers);
+    await deleteKeys(settings.ases.redisKeyPrefix);
+    await deleteKeys(hostKey);
+  });
+
+  const http = () => request(app.getHttpServer());
+  const sender = (local = 'shop') => `${local}@${feedback.identityDomain}`;
+
+  it('sends through the AsesService a host service injects, and reads the status to BOUNCED', async () => {
+    const mailer = app.get(HostMailer);
+    expect(mailer.ases).toBe(app.get(AsesService));
+    const accepted = await mailer.welcome(sender(), 'bounce@simulator.amazonses.com');
+    expect(accepted).toEqual({ id: expect.any(String), status: 'QUEUED', replayed: false });
+
+    const record = await waitFor(
+      () => mailer.ases.findStatus(accepted.id),
+      (found) => found?.status === MessageStatus.BOUNCED,
+      { what: `message ${accepted.id} to be BOUNCED` },
+    );
+    expect(record).toMatchObject({
+      id: accepted.id,
+      from: sender(),
+      to: 'bounce@simulator.amazonses.com',
+      subject: 'Welcome to acme-shop',
+      sesMessageId: expect.any(String),
+      bounce: { type: 'Permanent', subType: 'General', status: '5.1.1' },
+    });
+    await expect(mailer.ases.getStatus(accepted.id)).resolves.toEqual(record);
+    // Over ases's REST API too, under the host's app.
+    const response = await http()
+      .get(`/v1/messages/${accepted.id}`)
+      .auth(HOST_API_KEY, { type: 'bearer' });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual(record);
+  });
+
+  it('rejects an invalid message with AsesException INVALID_MESSAGE naming the fields', async () => {
+    const ases = app.get(AsesService);
+    const error: unknown = await ases
+      .sendmail({ from: 'not an address', to: 'jane@example.org', subject: '', html: '<p>x</p>' })
+      .then(
+        () => null,
+        (rejection: unknown) => rejection,
+      );
+    expect(error).toBeInstanceOf(AsesException);
+    const failure = error as AsesException;
+    expect(failure.code).toBe(AsesErrorCode.INVALID_MESSAGE);
+    const fields = (failure.details.errors as Array<{ field: string }>).map((e) => e.field);
+    expect(fields.sort()).toEqual(['from', 'subject']);
+  });
+
+  it('answers on its REST endpoints with its own error body, not the host filter shape', async () => {
+    const noKey = await http().get('/v1/messages/anything');
+    expect(noKey.status).toBe(401);
+    expect(noKey.body).toEqual({
+      statusCode: 401,
+      code: 'UNAUTHORIZED',
+      message: expect.any(String),
+    });
+
+    const unknown = await http()
+      .get('/v1/messages/never-sent-here')
+      .auth(HOST_API_KEY, { type: 'bearer' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({
+      statusCode: 404,
+      code: 'MESSAGE_NOT_FOUND',
+      id: 'never-sent-here',
+      status: 'UNKNOWN',
+    });
+    expect(unknown.body.hostError).toBeUndefined();
+
+    const invalid = await http()
+      .post('/v1/messages')
+      .auth(HOST_API_KEY, { type: 'bearer' })
+      .send({ from: sender(), to: 'jane@example.org', subject: '', html: '<p>x</p>' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body).toMatchObject({ statusCode: 400, code: 'INVALID_MESSAGE' });
+    expect(invalid.body.hostError).toBeUndefined();
+  });
+
+  it("leaves the host's own routes and global filter alone", async () => {
+    const ping = await http().get('/host/ping');
+    expect(ping.status).toBe(200);
+    expect(ping.body).toEqual({ pong: true, app: 'acme-shop' });
+
+    const boom = await http().get('/host/boom');
+    expect(boom.status).toBe(500);
+    expect(boom.body).toEqual({ hostError: true, status: 500, reason: 'host route failed' });
+
+    const missing = await http().get('/host/no-such-route');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ hostError: true, status: 404 });
+  });
+
+  it("leaves the host's default Redis connection its own, apart from ases's named one", async () => {
+    const cache = app.get(HostCache);
+    await cache.put(hostKey, 'host value');
+    await expect(cache.get(hostKey)).resolves.toBe('host value');
+
+    const hostRedis = app.get<Redis>(getRedisConnectionToken());
+    const asesRedis = app.get<Redis>(getRedisConnectionToken('ases'));
+    expect(cache.redis).toBe(hostRedis);
+    expect(asesRedis).not.toBe(hostRedis);
+    expect(hostRedis.options.connectionName).not.toBe('ases');
+    expect(asesRedis.options.connectionName).toBe('ases');
+  });
+
+  it("leaves the host's ConfigService with the host's values only", () => {
+    const config = app.get(ConfigService);
+    expect(config.get('host.name')).toBe('acme-shop');
+    expect(config.get('host.supportEmail')).toBe('support@shop.example');
+    // The standalone service's environment namespace belongs to its AppModule, not to the library.
+    expect(config.get('environment')).toBeUndefined();
+  });
+
+  // Last: closes the app.
+  it('closes: ases consumers stop polling, ases and host Redis connections are closed', async () => {
+    const asesSqs = app.get<SqsService>(ASES_SQS_SERVICE);
+    expect(consumerStates(asesSqs)).toHaveLength(4);
+    closed = true;
+    leftovers = leftoversOf(app, [asesSqs]);
+    await closeAndWaitForConsumers(app, leftovers);
+    await expect(redisStatusesAfterClose(leftovers)).resolves.toEqual({ host: 'end', ases: 'end' });
+  });
+});
+
+const HOST_CONSUMER = 'host-jobs';
+
+/** The host's job queue: its producer and consumer, through the host's own SqsModule. */
+@Injectable()
+class HostJobs {
+  readonly received: string[] = [];
+  readonly errors: string[] = [];
+
+  constructor(readonly sqs: SqsService) {}
+
+  async enqueue(id: string, body: string): Promise<void> {
+    await this.sqs.send(HOST_CONSUMER, { id, body });
+  }
+
+  @SqsMessageHandler(HOST_CONSUMER, false)
+  handle(message: Message): Promise<void> {
+    this.received.push(message.Body ?? '');
+    return Promise.resolve();
+  }
+
+  @SqsConsumerEventHandler(HOST_CONSUMER, 'error')
+  onError(error: Error): void {
+    // The abort of the long poll at shutdown is expected.
+    if (error.name !== 'AbortError') {
+      this.errors.push(error.message);
+    }
+  }
+
+  @SqsConsumerEventHandler(HOST_CONSUMER, 'processing_error')
+  onProcessingError(error: Error): void {
+    this.errors.push(error.message);
+  }
+}
+
+describe('ases embedded in a host app that uses @ssut/nestjs-sqs itself', () => {
+  let feedback: IsolatedFeedback;
+  let settings: HostSettings;
+  let clients: LocalAwsClients;
+  let hostQueueUrl: string;
+  let app: INestApplication;
+  let closed = false;
+  let leftovers: Leftovers | undefined;
+
+  beforeAll(async () => {
+    feedback = await provisionIsolatedFeedback('embedding-sqs');
+    settings = hostSettings('acme-jobs', feedback);
+    clients = localAwsClients();
+    const created = await clients.sqs.send(
+      new CreateQueueCommand({ QueueName: `host-jobs-${randomBytes(3).toString('hex')}` }),
+    );
+    hostQueueUrl = created.QueueUrl ?? '';
+    const queue = { queueUrl: hostQueueUrl, sqs: clients.sqs };
+    app = await bootHost(settings, {
+      imports: [
+        SqsModule.register({
+          consumers: [
+            {
+              name: HOST_CONSUMER,
+              ...queue,
+              waitTimeSeconds: 1,
+              stopOptions: { abort: true },
+            },
+          ],
+          producers: [{ name: HOST_CONSUMER, ...queue }],
+        }),
+      ],
+      providers: [HostJobs],
+    });
+  });
+
+  afterAll(async () => {
+    if (!closed) {
+      await app?.close();
+    }
+    disconnectLeftovers(leftovers);
+    if (hostQueueUrl) {
+      await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: hostQueueUrl }));
+    }
+    clients?.destroy();
+    if (settings) {
+      await deleteKeys(settings.ases.redisKeyPrefix);
+    }
+  });
+
+  it("resolves SqsService to the host's own, not ases's", () => {
+    const hostSqs = app.get(SqsService);
+    // What a host provider gets when it injects SqsService by class.
+    expect(app.get(HostJobs).sqs).toBe(hostSqs);
+    const asesSqs = app.get<SqsService>(ASES_SQS_SERVICE);
+    expect(hostSqs).not.toBe(asesSqs);
+    expect([...hostSqs.producers.keys()]).toEqual([HOST_CONSUMER]);
+    expect([...hostSqs.consumers.keys()]).toEqual([HOST_CONSUMER]);
+    expect([...asesSqs.producers.keys()]).toEqual(['ases:sendmail']);
+    expect([...asesSqs.consumers.keys()].sort()).toEqual([
+      'ases:bounces',
+      'ases:complaints',
+      'ases:deliveries',
+      'ases:sendmail',
+    ]);
+  });
+
+  it("delivers the host's queue messages to the host's handler", async () => {
+    const body = JSON.stringify({ job: 'resize', id: randomBytes(4).toString('hex') });
+    const jobs = app.get(HostJobs);
+    await jobs.enqueue('job-1', body);
+    await waitFor(
+      () => Promise.resolve(jobs.received),
+      (received) => received.includes(body),
+      { what: "the host's handler to receive its message" },
+    );
+    expect(jobs.received).toEqual([body]);
+    expect(jobs.errors).toEqual([]);
+  });
+
+  it('still sends mail', async () => {
+    const ases = app.get(AsesService);
+    const accepted = await app
+      .get(HostMailer)
+      .welcome(`jobs@${feedback.identityDomain}`, 'success@simulator.amazonses.com');
+    const record = await waitFor(
+      () => ases.findStatus(accepted.id),
+      (found) => found?.status === MessageStatus.DELIVERED,
+      { what: `message ${accepted.id} to be DELIVERED` },
+    );
+    expect(record?.sesMessageId).toEqual(expect.any(String));
+    expect(record?.subject).toBe('Welcome to acme-jobs');
+  });
+
+  // Last: closes the app.
+  it("closes: the host's and ases's consumers stop polling, both Redis connections are closed", async () => {
+    closed = true;
+    leftovers = leftoversOf(app, [app.get(SqsService), app.get<SqsService>(ASES_SQS_SERVICE)]);
+    await closeAndWaitForConsumers(app, leftovers);
+    await expect(redisStatusesAfterClose(leftovers)).resolves.toEqual({ host: 'end', ases: 'end' });
+  });
+});
