@@ -61,7 +61,9 @@ describe('graceful shutdown', () => {
     // At two a second, the second mail of the batch was waiting its turn when close() began.
     expect(received.length).toBeGreaterThanOrEqual(2);
     // Polling stopped: the rest wait in the queue.
-    expect(records.filter((record) => record.status === MessageStatus.QUEUED).length).toBeGreaterThan(0);
+    expect(
+      records.filter((record) => record.status === MessageStatus.QUEUED).length,
+    ).toBeGreaterThan(0);
 
     // Another process of the service picks up what was left: each mail goes out exactly once.
     second = await startTestApp('shutdown', { sendRate: 50 }, { shared: first });
