@@ -60,7 +60,9 @@ async function bootstrap(): Promise<void> {
   const logger = new Logger('ases');
   const local = env.LOCAL_STACK ? await startLocalAws(env, logger) : undefined;
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    logger: ['fatal', 'error', 'warn', 'log'],
+  });
   configureHttp(app);
   await app.listen(env.PORT);
 
