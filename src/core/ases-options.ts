@@ -42,9 +42,12 @@ export interface AsesModuleOptions {
   maxFeedbackAttempts?: number;
   /** Days a message's record is kept in Redis. Default 14. */
   statusTtlDays?: number;
-  /** How long shutdown waits for in-flight sends to finish, in ms. Default 10000. */
+  /** How long shutdown waits for the last poll and the messages in flight, in ms. Default 15000. */
   shutdownTimeoutMs?: number;
-  /** SQS long-poll wait of the consumers, in seconds (0..20). Default 20. */
+  /**
+   * SQS long-poll wait of the consumers, in seconds (0..20). Shutdown lets the pending poll
+   * return, so this bounds how long an idle shutdown takes. Default 5.
+   */
   pollWaitSeconds?: number;
 }
 

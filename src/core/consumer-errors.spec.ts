@@ -33,14 +33,10 @@ describe('consumer error logging', () => {
     ]);
   });
 
-  it('treats the shutdown abort as expected', () => {
+  it('logs queue errors with the queue named', () => {
     const logger = fakeLogger();
-    const abort = new Error('Request aborted');
-    abort.name = 'AbortError';
-    logQueueError(logger, 'deliveries', abort);
     logQueueError(logger, 'deliveries', new Error('SQS receive message failed: ECONNREFUSED'));
     expect(logger.lines).toEqual([
-      'debug deliveries: SQS request aborted at shutdown',
       'error deliveries: SQS error: SQS receive message failed: ECONNREFUSED',
     ]);
   });

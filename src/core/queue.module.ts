@@ -3,13 +3,13 @@ import { Module } from '@nestjs/common';
 import { SqsService } from '@ssut/nestjs-sqs';
 import type { ResolvedAsesOptions } from './ases-options';
 import { ASES_OPTIONS, ASES_SQS_SERVICE } from './ases.tokens';
-import { InFlightTracker } from './in-flight.tracker';
+import { ConsumerDrain } from './consumer-drain';
 import { QueueDirectory } from './queue-directory';
 import { buildSqsOptions } from './sqs-options.factory';
 
 /**
  * The SQS side of ases: the queue directory (client and queue URLs), an @ssut/nestjs-sqs
- * `SqsService` running ases's consumers and producer, and the in-flight tracker shutdown waits on.
+ * `SqsService` running ases's consumers and producer, and the drain that lets them finish at shutdown.
  *
  * `SqsModule.register` is a global module providing the `SqsService` class token, which would
  * clash with a host app that uses @ssut/nestjs-sqs itself; ases builds its own instance under a
@@ -32,8 +32,8 @@ import { buildSqsOptions } from './sqs-options.factory';
       ) => new SqsService(buildSqsOptions(directory, options), discover),
       inject: [QueueDirectory, ASES_OPTIONS, DiscoveryService],
     },
-    InFlightTracker,
+    ConsumerDrain,
   ],
-  exports: [QueueDirectory, ASES_SQS_SERVICE, InFlightTracker],
+  exports: [QueueDirectory, ASES_SQS_SERVICE],
 })
 export class QueueModule {}

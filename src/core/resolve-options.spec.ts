@@ -24,8 +24,8 @@ describe('resolveAsesOptions', () => {
       maxSendAttempts: 5,
       maxFeedbackAttempts: 5,
       statusTtlSeconds: 14 * 86_400,
-      shutdownTimeoutMs: 10_000,
-      pollWaitSeconds: 20,
+      shutdownTimeoutMs: 15_000,
+      pollWaitSeconds: 5,
     });
   });
 

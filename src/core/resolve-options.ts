@@ -66,9 +66,9 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
   );
   const statusTtlDays = options.statusTtlDays ?? 14;
   check(isPositive(statusTtlDays), 'statusTtlDays must be a number of days greater than 0');
-  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 15_000;
   check(isIntegerIn(shutdownTimeoutMs, 0, 600_000), 'shutdownTimeoutMs must be 0..600000');
-  const pollWaitSeconds = options.pollWaitSeconds ?? 20;
+  const pollWaitSeconds = options.pollWaitSeconds ?? 5;
   check(isIntegerIn(pollWaitSeconds, 0, 20), 'pollWaitSeconds must be an integer from 0 to 20');
   const redisUrl = options.redis?.url ?? 'redis://127.0.0.1:6379';
   check(/^rediss?:\/\//.test(redisUrl), 'redis.url must be a redis:// or rediss:// URL');

@@ -30,8 +30,8 @@ function consumer(
     // visibility timeout, and not zero (which would spin on a failing dependency).
     terminateVisibilityTimeout: (messages: Message[]) =>
       retryDelaySeconds(receiveCount(messages[0] ?? {}), settings.retryCapSeconds),
-    // Abort the pending long poll on shutdown; in-flight handlers still finish (InFlightTracker).
-    stopOptions: { abort: true },
+    // No abort at shutdown: ConsumerDrain lets the pending poll return and its messages finish.
+    stopOptions: { abort: false },
   };
 }
 

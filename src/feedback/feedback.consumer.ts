@@ -3,7 +3,6 @@ import type { Message } from '@aws-sdk/client-sqs';
 import { SqsConsumerEventHandler, SqsMessageHandler } from '@ssut/nestjs-sqs';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions } from '../core/ases.tokens';
-import { InFlightTracker } from '../core/in-flight.tracker';
 import { RetryLater, logProcessingError, logQueueError } from '../core/consumer-errors';
 import { QueueRole, SQS_CONSUMER } from '../core/queue-roles';
 import { receiveCount } from '../core/redelivery';
@@ -26,23 +25,22 @@ export class FeedbackConsumer {
 
   constructor(
     private readonly feedback: FeedbackService,
-    private readonly inFlight: InFlightTracker,
     @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
   ) {}
 
   @SqsMessageHandler(SQS_CONSUMER.bounces, false)
   handleBounces(message: Message): Promise<void> {
-    return this.inFlight.track(() => this.handle('bounces', message));
+    return this.handle('bounces', message);
   }
 
   @SqsMessageHandler(SQS_CONSUMER.complaints, false)
   handleComplaints(message: Message): Promise<void> {
-    return this.inFlight.track(() => this.handle('complaints', message));
+    return this.handle('complaints', message);
   }
 
   @SqsMessageHandler(SQS_CONSUMER.deliveries, false)
   handleDeliveries(message: Message): Promise<void> {
-    return this.inFlight.track(() => this.handle('deliveries', message));
+    return this.handle('deliveries', message);
   }
 
   @SqsConsumerEventHandler(SQS_CONSUMER.bounces, 'processing_error')

@@ -47,6 +47,21 @@ describe('checkSendRequest', () => {
     expect(fieldsOf({ ...valid, ...change })).toEqual([field]);
   });
 
+  it.each([
+    ['to', { to: ['jane@example.org'] }, 'to must be a string'],
+    [
+      'to',
+      { to: 'jane@example.org\nBcc: x@example.org' },
+      'to must not contain CR, LF or other control characters',
+    ],
+    ['subject', { subject: '' }, 'subject must not be empty'],
+    ['subject', { subject: 7 }, 'subject must be a string'],
+    ['html', { html: undefined }, 'html or text is required: give html, text or both'],
+  ])('says what is wrong with %s first', (_field, change, problem) => {
+    const result = checkSendRequest({ ...valid, ...change });
+    expect(result.ok ? [] : result.problems.flatMap((p) => p.problems)).toEqual([problem]);
+  });
+
   it('counts multi-byte characters in bytes', () => {
     const html = 'é'.repeat(MAX_HTML_BYTES / 2 + 1);
     expect(fieldsOf({ ...valid, html })).toEqual(['html']);

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Message } from '@aws-sdk/client-sqs';
 import { SqsConsumerEventHandler, SqsMessageHandler } from '@ssut/nestjs-sqs';
-import { InFlightTracker } from '../core/in-flight.tracker';
 import { RetryLater, logProcessingError, logQueueError } from '../core/consumer-errors';
 import { SQS_CONSUMER } from '../core/queue-roles';
 import { receiveCount } from '../core/redelivery';
@@ -17,15 +16,7 @@ import { parseSendmailJob } from './sendmail-job';
 export class SendmailConsumer {
   private readonly logger = new Logger('ases');
 
-  constructor(
-    private readonly sender: SenderService,
-    private readonly inFlight: InFlightTracker,
-  ) {}
-
-  @SqsMessageHandler(SQS_CONSUMER.sendmail, false)
-  handle(message: Message): Promise<void> {
-    return this.inFlight.track(() => this.process(message));
-  }
+  constructor(private readonly sender: SenderService) {}
 
   @SqsConsumerEventHandler(SQS_CONSUMER.sendmail, 'processing_error')
   onProcessingError(error: Error, message: Message): void {
@@ -42,7 +33,8 @@ export class SendmailConsumer {
     logQueueError(this.logger, 'sendmail', error);
   }
 
-  private async process(message: Message): Promise<void> {
+  @SqsMessageHandler(SQS_CONSUMER.sendmail, false)
+  async handle(message: Message): Promise<void> {
     const job = parseSendmailJob(message.Body);
     if (!job) {
       this.logger.error(`sendmail: dropped SQS message ${message.MessageId}: not a sendmail job`);

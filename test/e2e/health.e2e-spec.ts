@@ -1,6 +1,6 @@
 import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import { LocalAwsClients, localAwsClients } from '../helpers/local-aws';
-import { TestApp, startTestApp } from '../helpers/test-app';
+import { API_KEY, TestApp, startTestApp, waitForStatus } from '../helpers/test-app';
 
 describe('GET /health', () => {
   it('answers 200 when Redis and every queue answer', async () => {
@@ -60,6 +60,28 @@ describe('GET /health', () => {
 });
 
 describe('start-up', () => {
+  it('takes queue URLs as well as names', async () => {
+    const named = await startTestApp('queue-urls');
+    await named.app.close();
+    const t = await startTestApp(
+      'queue-urls',
+      { queues: named.feedback.queueUrls },
+      { shared: named },
+    );
+    try {
+      expect((await t.http().get('/health')).status).toBe(200);
+      const response = await t.http().post('/v1/messages').auth(API_KEY, { type: 'bearer' }).send({
+        from: t.sender(),
+        to: 'bounce@simulator.amazonses.com',
+        subject: 'url',
+        text: 'x',
+      });
+      await waitForStatus(t, response.body.id, 'BOUNCED');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('fails naming a queue that does not exist', async () => {
     await expect(
       startTestApp('health-missing', { queues: { bounces: 'no-such-queue-anywhere' } }),

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import {
   API_KEY,
   TestApp,
@@ -231,6 +232,23 @@ describe('messages API (real Redis, local SQS/SNS/SES)', () => {
       expect(response.status).toBe(400);
       expect(response.body.code).toBe('INVALID_REQUEST');
     });
+  });
+
+  it('gives every record it keeps in Redis the retention TTL', async () => {
+    const accepted = await post(message('ttl@example.org'));
+    await waitForStatus(t, accepted.body.id, 'DELIVERED');
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      const keys = await redis.keys(`${t.keyPrefix}*`);
+      expect(keys.length).toBeGreaterThan(1);
+      const ttls = await Promise.all(keys.map((key) => redis.ttl(key)));
+      for (const ttl of ttls) {
+        expect(ttl).toBeGreaterThan(14 * 86_400 - 600);
+        expect(ttl).toBeLessThanOrEqual(14 * 86_400);
+      }
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('answers 404 with status UNKNOWN for an unknown id', async () => {

@@ -51,6 +51,8 @@ export async function startTestApp(
         tracking: { baseUrl: 'http://ases.test', secret: TRACKING_SECRET },
         redis: { keyPrefix },
         queues: feedback.queues,
+        // Shutdown lets the pending long poll return: keep it short so every close() is quick.
+        pollWaitSeconds: 1,
         ...overrides,
       }),
     ],

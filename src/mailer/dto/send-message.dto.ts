@@ -73,28 +73,32 @@ function IsTagMap(): PropertyDecorator {
   });
 }
 
-/** One message to send: `POST /v1/messages`, or `AsesService.sendmail`. */
+/**
+ * One message to send: `POST /v1/messages`, or `AsesService.sendmail`. class-validator runs a
+ * property's decorators from the bottom up and stops at the first failure, so each property lists
+ * its type check last.
+ */
 export class SendMessageDto {
   @ApiProperty({ example: 'news@example.com', description: 'Sender, `addr` or `Name <addr>`' })
-  @IsString()
   @IsEmail({ allow_display_name: true }, { message: '$property must be an email address' })
   @NoControlCharacters()
+  @IsString()
   from!: string;
 
   @ApiProperty({
     example: 'bounce@simulator.amazonses.com',
     description: 'The one recipient, `addr` or `Name <addr>`',
   })
-  @IsString()
   @IsEmail({ allow_display_name: true }, { message: '$property must be one email address' })
   @NoControlCharacters()
+  @IsString()
   to!: string;
 
   @ApiProperty({ example: 'hi', maxLength: MAX_SUBJECT_LENGTH })
-  @IsString()
-  @Matches(/\S/, { message: '$property must not be empty' })
   @MaxLength(MAX_SUBJECT_LENGTH)
+  @Matches(/\S/, { message: '$property must not be empty' })
   @NoControlCharacters()
+  @IsString()
   subject!: string;
 
   @ApiPropertyOptional({
@@ -102,7 +106,6 @@ export class SendMessageDto {
     description: `HTML body, at most ${MAX_HTML_BYTES} bytes; html, text or both`,
   })
   @ValidateIf((message: SendMessageDto) => message.html !== undefined || message.text === undefined)
-  // class-validator checks from the bottom up; with stopAtFirstError the type check must come first.
   @MaxUtf8Bytes(MAX_HTML_BYTES)
   @IsNotEmpty()
   @IsString({ message: 'html or text is required: give html, text or both' })
@@ -122,10 +125,10 @@ export class SendMessageDto {
       'sending the same id again returns the first message and sends nothing.',
   })
   @IsOptional()
-  @IsString()
   @Matches(LOCAL_MESSAGE_ID, {
     message: '$property must be 1-128 characters of letters, digits, ".", "_", ":", "@" or "-"',
   })
+  @IsString()
   localMessageId?: string;
 
   @ApiPropertyOptional({
