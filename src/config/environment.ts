@@ -67,7 +67,8 @@ export class EnvironmentError extends Error {
   }
 }
 
-const VARIABLES = [
+/** Every variable the service reads, in the order problems are reported. */
+export const ENVIRONMENT_VARIABLES = [
   'NODE_ENV',
   'PORT',
   'API_KEYS',
@@ -88,7 +89,7 @@ const VARIABLES = [
   'LOCAL_SES_PORT',
 ] as const satisfies readonly (keyof Environment)[];
 
-type Variable = (typeof VARIABLES)[number];
+type Variable = (typeof ENVIRONMENT_VARIABLES)[number];
 
 /** Defaults in their raw form, so that they pass through the same conversion as given values. */
 const DEFAULTS: Partial<Record<Variable, string>> = {
@@ -407,7 +408,7 @@ function describeProblem(variable: Variable, given: unknown, expected: string): 
  */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const given: Partial<Record<Variable, unknown>> = {};
-  for (const variable of VARIABLES) {
+  for (const variable of ENVIRONMENT_VARIABLES) {
     given[variable] = normalize(raw[variable]) ?? DEFAULTS[variable];
   }
   given.LOCAL_STACK ??= given.NODE_ENV === 'production' ? 'false' : 'true';

@@ -35,6 +35,9 @@ export class AsesExceptionFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     if (exception instanceof AsesException) {
       const statusCode = httpStatusOf(exception.code);
+      if (exception.code === AsesErrorCode.UNAUTHORIZED) {
+        response.setHeader('WWW-Authenticate', 'Bearer');
+      }
       response.status(statusCode).json({
         statusCode,
         code: exception.code,

@@ -54,7 +54,7 @@ export class SenderService {
     try {
       sesMessageId = await this.transport.sendRaw({ from: job.from, to: job.to, raw });
     } catch (error) {
-      const failure = error instanceof SesSendError ? error : SesSendError.from(error);
+      const failure = SesSendError.from(error);
       if (!failure.permanent && attempt < this.options.maxSendAttempts) {
         return { result: 'retry', code: failure.code, message: failure.message };
       }

@@ -41,6 +41,11 @@ describe('SesSendError.from', () => {
     expect(SesSendError.from(refused)).toMatchObject({ code: 'NetworkError', permanent: false });
   });
 
+  it('passes an SesSendError through', () => {
+    const error = new SesSendError('NoMessageId', 'no id', false);
+    expect(SesSendError.from(error)).toBe(error);
+  });
+
   it('copes with something that is not an Error', () => {
     expect(SesSendError.from('boom')).toMatchObject({ code: 'UnknownError', permanent: false });
   });

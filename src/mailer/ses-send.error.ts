@@ -25,6 +25,9 @@ export class SesSendError extends Error {
 
   /** Classifies whatever the SES client threw. Unknown errors count as transient: retries are bounded. */
   static from(error: unknown): SesSendError {
+    if (error instanceof SesSendError) {
+      return error;
+    }
     if (!(error instanceof Error)) {
       return new SesSendError('UnknownError', String(error), false);
     }

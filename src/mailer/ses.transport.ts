@@ -41,7 +41,7 @@ export class SesTransport implements OnApplicationShutdown {
       }
       return output.MessageId;
     } catch (error) {
-      throw error instanceof SesSendError ? error : SesSendError.from(error);
+      throw SesSendError.from(error);
     }
   }
 

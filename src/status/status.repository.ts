@@ -115,9 +115,11 @@ export class StatusRepository implements OnApplicationShutdown {
 
   /** Records a QUEUED message, unless one with this id exists: then returns that one. */
   async create(message: NewMessage): Promise<CreateResult> {
-    const fields = ['id', message.id, 'status', MessageStatus.QUEUED, 'from', message.from];
-    fields.push('to', message.to, 'subject', message.subject, 'queuedAt', message.queuedAt);
-    fields.push('fingerprint', message.fingerprint);
+    const fields = [
+      ...['id', message.id, 'status', MessageStatus.QUEUED, 'from', message.from, 'to', message.to],
+      ...['subject', message.subject, 'queuedAt', message.queuedAt],
+      ...['fingerprint', message.fingerprint],
+    ];
     if (message.tags && Object.keys(message.tags).length > 0) {
       fields.push('tags', JSON.stringify(message.tags));
     }
@@ -251,21 +253,11 @@ function toRecord(hash: Record<string, string>): MessageRecord | null {
       record[name] = hash[name];
     }
   }
-  const tags = parseJson<Record<string, string>>(hash.tags);
-  if (tags) {
-    record.tags = tags;
-  }
-  const bounce = parseJson<MessageRecord['bounce']>(hash.bounce);
-  if (bounce) {
-    record.bounce = bounce;
-  }
-  const complaint = parseJson<MessageRecord['complaint']>(hash.complaint);
-  if (complaint) {
-    record.complaint = complaint;
-  }
-  const error = parseJson<MessageRecord['error']>(hash.error);
-  if (error) {
-    record.error = error;
+  for (const name of JSON_FIELDS) {
+    const value = parseJson<unknown>(hash[name]);
+    if (value !== undefined) {
+      (record as unknown as Record<string, unknown>)[name] = value;
+    }
   }
   if (hash.openCount !== undefined) {
     record.opens = {

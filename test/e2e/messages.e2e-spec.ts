@@ -42,6 +42,7 @@ describe('messages API (real Redis, local SQS/SNS/SES)', () => {
       const response = await post(message('jane@example.org', { localMessageId: id }), key);
       expect(response.status).toBe(401);
       expect(response.body).toMatchObject({ statusCode: 401, code: 'UNAUTHORIZED' });
+      expect(response.headers['www-authenticate']).toBe('Bearer');
       expect((await t.status(id)).status).toBe(404);
     });
 
