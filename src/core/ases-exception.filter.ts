@@ -18,11 +18,6 @@ const STATUS_BY_CODE: Record<AsesErrorCode, number> = {
   [AsesErrorCode.QUEUE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
-/** HTTP status of a domain error code. */
-export function httpStatusOf(code: AsesErrorCode): number {
-  return STATUS_BY_CODE[code];
-}
-
 /**
  * Maps errors on ases's own controllers to `{ statusCode, code, message, ... }`. Applied with
  * `@UseFilters` on each controller, so it neither depends on nor changes the host's global filters.
@@ -34,7 +29,7 @@ export class AsesExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (exception instanceof AsesException) {
-      const statusCode = httpStatusOf(exception.code);
+      const statusCode = STATUS_BY_CODE[exception.code];
       if (exception.code === AsesErrorCode.UNAUTHORIZED) {
         response.setHeader('WWW-Authenticate', 'Bearer');
       }

@@ -16,11 +16,3 @@ export const SQS_CONSUMER: Record<QueueRole, string> = {
   complaints: 'ases:complaints',
   deliveries: 'ases:deliveries',
 };
-
-/** The environment variable that names each queue in the standalone service. */
-export const QUEUE_VARIABLE: Record<QueueRole, string> = {
-  sendmail: 'SES_SENDMAIL_QUEUE',
-  bounces: 'SES_BOUNCES_QUEUE',
-  complaints: 'SES_COMPLAINTS_QUEUE',
-  deliveries: 'SES_DELIVERIES_QUEUE',
-};

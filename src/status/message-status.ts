@@ -27,11 +27,6 @@ const RANK: Record<MessageStatus, number> = {
   [MessageStatus.COMPLAINED]: 60,
 };
 
-/** The order statuses may only move forward in. */
-export function statusRank(status: MessageStatus): number {
-  return RANK[status];
-}
-
 /**
  * Whether a message in `from` may move to `to`. Only forward: SES documents that a Bounce can
  * follow a Delivery and a Complaint can follow either, while a late or repeated notification must
