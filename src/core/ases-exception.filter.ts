@@ -16,6 +16,7 @@ const STATUS_BY_CODE: Record<AsesErrorCode, number> = {
   [AsesErrorCode.MESSAGE_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [AsesErrorCode.IDEMPOTENCY_CONFLICT]: HttpStatus.CONFLICT,
   [AsesErrorCode.QUEUE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
+  [AsesErrorCode.STORE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 /**

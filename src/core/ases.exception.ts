@@ -6,6 +6,7 @@ export enum AsesErrorCode {
   MESSAGE_NOT_FOUND = 'MESSAGE_NOT_FOUND',
   IDEMPOTENCY_CONFLICT = 'IDEMPOTENCY_CONFLICT',
   QUEUE_UNAVAILABLE = 'QUEUE_UNAVAILABLE',
+  STORE_UNAVAILABLE = 'STORE_UNAVAILABLE',
 }
 
 /** A domain error: a code the caller can act on, a message a person can read, and extra fields. */

@@ -73,8 +73,12 @@ export class MailerService {
 
   private async acceptAll(inputs: unknown[]): Promise<Array<SendmailResult | AsesException>> {
     const prepared = inputs.map((input) => prepare(input));
+    // Each item settles on its own: one that Redis failed must not hide others it recorded,
+    // which still have to be queued.
     const results = await Promise.all(
-      prepared.map(async (item) => (item instanceof AsesException ? item : this.record(item))),
+      prepared.map(async (item) =>
+        item instanceof AsesException ? item : this.record(item).catch(asesErrorOrThrow),
+      ),
     );
     const fresh = prepared.flatMap((item, index) => {
       const result = results[index];
@@ -128,6 +132,13 @@ export class MailerService {
     }
     return { id: job.id, status: outcome.existing.status, replayed: true };
   }
+}
+
+function asesErrorOrThrow(error: unknown): AsesException {
+  if (error instanceof AsesException) {
+    return error;
+  }
+  throw error;
 }
 
 function prepare(input: unknown): Prepared | AsesException {

@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { ResolvedAsesOptions } from '../core/ases-options';
+import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { InjectAsesOptions, InjectAsesRedis } from '../core/ases.tokens';
 import { MessageRecord, StatusChange } from './message-record';
 import { MessageStatus, statusesBefore, toMessageStatus } from './message-status';
@@ -114,7 +115,11 @@ export class StatusRepository implements OnApplicationShutdown {
   }
 
   /** Records a QUEUED message, unless one with this id exists: then returns that one. */
-  async create(message: NewMessage): Promise<CreateResult> {
+  create(message: NewMessage): Promise<CreateResult> {
+    return this.store(() => this.createOrGet(message));
+  }
+
+  private async createOrGet(message: NewMessage): Promise<CreateResult> {
     const fields = [
       ...['id', message.id, 'status', MessageStatus.QUEUED, 'from', message.from, 'to', message.to],
       ...['subject', message.subject, 'queuedAt', message.queuedAt],
@@ -136,33 +141,35 @@ export class StatusRepository implements OnApplicationShutdown {
     // The record can expire between the two calls; then this request may create it after all.
     return existing
       ? { created: false, existing, fingerprint: hash.fingerprint }
-      : this.create(message);
+      : this.createOrGet(message);
   }
 
   /** Forgets a message that could not be queued, so the caller may try again with the same id. */
   async remove(id: string): Promise<void> {
-    await this.redis.del(this.messageKey(id));
+    await this.store(() => this.redis.del(this.messageKey(id)));
   }
 
   /** The record of a message, by ases id. */
   async find(id: string): Promise<MessageRecord | null> {
-    return toRecord(await this.redis.hgetall(this.messageKey(id)));
+    return toRecord(await this.store(() => this.redis.hgetall(this.messageKey(id))));
   }
 
   /** The ases id SES's message id was recorded for, if any. */
-  async idForSesMessage(sesMessageId: string): Promise<string | null> {
-    return this.redis.get(this.sesKey(sesMessageId));
+  idForSesMessage(sesMessageId: string): Promise<string | null> {
+    return this.store(() => this.redis.get(this.sesKey(sesMessageId)));
   }
 
   /** Records that SES accepted the message, and indexes its SES id. Only from QUEUED. */
   async markPushed(id: string, sesMessageId: string, pushedAt: string): Promise<ChangeResult> {
-    const reply = await this.redis.asesPush(
-      this.messageKey(id),
-      this.sesKey(sesMessageId),
-      sesMessageId,
-      pushedAt,
-      this.ttlSeconds,
-      id,
+    const reply = await this.store(() =>
+      this.redis.asesPush(
+        this.messageKey(id),
+        this.sesKey(sesMessageId),
+        sesMessageId,
+        pushedAt,
+        this.ttlSeconds,
+        id,
+      ),
     );
     return toChangeResult(reply);
   }
@@ -183,13 +190,15 @@ export class StatusRepository implements OnApplicationShutdown {
       }
     }
     const from = statusesBefore(to).join(' ');
-    const reply = await this.redis.asesAdvance(this.messageKey(id), to, from, ...fields);
+    const reply = await this.store(() =>
+      this.redis.asesAdvance(this.messageKey(id), to, from, ...fields),
+    );
     return toChangeResult(reply);
   }
 
   /** Counts an open; returns the new count, or 0 when the record does not exist (expired). */
-  async recordOpen(id: string, at: string): Promise<number> {
-    return this.redis.asesOpen(this.messageKey(id), at);
+  recordOpen(id: string, at: string): Promise<number> {
+    return this.store(() => this.redis.asesOpen(this.messageKey(id), at));
   }
 
   /** Throws when Redis does not answer. */
@@ -204,6 +213,19 @@ export class StatusRepository implements OnApplicationShutdown {
     } else if (this.redis.status !== 'end') {
       // Not connected (Redis down): quit would wait in the offline queue; stop reconnecting.
       this.redis.disconnect();
+    }
+  }
+
+  /** Runs Redis work; a Redis failure becomes STORE_UNAVAILABLE, so callers never see ioredis errors. */
+  private async store<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new AsesException(
+        AsesErrorCode.STORE_UNAVAILABLE,
+        `the status store (Redis) did not answer: ${reason}`,
+      );
     }
   }
 

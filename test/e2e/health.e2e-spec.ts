@@ -17,7 +17,7 @@ describe('GET /health', () => {
     }
   });
 
-  it('answers 503 naming Redis when Redis does not answer', async () => {
+  it('answers 503 naming Redis when Redis does not answer, and so does the API', async () => {
     const t = await startTestApp('health-redis', { redis: { url: 'redis://127.0.0.1:1' } });
     try {
       const response = await t.http().get('/health');
@@ -27,6 +27,22 @@ describe('GET /health', () => {
         error: { redis: { status: 'down', message: expect.any(String) } },
         info: { queues: { status: 'up' } },
       });
+
+      // Without Redis nothing can be recorded, so nothing is accepted: a 503 to retry, not a 500.
+      const post = await t
+        .http()
+        .post('/v1/messages')
+        .auth(API_KEY, { type: 'bearer' })
+        .send({ from: t.sender(), to: 'jane@example.org', subject: 'no redis', text: 'x' });
+      expect(post.status).toBe(503);
+      expect(post.body).toMatchObject({ statusCode: 503, code: 'STORE_UNAVAILABLE' });
+      const get = await t.status('any-id');
+      expect(get.status).toBe(503);
+      expect(get.body.code).toBe('STORE_UNAVAILABLE');
+      // The pixel still answers: a mail client must never show a broken image.
+      const pixel = await t.http().get('/t/o/anything.gif');
+      expect(pixel.status).toBe(200);
+      expect(pixel.headers['content-type']).toBe('image/gif');
     } finally {
       await t.close();
     }
