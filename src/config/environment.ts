@@ -18,6 +18,7 @@ import {
   validateSync,
   ValidationArguments,
 } from 'class-validator';
+import { DEFAULT_QUEUES } from '../core/ases-options';
 
 /** The standalone service's configuration, validated and with every default applied. */
 export interface Environment {
@@ -96,10 +97,10 @@ const DEFAULTS: Partial<Record<Variable, string>> = {
   PORT: '3000',
   REDIS_URL: 'redis://127.0.0.1:6379',
   REDIS_KEY_PREFIX: 'ases:',
-  SES_SENDMAIL_QUEUE: 'ases-sendmail',
-  SES_BOUNCES_QUEUE: 'ases-bounces',
-  SES_COMPLAINTS_QUEUE: 'ases-complaints',
-  SES_DELIVERIES_QUEUE: 'ases-deliveries',
+  SES_SENDMAIL_QUEUE: DEFAULT_QUEUES.sendmail,
+  SES_BOUNCES_QUEUE: DEFAULT_QUEUES.bounces,
+  SES_COMPLAINTS_QUEUE: DEFAULT_QUEUES.complaints,
+  SES_DELIVERIES_QUEUE: DEFAULT_QUEUES.deliveries,
   SEND_RATE: '100',
   MAX_SEND_ATTEMPTS: '5',
   STATUS_TTL_DAYS: '14',
@@ -299,16 +300,16 @@ class EnvironmentVariables {
   })
   AWS_REGION?: string;
 
-  @IsQueueNameOrUrl('ases-sendmail')
+  @IsQueueNameOrUrl(DEFAULT_QUEUES.sendmail)
   SES_SENDMAIL_QUEUE!: string;
 
-  @IsQueueNameOrUrl('ases-bounces')
+  @IsQueueNameOrUrl(DEFAULT_QUEUES.bounces)
   SES_BOUNCES_QUEUE!: string;
 
-  @IsQueueNameOrUrl('ases-complaints')
+  @IsQueueNameOrUrl(DEFAULT_QUEUES.complaints)
   SES_COMPLAINTS_QUEUE!: string;
 
-  @IsQueueNameOrUrl('ases-deliveries')
+  @IsQueueNameOrUrl(DEFAULT_QUEUES.deliveries)
   SES_DELIVERIES_QUEUE!: string;
 
   @PositiveNumberUpTo(

@@ -1,3 +1,4 @@
+import { DEFAULT_QUEUES } from '../core/ases-options';
 import type { SesFeedbackQueues } from './aws-provisioner';
 import type { LocalStack, LocalStackOptions } from './local-stack';
 
@@ -19,10 +20,10 @@ export function readLocalStackConfig(env: NodeJS.ProcessEnv): LocalStackCliConfi
     sqsPort: readPort(env, 'LOCAL_SQS_PORT', 4566),
     sesPort: readPort(env, 'LOCAL_SES_PORT', 8005),
     queues: {
-      sendmail: text('SES_SENDMAIL_QUEUE', 'ases-sendmail'),
-      bounces: text('SES_BOUNCES_QUEUE', 'ases-bounces'),
-      complaints: text('SES_COMPLAINTS_QUEUE', 'ases-complaints'),
-      deliveries: text('SES_DELIVERIES_QUEUE', 'ases-deliveries'),
+      sendmail: text('SES_SENDMAIL_QUEUE', DEFAULT_QUEUES.sendmail),
+      bounces: text('SES_BOUNCES_QUEUE', DEFAULT_QUEUES.bounces),
+      complaints: text('SES_COMPLAINTS_QUEUE', DEFAULT_QUEUES.complaints),
+      deliveries: text('SES_DELIVERIES_QUEUE', DEFAULT_QUEUES.deliveries),
     },
   };
 }

@@ -1,4 +1,5 @@
 import { startLocalStack, type LocalStack } from '../../src/local/local-stack';
+import { readLocalStackConfig } from '../../src/local/local-stack.config';
 import { LOCAL_STACK_ENV } from './local-aws';
 
 /** Where the stack waits for the global teardown (both run in Jest's main process). */
@@ -10,15 +11,10 @@ const holder = globalThis as typeof globalThis & { __asesLocalStack?: LocalStack
  */
 export default async function globalSetup(): Promise<void> {
   const stack = await startLocalStack({
-    region: process.env.AWS_REGION || 'us-east-1',
+    // The service's own reading of AWS_REGION and the queue names; free ports, not 4566/8005.
+    ...readLocalStackConfig(process.env),
     sqsPort: 0,
     sesPort: 0,
-    queues: {
-      sendmail: process.env.SES_SENDMAIL_QUEUE || 'ases-sendmail',
-      bounces: process.env.SES_BOUNCES_QUEUE || 'ases-bounces',
-      complaints: process.env.SES_COMPLAINTS_QUEUE || 'ases-complaints',
-      deliveries: process.env.SES_DELIVERIES_QUEUE || 'ases-deliveries',
-    },
     logger: { log: () => undefined, warn: (message) => console.warn(message) },
   });
   holder.__asesLocalStack = stack;
