@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { createRedisConnection, getRedisConnectionToken } from '@nestjs-modules/ioredis';
 import type { Redis } from 'ioredis';
 import { AsesService } from './ases.service';
@@ -14,6 +15,7 @@ import { FeedbackModule } from './feedback/feedback.module';
 import { HealthModule } from './health/health.module';
 import { MailerModule } from './mailer/mailer.module';
 import { StatusModule } from './status/status.module';
+import { SuppressionModule } from './suppression/suppression.module';
 import { TrackingModule } from './tracking/tracking.module';
 
 /**
@@ -46,7 +48,18 @@ const redis = {
  * the SQS consumers and a named Redis connection, and exports `AsesService`.
  */
 @Module({
-  imports: [StatusModule, MailerModule, FeedbackModule, TrackingModule, HealthModule],
+  imports: [
+    // ases emits whether or not the host set up an emitter. A host that imports
+    // EventEmitterModule itself, with options of its own, still gets each event once in its
+    // @OnEvent handlers (the embedding e2e test checks both cases).
+    EventEmitterModule.forRoot(),
+    StatusModule,
+    MailerModule,
+    FeedbackModule,
+    TrackingModule,
+    HealthModule,
+    SuppressionModule,
+  ],
   providers: [AsesService],
   exports: [AsesService],
 })

@@ -3,13 +3,16 @@ import { BatchItemResult, MailerService, SendmailResult } from './mailer/mailer.
 import { SendMessageDto } from './mailer/dto/send-message.dto';
 import { MessageRecord } from './status/message-record';
 import { StatusService } from './status/status.service';
+import { SuppressionEntry, SuppressResult } from './suppression/suppression-entry';
+import { SuppressionService } from './suppression/suppression.service';
 
-/** What a host app calls: send mail, read a status. */
+/** What a host app calls: send mail, read a status, manage the suppression list. */
 @Injectable()
 export class AsesService {
   constructor(
     private readonly mailer: MailerService,
     private readonly status: StatusService,
+    private readonly suppressions: SuppressionService,
   ) {}
 
   /**
@@ -34,5 +37,20 @@ export class AsesService {
   /** Like `getStatus`, but resolves to null for an unknown or expired id. */
   findStatus(id: string): Promise<MessageRecord | null> {
     return this.status.findStatus(id);
+  }
+
+  /** The suppression entry of an address, or null when mail to it may be sent. */
+  findSuppression(email: string): Promise<SuppressionEntry | null> {
+    return this.suppressions.find(email);
+  }
+
+  /** Puts an address on the suppression list by hand (replacing the reason of an existing entry). */
+  suppress(email: string, reason: string): Promise<SuppressResult> {
+    return this.suppressions.suppress({ email, reason, source: 'manual' });
+  }
+
+  /** Takes an address off the suppression list; resolves to whether it was on it. */
+  unsuppress(email: string): Promise<boolean> {
+    return this.suppressions.remove(email);
   }
 }

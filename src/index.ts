@@ -1,6 +1,13 @@
 export { AsesModule } from './ases.module';
 export { AsesService } from './ases.service';
-export type { AsesModuleOptions, AsesQueueOptions } from './core/ases-options';
+export type {
+  AsesModuleOptions,
+  AsesQueueOptions,
+  SnsEndpointOptions,
+  TransientBounceRule,
+} from './core/ases-options';
+export { ASES_EVENTS } from './core/ases-events';
+export type { AsesMessageEvent, SuppressionEvent } from './core/ases-events';
 export { AsesErrorCode, AsesException } from './core/ases.exception';
 export { ASES_OPTIONS } from './core/ases.tokens';
 export { SendMessageDto } from './mailer/dto/send-message.dto';
@@ -8,8 +15,19 @@ export type { BatchItemResult, SendmailResult } from './mailer/mailer.service';
 export type {
   BounceInfo,
   ComplaintInfo,
+  DelayInfo,
   MessageRecord,
   SendErrorInfo,
+  TimelineEvent,
+  TrackingCounter,
+  TrackingSource,
 } from './status/message-record';
+export type {
+  NewSuppression,
+  SuppressionEntry,
+  SuppressionPage,
+  SuppressionSource,
+} from './suppression/suppression-entry';
+export type { FeedbackSourceStats } from './feedback/feedback-stats.repository';
 export { MessageStatus } from './status/message-status';
 export { setupOpenApi } from './openapi';

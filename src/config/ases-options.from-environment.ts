@@ -13,9 +13,21 @@ export function asesOptionsFromEnvironment(env: Environment): AsesModuleOptions 
       bounces: env.SES_BOUNCES_QUEUE,
       complaints: env.SES_COMPLAINTS_QUEUE,
       deliveries: env.SES_DELIVERIES_QUEUE,
+      events: env.SES_EVENTS_QUEUE,
     },
     sendRate: env.SEND_RATE,
     maxSendAttempts: env.MAX_SEND_ATTEMPTS,
     statusTtlDays: env.STATUS_TTL_DAYS,
+    suppressAfterTransientBounces:
+      env.SUPPRESS_AFTER_TRANSIENT_BOUNCES === undefined
+        ? undefined
+        : {
+            count: env.SUPPRESS_AFTER_TRANSIENT_BOUNCES,
+            withinDays: env.SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS,
+          },
+    sns: {
+      topicArns: env.SNS_TOPIC_ARNS,
+      confirmSubscriptions: env.SNS_CONFIRM_SUBSCRIPTIONS,
+    },
   };
 }

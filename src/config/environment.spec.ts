@@ -49,9 +49,14 @@ describe('validateEnvironment', () => {
       SES_BOUNCES_QUEUE: 'ases-bounces',
       SES_COMPLAINTS_QUEUE: 'ases-complaints',
       SES_DELIVERIES_QUEUE: 'ases-deliveries',
+      SES_EVENTS_QUEUE: undefined,
       SEND_RATE: 100,
       MAX_SEND_ATTEMPTS: 5,
       STATUS_TTL_DAYS: 14,
+      SUPPRESS_AFTER_TRANSIENT_BOUNCES: undefined,
+      SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS: 7,
+      SNS_TOPIC_ARNS: [],
+      SNS_CONFIRM_SUBSCRIPTIONS: true,
       TRACKING_BASE_URL: 'http://localhost:3000',
       TRACKING_SECRET: 'local-tracking-secret',
       LOCAL_STACK: true,
@@ -217,6 +222,75 @@ describe('validateEnvironment', () => {
             'FIFO queues (names ending in .fifo) are not supported',
         );
       }
+    });
+  });
+
+  describe('SES_EVENTS_QUEUE', () => {
+    it('is optional, and takes a queue name or URL', () => {
+      expect(validateEnvironment({}).SES_EVENTS_QUEUE).toBeUndefined();
+      accepts('SES_EVENTS_QUEUE', 'ses-events', 'ses-events');
+    });
+
+    it('rejects a bad name, saying it is optional', () => {
+      expect(rejects('SES_EVENTS_QUEUE', 'my events')).toBe(
+        'SES_EVENTS_QUEUE: got "my events"; expected an SQS queue name (1 to 80 letters, digits, ' +
+          '"-" or "_") or an http:// or https:// queue URL ending in one (optional; unset: no ' +
+          'events queue is read)',
+      );
+    });
+  });
+
+  describe('SUPPRESS_AFTER_TRANSIENT_BOUNCES and _DAYS', () => {
+    it('is off unless set; the window defaults to 7 days', () => {
+      const env = validateEnvironment({});
+      expect(env.SUPPRESS_AFTER_TRANSIENT_BOUNCES).toBeUndefined();
+      expect(env.SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS).toBe(7);
+      accepts('SUPPRESS_AFTER_TRANSIENT_BOUNCES', '3', 3);
+      accepts('SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS', '1.5', 1.5);
+    });
+
+    it.each(['0', '2.5', 'three', '1001'])('rejects a count of %s', (bad) => {
+      expect(rejects('SUPPRESS_AFTER_TRANSIENT_BOUNCES', bad)).toContain(
+        'expected an integer from 1 to 1000 (optional; unset: soft bounces never suppress)',
+      );
+    });
+
+    it.each(['0', '366', 'a week'])('rejects a window of %s', (bad) => {
+      expect(rejects('SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS', bad)).toContain(
+        'expected a number of days greater than 0 and at most 365 (default 7)',
+      );
+    });
+  });
+
+  describe('SNS_TOPIC_ARNS and SNS_CONFIRM_SUBSCRIPTIONS', () => {
+    const arn = 'arn:aws:sns:eu-west-1:123456789012:ses-feedback';
+
+    it('defaults to no topic and confirming subscriptions', () => {
+      const env = validateEnvironment({});
+      expect(env.SNS_TOPIC_ARNS).toEqual([]);
+      expect(env.SNS_CONFIRM_SUBSCRIPTIONS).toBe(true);
+      accepts('SNS_CONFIRM_SUBSCRIPTIONS', 'no', false);
+    });
+
+    it('takes a comma-separated list of topic ARNs, China and GovCloud included', () => {
+      const cn = 'arn:aws-cn:sns:cn-north-1:123456789012:t';
+      const gov = 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:t';
+      accepts('SNS_TOPIC_ARNS', `${arn}, ${cn},${gov}`, [arn, cn, gov]);
+    });
+
+    it.each([
+      'ses-feedback',
+      'arn:aws:sqs:eu-west-1:123456789012:queue',
+      'arn:aws:sns:eu-west-1:1234:short-account',
+      `${arn}, not-an-arn`,
+    ])('rejects %s', (bad) => {
+      expect(rejects('SNS_TOPIC_ARNS', bad)).toContain(
+        'expected a comma-separated list of SNS topic ARNs such as arn:aws:sns:us-east-1:123456789012:ses-feedback',
+      );
+    });
+
+    it('rejects a value that is not a boolean', () => {
+      expect(rejects('SNS_CONFIRM_SUBSCRIPTIONS', 'maybe')).toContain('true or false');
     });
   });
 

@@ -42,12 +42,22 @@ export interface Environment {
   SES_COMPLAINTS_QUEUE: string;
   /** Queue name or URL. Default `ases-deliveries`. */
   SES_DELIVERIES_QUEUE: string;
+  /** Optional queue name or URL receiving every SES event type. Default none. */
+  SES_EVENTS_QUEUE?: string;
   /** Mails per second. Default 100. */
   SEND_RATE: number;
   /** Default 5. */
   MAX_SEND_ATTEMPTS: number;
   /** How long message statuses are kept. Default 14. */
   STATUS_TTL_DAYS: number;
+  /** Transient bounces of one address that suppress it. Default unset: off. */
+  SUPPRESS_AFTER_TRANSIENT_BOUNCES?: number;
+  /** Window of SUPPRESS_AFTER_TRANSIENT_BOUNCES, in days. Default 7. */
+  SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS: number;
+  /** TopicArns `POST /v1/feedback/sns` accepts. Default none: the endpoint refuses everything. */
+  SNS_TOPIC_ARNS: string[];
+  /** Confirm SNS subscriptions of allowed topics by visiting their SubscribeURL. Default true. */
+  SNS_CONFIRM_SUBSCRIPTIONS: boolean;
   /** Public base URL of the tracking endpoints, without trailing slash. Default `http://localhost:${PORT}`. */
   TRACKING_BASE_URL: string;
   /** Signs tracking links. Default `local-tracking-secret` when LOCAL_STACK=true; required otherwise. */
@@ -80,9 +90,14 @@ export const ENVIRONMENT_VARIABLES = [
   'SES_BOUNCES_QUEUE',
   'SES_COMPLAINTS_QUEUE',
   'SES_DELIVERIES_QUEUE',
+  'SES_EVENTS_QUEUE',
   'SEND_RATE',
   'MAX_SEND_ATTEMPTS',
   'STATUS_TTL_DAYS',
+  'SUPPRESS_AFTER_TRANSIENT_BOUNCES',
+  'SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS',
+  'SNS_TOPIC_ARNS',
+  'SNS_CONFIRM_SUBSCRIPTIONS',
   'TRACKING_BASE_URL',
   'TRACKING_SECRET',
   'LOCAL_STACK',
@@ -104,6 +119,8 @@ const DEFAULTS: Partial<Record<Variable, string>> = {
   SEND_RATE: '100',
   MAX_SEND_ATTEMPTS: '5',
   STATUS_TTL_DAYS: '14',
+  SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS: '7',
+  SNS_CONFIRM_SUBSCRIPTIONS: 'true',
   LOCAL_SQS_PORT: '4566',
   LOCAL_SES_PORT: '8005',
 };
@@ -121,10 +138,13 @@ const URLS: ReadonlySet<Variable> = new Set([
   'SES_BOUNCES_QUEUE',
   'SES_COMPLAINTS_QUEUE',
   'SES_DELIVERIES_QUEUE',
+  'SES_EVENTS_QUEUE',
 ]);
 
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const SNS_TOPIC_ARN =
+  /^arn:aws(-cn|-us-gov)?:sns:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const BOOLEANS: Readonly<Record<string, boolean>> = {
   true: true,
   yes: true,
@@ -232,7 +252,8 @@ function IsUrlWithScheme(
   );
 }
 
-function IsQueueNameOrUrl(defaultName: string): PropertyDecorator {
+/** `defaultNote`: how the message ends, e.g. `default "ases-sendmail"`. */
+function IsQueueNameOrUrl(defaultNote: string): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isQueueNameOrUrl',
@@ -245,7 +266,7 @@ function IsQueueNameOrUrl(defaultName: string): PropertyDecorator {
         /\.fifo$/i.test(queueNameOf(value) ?? '')
           ? 'a standard SQS queue name or URL: FIFO queues (names ending in .fifo) are not supported'
           : `an SQS queue name (1 to 80 letters, digits, "-" or "_") or an http:// or https:// ` +
-            `queue URL ending in one (default "${defaultName}")`,
+            `queue URL ending in one (${defaultNote})`,
     },
   );
 }
@@ -300,17 +321,21 @@ class EnvironmentVariables {
   })
   AWS_REGION?: string;
 
-  @IsQueueNameOrUrl(DEFAULT_QUEUES.sendmail)
+  @IsQueueNameOrUrl(`default "${DEFAULT_QUEUES.sendmail}"`)
   SES_SENDMAIL_QUEUE!: string;
 
-  @IsQueueNameOrUrl(DEFAULT_QUEUES.bounces)
+  @IsQueueNameOrUrl(`default "${DEFAULT_QUEUES.bounces}"`)
   SES_BOUNCES_QUEUE!: string;
 
-  @IsQueueNameOrUrl(DEFAULT_QUEUES.complaints)
+  @IsQueueNameOrUrl(`default "${DEFAULT_QUEUES.complaints}"`)
   SES_COMPLAINTS_QUEUE!: string;
 
-  @IsQueueNameOrUrl(DEFAULT_QUEUES.deliveries)
+  @IsQueueNameOrUrl(`default "${DEFAULT_QUEUES.deliveries}"`)
   SES_DELIVERIES_QUEUE!: string;
+
+  @IsOptional()
+  @IsQueueNameOrUrl('optional; unset: no events queue is read')
+  SES_EVENTS_QUEUE?: string;
 
   @PositiveNumberUpTo(
     100000,
@@ -326,6 +351,30 @@ class EnvironmentVariables {
     'a number of days greater than 0 and at most 365, decimals allowed (default 14)',
   )
   STATUS_TTL_DAYS!: number;
+
+  @IsOptional()
+  @IntegerBetween(
+    1,
+    1000,
+    'an integer from 1 to 1000 (optional; unset: soft bounces never suppress)',
+  )
+  SUPPRESS_AFTER_TRANSIENT_BOUNCES?: number;
+
+  @PositiveNumberUpTo(365, 'a number of days greater than 0 and at most 365 (default 7)')
+  SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS!: number;
+
+  @Transform(({ value }) => toList(value ?? ''))
+  @IsArray({ message: 'a comma-separated list of SNS topic ARNs' })
+  @Matches(SNS_TOPIC_ARN, {
+    each: true,
+    message:
+      'a comma-separated list of SNS topic ARNs such as arn:aws:sns:us-east-1:123456789012:ses-feedback (default none)',
+  })
+  SNS_TOPIC_ARNS!: string[];
+
+  @Transform(({ value }) => toBoolean(value))
+  @IsBoolean({ message: 'true or false (also 1/0, yes/no; default true)' })
+  SNS_CONFIRM_SUBSCRIPTIONS!: boolean;
 
   @IsOptional()
   @IsUrlWithScheme(
@@ -437,9 +486,14 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     SES_BOUNCES_QUEUE: env.SES_BOUNCES_QUEUE,
     SES_COMPLAINTS_QUEUE: env.SES_COMPLAINTS_QUEUE,
     SES_DELIVERIES_QUEUE: env.SES_DELIVERIES_QUEUE,
+    SES_EVENTS_QUEUE: env.SES_EVENTS_QUEUE,
     SEND_RATE: env.SEND_RATE,
     MAX_SEND_ATTEMPTS: env.MAX_SEND_ATTEMPTS,
     STATUS_TTL_DAYS: env.STATUS_TTL_DAYS,
+    SUPPRESS_AFTER_TRANSIENT_BOUNCES: env.SUPPRESS_AFTER_TRANSIENT_BOUNCES,
+    SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS: env.SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS,
+    SNS_TOPIC_ARNS: env.SNS_TOPIC_ARNS,
+    SNS_CONFIRM_SUBSCRIPTIONS: env.SNS_CONFIRM_SUBSCRIPTIONS,
     TRACKING_BASE_URL: (env.TRACKING_BASE_URL ?? `http://localhost:${env.PORT}`).replace(
       /\/+$/,
       '',

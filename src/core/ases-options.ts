@@ -8,6 +8,27 @@ export interface AsesQueueOptions {
   complaints?: string;
   /** Queue SNS delivers SES delivery notifications to. Default `ases-deliveries`. */
   deliveries?: string;
+  /**
+   * Optional queue for users who send every SES event type (identity notifications or
+   * configuration-set event publishing) to one queue. Default none: not consumed.
+   */
+  events?: string;
+}
+
+/** The suppression list's optional rule for soft bounces. */
+export interface TransientBounceRule {
+  /** Transient bounces of one address that suppress it... */
+  count: number;
+  /** ...when they all happened within this many days. */
+  withinDays: number;
+}
+
+/** The signed SNS HTTPS endpoint, `POST /v1/feedback/sns`. */
+export interface SnsEndpointOptions {
+  /** TopicArns whose messages are accepted; every other topic gets 403. Default none (endpoint refuses all). */
+  topicArns?: string[];
+  /** Confirm a SubscriptionConfirmation of an allowed topic by fetching its SubscribeURL. Default true. */
+  confirmSubscriptions?: boolean;
 }
 
 /** Options of `AsesModule.forRoot` / `forRootAsync`. */
@@ -49,6 +70,10 @@ export interface AsesModuleOptions {
    * return, so this bounds how long an idle shutdown takes. Default 5.
    */
   pollWaitSeconds?: number;
+  /** Suppress an address after repeated soft bounces. Default off: only Permanent bounces and complaints suppress. */
+  suppressAfterTransientBounces?: TransientBounceRule;
+  /** The signed SNS HTTPS endpoint. */
+  sns?: SnsEndpointOptions;
 }
 
 /** The options with every default applied; what the services see. */
@@ -58,17 +83,19 @@ export interface ResolvedAsesOptions {
   redis: { url: string; keyPrefix: string };
   region?: string;
   endpoints: { sqs?: string; ses?: string };
-  queues: Required<AsesQueueOptions>;
+  queues: Required<Omit<AsesQueueOptions, 'events'>> & { events?: string };
   sendRate: number;
   maxSendAttempts: number;
   maxFeedbackAttempts: number;
   statusTtlSeconds: number;
   shutdownTimeoutMs: number;
   pollWaitSeconds: number;
+  suppressAfterTransientBounces?: { count: number; withinSeconds: number };
+  sns: { topicArns: string[]; confirmSubscriptions: boolean };
 }
 
 /** The seed's queue names, used when an option is not given. */
-export const DEFAULT_QUEUES: Required<AsesQueueOptions> = {
+export const DEFAULT_QUEUES: Required<Omit<AsesQueueOptions, 'events'>> = {
   sendmail: 'ases-sendmail',
   bounces: 'ases-bounces',
   complaints: 'ases-complaints',

@@ -14,8 +14,13 @@ export class QueueDirectory implements OnApplicationShutdown {
 
   private constructor(
     readonly client: SQSClient,
-    readonly urls: Readonly<Record<QueueRole, string>>,
+    readonly urls: Readonly<Partial<Record<QueueRole, string>>>,
   ) {}
+
+  /** The roles whose queue is configured (the optional events queue may not be). */
+  get roles(): QueueRole[] {
+    return QUEUE_ROLES.filter((role) => this.urls[role] !== undefined);
+  }
 
   /**
    * Builds the client and resolves every queue name to its URL, failing start-up with the queue
@@ -33,10 +38,13 @@ export class QueueDirectory implements OnApplicationShutdown {
       // resolve; the SDK would otherwise switch to it.
       useQueueUrlAsEndpoint: !custom,
     });
-    const urls = {} as Record<QueueRole, string>;
+    const urls: Partial<Record<QueueRole, string>> = {};
     try {
       for (const role of QUEUE_ROLES) {
-        urls[role] = await resolveQueueUrl(client, role, options.queues[role]);
+        const queue = options.queues[role];
+        if (queue !== undefined) {
+          urls[role] = await resolveQueueUrl(client, role, queue);
+        }
       }
     } catch (error) {
       client.destroy();
@@ -49,7 +57,7 @@ export class QueueDirectory implements OnApplicationShutdown {
   async check(): Promise<Partial<Record<QueueRole, string>>> {
     const problems: Partial<Record<QueueRole, string>> = {};
     await Promise.all(
-      QUEUE_ROLES.map(async (role) => {
+      this.roles.map(async (role) => {
         try {
           await this.client.send(
             new GetQueueAttributesCommand({

@@ -26,6 +26,7 @@ describe('resolveAsesOptions', () => {
       statusTtlSeconds: 14 * 86_400,
       shutdownTimeoutMs: 15_000,
       pollWaitSeconds: 5,
+      sns: { topicArns: [], confirmSubscriptions: true },
     });
   });
 
@@ -57,5 +58,34 @@ describe('resolveAsesOptions', () => {
 
   it('turns fractional retention days into whole seconds', () => {
     expect(resolveAsesOptions({ ...minimal, statusTtlDays: 0.5 }).statusTtlSeconds).toBe(43_200);
+  });
+
+  it('keeps the optional events queue, the soft-bounce rule and the SNS endpoint settings', () => {
+    const resolved = resolveAsesOptions({
+      ...minimal,
+      queues: { events: 'ses-events' },
+      suppressAfterTransientBounces: { count: 3, withinDays: 0.5 },
+      sns: { topicArns: ['arn:aws:sns:us-east-1:123456789012:t'], confirmSubscriptions: false },
+    });
+    expect(resolved.queues.events).toBe('ses-events');
+    expect(resolved.suppressAfterTransientBounces).toEqual({ count: 3, withinSeconds: 43_200 });
+    expect(resolved.sns).toEqual({
+      topicArns: ['arn:aws:sns:us-east-1:123456789012:t'],
+      confirmSubscriptions: false,
+    });
+    expect(resolveAsesOptions(minimal).queues).not.toHaveProperty('events');
+  });
+
+  it('names a bad soft-bounce rule and bad topic ARNs', () => {
+    expect(() =>
+      resolveAsesOptions({
+        ...minimal,
+        suppressAfterTransientBounces: { count: 0, withinDays: 1 },
+        sns: { topicArns: ['topic'] },
+      }),
+    ).toThrow(
+      'Invalid AsesModule options: suppressAfterTransientBounces must be { count: 1..1000, ' +
+        'withinDays: > 0 }; sns.topicArns must be a list of SNS topic ARNs',
+    );
   });
 });

@@ -47,7 +47,10 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
     'tracking.secret must be a non-empty string',
   );
 
-  const queues = { ...DEFAULT_QUEUES, ...options.queues };
+  const queues: ResolvedAsesOptions['queues'] = { ...DEFAULT_QUEUES, ...options.queues };
+  if (queues.events === undefined) {
+    delete queues.events;
+  }
   for (const [name, value] of Object.entries(queues)) {
     check(
       typeof value === 'string' && value.length > 0,
@@ -74,6 +77,18 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
   check(/^rediss?:\/\//.test(redisUrl), 'redis.url must be a redis:// or rediss:// URL');
   const keyPrefix = options.redis?.keyPrefix ?? 'ases:';
   check(keyPrefix.length > 0, 'redis.keyPrefix must not be empty');
+  const transient = options.suppressAfterTransientBounces;
+  check(
+    transient === undefined ||
+      (isIntegerIn(transient.count, 1, 1000) && isPositive(transient.withinDays)),
+    'suppressAfterTransientBounces must be { count: 1..1000, withinDays: > 0 }',
+  );
+  const topicArns = options.sns?.topicArns ?? [];
+  check(
+    Array.isArray(topicArns) &&
+      topicArns.every((arn) => typeof arn === 'string' && arn.startsWith('arn:')),
+    'sns.topicArns must be a list of SNS topic ARNs',
+  );
   for (const [name, value] of Object.entries(options.endpoints ?? {})) {
     check(value === undefined || isHttpUrl(value), `endpoints.${name} must be an http(s) URL`);
   }
@@ -97,5 +112,17 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
     statusTtlSeconds: Math.max(1, Math.round(statusTtlDays * DAY_SECONDS)),
     shutdownTimeoutMs,
     pollWaitSeconds,
+    ...(transient === undefined
+      ? {}
+      : {
+          suppressAfterTransientBounces: {
+            count: transient.count,
+            withinSeconds: Math.max(1, Math.round(transient.withinDays * DAY_SECONDS)),
+          },
+        }),
+    sns: {
+      topicArns: [...topicArns],
+      confirmSubscriptions: options.sns?.confirmSubscriptions ?? true,
+    },
   };
 }

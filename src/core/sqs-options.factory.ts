@@ -2,7 +2,7 @@ import type { Message } from '@aws-sdk/client-sqs';
 import type { SqsConsumerOptions, SqsOptions } from '@ssut/nestjs-sqs/dist/sqs.types';
 import type { ResolvedAsesOptions } from './ases-options';
 import { QueueDirectory } from './queue-directory';
-import { QUEUE_ROLES, QueueRole, SQS_CONSUMER } from './queue-roles';
+import { QueueRole, SQS_CONSUMER } from './queue-roles';
 import { receiveCount, retryDelaySeconds } from './redelivery';
 
 /** Seconds a received sendmail message stays hidden while it waits its turn and is sent. */
@@ -20,7 +20,7 @@ function consumer(
 ): SqsConsumerOptions {
   return {
     name: SQS_CONSUMER[role],
-    queueUrl: directory.urls[role],
+    queueUrl: directory.urls[role] ?? '',
     sqs: directory.client,
     batchSize: settings.batchSize,
     visibilityTimeout: settings.visibilityTimeout,
@@ -43,7 +43,7 @@ export function buildSqsOptions(
   // A batch should not wait much longer than a second for its turn under the rate.
   const sendmailBatch = Math.min(10, Math.max(1, Math.ceil(options.sendRate)));
   return {
-    consumers: QUEUE_ROLES.map((role) =>
+    consumers: directory.roles.map((role) =>
       role === 'sendmail'
         ? consumer(role, directory, options, {
             batchSize: sendmailBatch,
@@ -57,7 +57,11 @@ export function buildSqsOptions(
           }),
     ),
     producers: [
-      { name: SQS_CONSUMER.sendmail, queueUrl: directory.urls.sendmail, sqs: directory.client },
+      {
+        name: SQS_CONSUMER.sendmail,
+        queueUrl: directory.urls.sendmail ?? '',
+        sqs: directory.client,
+      },
     ],
   };
 }

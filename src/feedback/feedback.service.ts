@@ -1,42 +1,174 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import type { ResolvedAsesOptions } from '../core/ases-options';
+import { InjectAsesOptions } from '../core/ases.tokens';
 import { StatusRepository } from '../status/status.repository';
-import { SesNotification } from './ses-notification';
-import { feedbackChangeFor } from './status-change';
+import { StatusService } from '../status/status.service';
+import { SuppressionService } from '../suppression/suppression.service';
+import {
+  FeedbackCounter,
+  FeedbackSource,
+  FeedbackStatsRepository,
+} from './feedback-stats.repository';
+import { ParsedFeedback, SesNotification } from './ses-notification';
+import { eventIdentity, feedbackEffectFor } from './status-change';
 
 /**
  * What applying a notification did. `unknown-message`: no message has this SES id (yet: the
- * PUSHED write may still be on its way); `expired`: the id was known but the record is gone.
+ * PUSHED write may still be on its way); `expired`: the message's record is gone (or the mail is
+ * older than the retention); `duplicate`: this event was applied before.
  */
 export type FeedbackOutcome =
-  'applied' | 'unchanged' | 'unknown-message' | 'expired' | 'other-recipient';
+  'applied' | 'unchanged' | 'duplicate' | 'unknown-message' | 'expired' | 'other-recipient';
 
-/** Applies SES feedback to message statuses; one service behind every feedback queue. */
+type NotificationFeedback = Extract<ParsedFeedback, { kind: 'notification' }>;
+
+/** What a transport should do with a message it handed over: done (acknowledge), or retry later. */
+export type FeedbackReceipt =
+  | { result: 'done'; outcome: FeedbackOutcome | 'poison' | 'unsupported' | 'subscription' }
+  | { result: 'retry'; reason: string };
+
+const COUNTER_BY_OUTCOME: Record<FeedbackOutcome, FeedbackCounter> = {
+  applied: 'applied',
+  unchanged: 'unchanged',
+  duplicate: 'duplicates',
+  'unknown-message': 'unknownMessage',
+  expired: 'expired',
+  'other-recipient': 'otherRecipient',
+};
+
+/**
+ * Applies SES feedback to messages; one service behind every transport (the feedback queues and
+ * the SNS HTTPS endpoint), so parsing, ordering, dedupe and suppression are the same for all.
+ */
 @Injectable()
 export class FeedbackService {
-  constructor(private readonly repository: StatusRepository) {}
+  private readonly logger = new Logger('ases');
+  /** SES types already logged as unsupported by this process: logged once each, counted always. */
+  private readonly loggedUnsupported = new Set<string>();
 
-  /** Applies a notification to the message SES sent with that id. */
-  async apply(notification: SesNotification): Promise<FeedbackOutcome> {
+  constructor(
+    private readonly repository: StatusRepository,
+    private readonly status: StatusService,
+    private readonly suppressions: SuppressionService,
+    private readonly stats: FeedbackStatsRepository,
+    @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
+  ) {}
+
+  /**
+   * Handles one parsed feedback message from `source` and counts it. `mayRetry`: the transport
+   * can hand the message over again later (an event for an SES id not known yet may be racing
+   * the PUSHED write); when it cannot, such an event is dropped. `label` names the transport's
+   * message in logs. Redis errors throw: the transport retries.
+   */
+  async receive(
+    parsed: ParsedFeedback,
+    source: FeedbackSource,
+    mayRetry: boolean,
+    label: string,
+  ): Promise<FeedbackReceipt> {
+    const now = new Date();
+    switch (parsed.kind) {
+      case 'invalid':
+        this.logger.warn(`${source}: dropped ${label} (poison): ${parsed.reason}`);
+        await this.stats.count(source, ['poison']);
+        return { result: 'done', outcome: 'poison' };
+      case 'unsupported':
+        if (!this.loggedUnsupported.has(parsed.eventType)) {
+          this.loggedUnsupported.add(parsed.eventType);
+          this.logger.warn(
+            `${source}: SES event type ${JSON.stringify(parsed.eventType)} is not supported; ` +
+              'such events are counted in /v1/feedback/stats and dropped (logged once per type)',
+          );
+        }
+        await this.stats.count(source, [{ unsupported: parsed.eventType }], now);
+        return { result: 'done', outcome: 'unsupported' };
+      case 'subscription':
+        this.logger.log(
+          `${source}: SNS ${parsed.type} for ${parsed.topicArn ?? 'a topic'} (${label})`,
+        );
+        await this.stats.count(source, ['subscriptions']);
+        return { result: 'done', outcome: 'subscription' };
+      case 'notification':
+        break;
+    }
+    const { notification } = parsed;
+    const outcome = await this.apply(parsed);
+    const about = `${notification.type} for SES message ${notification.sesMessageId}`;
+    if (outcome === 'unknown-message' && mayRetry) {
+      return { result: 'retry', reason: `${about} is not known yet` };
+    }
+    switch (outcome) {
+      case 'unknown-message':
+      case 'expired':
+      case 'other-recipient':
+        this.logger.warn(`${source}: dropped ${label} (${outcome}): ${about}`);
+        break;
+      case 'applied':
+      case 'unchanged':
+      case 'duplicate':
+        break;
+    }
+    await this.stats.count(
+      source,
+      [{ event: notification.type }, COUNTER_BY_OUTCOME[outcome]],
+      now,
+    );
+    return { result: 'done', outcome };
+  }
+
+  /** Applies a notification to the message SES sent with its id, once. */
+  async apply({ notification, envelope }: NotificationFeedback): Promise<FeedbackOutcome> {
     const id = await this.repository.idForSesMessage(notification.sesMessageId);
     if (id === null) {
-      return 'unknown-message';
+      return this.olderThanRetention(notification) ? 'expired' : 'unknown-message';
     }
-    const record = await this.repository.find(id);
-    if (!record) {
+    const recipient = await this.repository.recipientOf(id);
+    if (recipient === null) {
       return 'expired';
     }
-    const feedback = feedbackChangeFor(notification, record.to);
-    if (!feedback) {
+    const effect = feedbackEffectFor(notification, recipient);
+    if (!effect) {
       return 'other-recipient';
     }
-    const result = await this.repository.advance(id, feedback.status, feedback.change);
-    switch (result.outcome) {
-      case 'applied':
-        return 'applied';
-      case 'unchanged':
-        return 'unchanged';
-      case 'missing':
-        return 'expired';
+    // Suppress before the event is marked seen: if this fails, the retry must not be skipped as a
+    // duplicate, or the address would stay mailable. Suppressing twice is harmless.
+    if (effect.suppress) {
+      await this.suppressions.suppress({
+        email: recipient,
+        reason: effect.suppress.reason,
+        source: effect.suppress.source,
+        messageId: id,
+        at: effect.event.at,
+      });
     }
+    // The SNS MessageId catches retries of one publication; the event identity also catches the
+    // same event published twice (identity notifications and a configuration set both enabled).
+    const dedupeKeys = [`ev:${eventIdentity(notification)}`];
+    if (envelope) {
+      dedupeKeys.push(`sns:${envelope.messageId}`);
+    }
+    const result = await this.status.update(id, {
+      status: effect.status,
+      change: effect.change,
+      tracking: effect.tracking && { ...effect.tracking, source: 'ses' },
+      event: effect.event,
+      dedupeKeys,
+    });
+    if (result.outcome === 'missing') {
+      return 'expired';
+    }
+    if (effect.transientBounce && result.outcome !== 'duplicate') {
+      await this.suppressions.recordTransientBounce(recipient, effect.event.at, id);
+    }
+    return result.outcome;
+  }
+
+  /**
+   * Whether the mail was sent longer ago than records are kept: SES reports opens and clicks for
+   * weeks, and such a late event must be dropped at once rather than retried as "not yet known".
+   */
+  private olderThanRetention(notification: SesNotification): boolean {
+    const sentAt = Date.parse(notification.mailTimestamp ?? notification.timestamp);
+    return Date.now() - sentAt > this.options.statusTtlSeconds * 1000;
   }
 }

@@ -1,16 +1,36 @@
 import {
   BouncedRecipient,
   ParsedFeedback,
+  SesEventType,
   SesNotification,
-  SesNotificationType,
   SnsEnvelopeInfo,
 } from './ses-notification';
 
 type JsonObject = Record<string, unknown>;
-type SesResult = Extract<ParsedFeedback, { kind: 'notification' | 'ignored' }>;
+type SesResult = Extract<ParsedFeedback, { kind: 'notification' | 'unsupported' }>;
+
+/** The fields each event type adds to the ones every notification has. */
+type EventFields = Omit<
+  SesNotification,
+  'type' | 'origin' | 'sesMessageId' | 'mailTimestamp' | 'destination'
+>;
 
 /** Longest piece of an untrusted value quoted back in a reason, so a huge body makes no huge log line. */
 const MAX_QUOTED_LENGTH = 80;
+
+/** The types both `notificationType` and `eventType` may name; anything else is unsupported. */
+const SES_EVENT_TYPES: ReadonlySet<string> = new Set<SesEventType>([
+  'Send',
+  'Reject',
+  'Bounce',
+  'Complaint',
+  'Delivery',
+  'Open',
+  'Click',
+  'Rendering Failure',
+  'DeliveryDelay',
+  'Subscription',
+]);
 
 // Only a date-time with a zone names one instant; V8's Date.parse would also accept "1" or
 // "2018-10-08 14:05", and leave the zone-less ones to the host's local time.
@@ -77,47 +97,42 @@ function parseEnvelope(envelope: JsonObject, type: string): ParsedFeedback {
     'a JSON object',
   );
   const parsed = parseSes(message);
-  if (parsed.kind === 'ignored') {
-    return parsed;
-  }
   const info: SnsEnvelopeInfo = withoutUndefined({
     messageId,
     topicArn: optionalString(envelope.TopicArn),
     timestamp: optionalString(envelope.Timestamp),
   });
-  return { kind: 'notification', envelope: info, notification: parsed.notification };
+  return { ...parsed, envelope: info };
 }
 
 function parseSes(root: JsonObject): SesResult {
-  const type = notificationTypeOf(root);
-  if (!isSupportedType(type)) {
-    return { kind: 'ignored', reason: `unsupported SES notification type ${quote(type)}` };
+  const { field, type } = eventTypeOf(root);
+  if (!isSesEventType(type)) {
+    // Counted by type, so a huge made-up name must not become a huge metric label or log line.
+    return { kind: 'unsupported', eventType: shorten(type) };
   }
   const mail = expectObject(root.mail, 'mail');
-  const common = {
+  const sesMessageId = requireString(mail.messageId, 'mail.messageId');
+  const notification: SesNotification = withoutUndefined({
     type,
-    sesMessageId: requireString(mail.messageId, 'mail.messageId'),
+    origin: field === 'notificationType' ? 'identity' : 'event',
+    sesMessageId,
+    mailTimestamp: isIsoDateTime(mail.timestamp) ? mail.timestamp : undefined,
     destination: Array.isArray(mail.destination) ? addresses(mail.destination as unknown[]) : [],
-  };
+    ...eventFields(type, root, mail),
+  });
+  return { kind: 'notification', notification };
+}
 
+/** Reads the event object of `type` (`bounce`, `deliveryDelay`, `failure`...). */
+function eventFields(type: SesEventType, root: JsonObject, mail: JsonObject): EventFields {
   switch (type) {
     case 'Bounce': {
       const bounce = expectObject(root.bounce, 'bounce');
       const bounceType = requireString(bounce.bounceType, 'bounce.bounceType');
       const subType = requireString(bounce.bounceSubType, 'bounce.bounceSubType');
-      const recipients: BouncedRecipient[] = recipientEntries(
-        bounce.bouncedRecipients,
-        'bounce.bouncedRecipients',
-      ).map(({ emailAddress, entry }) =>
-        withoutUndefined({
-          emailAddress,
-          action: optionalString(entry.action),
-          status: optionalString(entry.status),
-          diagnosticCode: optionalString(entry.diagnosticCode),
-        }),
-      );
-      return notification({
-        ...common,
+      const recipients = dsnRecipients(bounce.bouncedRecipients, 'bounce.bouncedRecipients');
+      return {
         timestamp: eventTimestamp(bounce, 'bounce', mail),
         recipients: recipients.map((recipient) => recipient.emailAddress),
         bounce: withoutUndefined({
@@ -126,7 +141,7 @@ function parseSes(root: JsonObject): SesResult {
           feedbackId: optionalString(bounce.feedbackId),
           recipients,
         }),
-      });
+      };
     }
     case 'Complaint': {
       const complaint = expectObject(root.complaint, 'complaint');
@@ -134,8 +149,7 @@ function parseSes(root: JsonObject): SesResult {
         complaint.complainedRecipients,
         'complaint.complainedRecipients',
       ).map(({ emailAddress }) => emailAddress);
-      return notification({
-        ...common,
+      return {
         timestamp: eventTimestamp(complaint, 'complaint', mail),
         recipients,
         complaint: withoutUndefined({
@@ -144,7 +158,7 @@ function parseSes(root: JsonObject): SesResult {
           subType: optionalString(complaint.complaintSubType),
           feedbackId: optionalString(complaint.feedbackId),
         }),
-      });
+      };
     }
     case 'Delivery': {
       const delivery = expectObject(root.delivery, 'delivery');
@@ -152,8 +166,7 @@ function parseSes(root: JsonObject): SesResult {
       if (recipients.length === 0) {
         fail('delivery.recipients has no email address string');
       }
-      return notification({
-        ...common,
+      return {
         timestamp: eventTimestamp(delivery, 'delivery', mail),
         recipients,
         delivery: withoutUndefined({
@@ -161,17 +174,93 @@ function parseSes(root: JsonObject): SesResult {
           processingTimeMillis: optionalNumber(delivery.processingTimeMillis),
           reportingMTA: optionalString(delivery.reportingMTA),
         }),
-      });
+      };
+    }
+    case 'DeliveryDelay': {
+      const delay = expectObject(root.deliveryDelay, 'deliveryDelay');
+      const delayType = requireString(delay.delayType, 'deliveryDelay.delayType');
+      const recipients = dsnRecipients(delay.delayedRecipients, 'deliveryDelay.delayedRecipients');
+      return {
+        timestamp: eventTimestamp(delay, 'deliveryDelay', mail),
+        recipients: recipients.map((recipient) => recipient.emailAddress),
+        delay: withoutUndefined({
+          delayType,
+          expirationTime: isIsoDateTime(delay.expirationTime) ? delay.expirationTime : undefined,
+          reportingMTA: optionalString(delay.reportingMTA),
+          recipients,
+        }),
+      };
+    }
+    case 'Send': {
+      // Always `{}`: the record only says that SES accepted the request.
+      const send = expectObject(root.send, 'send');
+      return { timestamp: eventTimestamp(send, 'send', mail), recipients: [] };
+    }
+    case 'Reject': {
+      const reject = expectObject(root.reject, 'reject');
+      return {
+        timestamp: eventTimestamp(reject, 'reject', mail),
+        recipients: [],
+        reject: { reason: requireString(reject.reason, 'reject.reason') },
+      };
+    }
+    case 'Rendering Failure': {
+      const failure = expectObject(root.failure, 'failure');
+      return {
+        timestamp: eventTimestamp(failure, 'failure', mail),
+        recipients: [],
+        renderingFailure: withoutUndefined({
+          errorMessage: requireString(failure.errorMessage, 'failure.errorMessage'),
+          templateName: optionalString(failure.templateName),
+        }),
+      };
+    }
+    case 'Open': {
+      const open = expectObject(root.open, 'open');
+      return {
+        timestamp: eventTimestamp(open, 'open', mail),
+        recipients: [],
+        open: withoutUndefined({
+          ipAddress: optionalString(open.ipAddress),
+          userAgent: optionalString(open.userAgent),
+        }),
+      };
+    }
+    case 'Click': {
+      const click = expectObject(root.click, 'click');
+      return {
+        timestamp: eventTimestamp(click, 'click', mail),
+        recipients: [],
+        click: withoutUndefined({
+          link: requireString(click.link, 'click.link'),
+          ipAddress: optionalString(click.ipAddress),
+          userAgent: optionalString(click.userAgent),
+          linkTags: linkTags(click.linkTags),
+        }),
+      };
+    }
+    case 'Subscription': {
+      const subscription = expectObject(root.subscription, 'subscription');
+      return {
+        timestamp: eventTimestamp(subscription, 'subscription', mail),
+        recipients: [],
+        subscription: withoutUndefined({
+          contactList: optionalString(subscription.contactList),
+          source: optionalString(subscription.source),
+        }),
+      };
     }
   }
 }
 
-function notification(value: SesNotification): SesResult {
-  return { kind: 'notification', notification: value };
-}
-
-/** Identity notifications name their type `notificationType`; configuration-set events, `eventType`. */
-function notificationTypeOf(root: JsonObject): string {
+/**
+ * Identity notifications name their type `notificationType`; configuration-set events,
+ * `eventType`. Both name the same types the same way.
+ */
+function eventTypeOf(root: JsonObject): {
+  field: 'notificationType' | 'eventType';
+  type: string;
+} {
   for (const field of ['notificationType', 'eventType'] as const) {
     const value = root[field];
     if (value === undefined) {
@@ -180,18 +269,19 @@ function notificationTypeOf(root: JsonObject): string {
     if (typeof value !== 'string') {
       fail(`${field} must be a string, got ${describe(value)}`);
     }
-    return value;
+    return { field, type: value };
   }
   fail('not an SES notification: no notificationType or eventType');
 }
 
-function isSupportedType(type: string): type is SesNotificationType {
-  return type === 'Bounce' || type === 'Complaint' || type === 'Delivery';
+function isSesEventType(type: string): type is SesEventType {
+  return SES_EVENT_TYPES.has(type);
 }
 
 /**
- * The event's own timestamp (when the ISP sent the bounce or complaint, or when SES delivered),
- * else the time the mail was sent.
+ * The event's own timestamp (when the ISP sent the bounce or complaint, SES delivered, the delay
+ * happened, the recipient opened or clicked...), else the time the mail was sent: Send, Reject and
+ * Rendering Failure records carry none of their own.
  */
 function eventTimestamp(event: JsonObject, eventField: string, mail: JsonObject): string {
   if (isIsoDateTime(event.timestamp)) {
@@ -229,6 +319,34 @@ function recipientEntries(
     fail(`${path} has no entry with an emailAddress string`);
   }
   return entries;
+}
+
+/** A bounce's or a delay's recipients, with the DSN fields that have the right type. */
+function dsnRecipients(value: unknown, path: string): BouncedRecipient[] {
+  return recipientEntries(value, path).map(({ emailAddress, entry }) =>
+    withoutUndefined({
+      emailAddress,
+      action: optionalString(entry.action),
+      status: optionalString(entry.status),
+      diagnosticCode: optionalString(entry.diagnosticCode),
+    }),
+  );
+}
+
+/** `click.linkTags` (`{ key: [values] }`), keeping only string values in array entries. */
+function linkTags(value: unknown): Record<string, string[]> | undefined {
+  if (!isObject(value)) {
+    return undefined;
+  }
+  // fromEntries defines each key, so a "__proto__" tag stays a tag instead of a prototype.
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1]))
+      .map(([key, values]) => [
+        key,
+        values.filter((item): item is string => typeof item === 'string'),
+      ]),
+  );
 }
 
 /** The trimmed address strings of a list, skipping anything else. */
@@ -310,7 +428,9 @@ function describe(value: unknown): string {
 }
 
 function quote(value: string): string {
-  return JSON.stringify(
-    value.length > MAX_QUOTED_LENGTH ? `${value.slice(0, MAX_QUOTED_LENGTH)}…` : value,
-  );
+  return JSON.stringify(shorten(value));
+}
+
+function shorten(value: string): string {
+  return value.length > MAX_QUOTED_LENGTH ? `${value.slice(0, MAX_QUOTED_LENGTH)}…` : value;
 }

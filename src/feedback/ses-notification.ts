@@ -1,7 +1,23 @@
-/** The SES feedback types ases acts on. */
-export type SesNotificationType = 'Bounce' | 'Complaint' | 'Delivery';
+/**
+ * Every SES event type ases understands: identity notifications (`notificationType`: Bounce,
+ * Complaint, Delivery) and configuration-set event publishing (`eventType`: all of these).
+ */
+export type SesEventType =
+  | 'Send'
+  | 'Reject'
+  | 'Bounce'
+  | 'Complaint'
+  | 'Delivery'
+  | 'Open'
+  | 'Click'
+  | 'Rendering Failure'
+  | 'DeliveryDelay'
+  | 'Subscription';
 
-/** One bounced recipient, as SES reports it in `bounce.bouncedRecipients`. */
+/** Kept for the name the first issue used. */
+export type SesNotificationType = SesEventType;
+
+/** One recipient of a bounce or a delivery delay, as SES reports it. */
 export interface BouncedRecipient {
   emailAddress: string;
   action?: string;
@@ -11,12 +27,20 @@ export interface BouncedRecipient {
 
 /** A parsed SES notification (identity notification or event publishing), reduced to what ases uses. */
 export interface SesNotification {
-  type: SesNotificationType;
+  type: SesEventType;
+  /** `identity` when the JSON named its type `notificationType`, `event` for `eventType`. */
+  origin: 'identity' | 'event';
   /** `mail.messageId`: the id SendRawEmail returned. */
   sesMessageId: string;
-  /** When the event happened (bounce/complaint/delivery timestamp), ISO 8601. */
+  /** When the event happened (the event's own timestamp, else `mail.timestamp`), ISO 8601. */
   timestamp: string;
-  /** Addresses the event is about (bounced, complained or delivered recipients), trimmed, as SES wrote them. */
+  /** `mail.timestamp`: when SES accepted the mail, ISO 8601, when present and valid. */
+  mailTimestamp?: string;
+  /**
+   * Addresses the event is about (bounced, complained, delivered or delayed recipients), trimmed,
+   * as SES wrote them. Empty for events about the whole mail (Send, Reject, Rendering Failure,
+   * Open, Click, Subscription).
+   */
   recipients: string[];
   /** `mail.destination` as SES reports it (trimmed). */
   destination: string[];
@@ -36,6 +60,28 @@ export interface SesNotification {
     processingTimeMillis?: number;
     reportingMTA?: string;
   };
+  /** `DeliveryDelay`: `deliveryDelay`. */
+  delay?: {
+    delayType: string;
+    expirationTime?: string;
+    reportingMTA?: string;
+    recipients: BouncedRecipient[];
+  };
+  /** `Reject`: `reject.reason` (e.g. "Bad content"). */
+  reject?: { reason: string };
+  /** `Rendering Failure`: `failure`. */
+  renderingFailure?: { errorMessage: string; templateName?: string };
+  /** `Open`. */
+  open?: { ipAddress?: string; userAgent?: string };
+  /** `Click`. */
+  click?: {
+    link: string;
+    ipAddress?: string;
+    userAgent?: string;
+    linkTags?: Record<string, string[]>;
+  };
+  /** `Subscription`: the contact list and what changed, as SES sent it. */
+  subscription?: { contactList?: string; source?: string };
 }
 
 /** Where a feedback body came from: an SNS envelope, or SNS raw message delivery. */
@@ -45,7 +91,7 @@ export interface SnsEnvelopeInfo {
   timestamp?: string;
 }
 
-/** What a feedback queue message turned out to be. */
+/** What a feedback queue message (or an SNS HTTPS post) turned out to be. */
 export type ParsedFeedback =
   | { kind: 'notification'; envelope?: SnsEnvelopeInfo; notification: SesNotification }
   | {
@@ -53,5 +99,7 @@ export type ParsedFeedback =
       type: 'SubscriptionConfirmation' | 'UnsubscribeConfirmation';
       topicArn?: string;
     }
-  | { kind: 'ignored'; reason: string }
+  /** An SES JSON whose `notificationType` / `eventType` ases does not know (tolerated, counted). */
+  | { kind: 'unsupported'; eventType: string; envelope?: SnsEnvelopeInfo }
+  /** Not usable at all (poison), with a reason naming the field. */
   | { kind: 'invalid'; reason: string };

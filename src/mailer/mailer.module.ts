@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import { QueueModule } from '../core/queue.module';
 import { StatusModule } from '../status/status.module';
+import { SuppressionModule } from '../suppression/suppression.module';
 import { TrackingModule } from '../tracking/tracking.module';
 import { MailerController } from './mailer.controller';
 import { MailerService } from './mailer.service';
@@ -13,7 +14,7 @@ import { SesTransport } from './ses.transport';
 
 /** Accepting mail (REST and `AsesService`) and sending it through SES at the configured rate. */
 @Module({
-  imports: [QueueModule, StatusModule, TrackingModule],
+  imports: [QueueModule, StatusModule, SuppressionModule, TrackingModule],
   controllers: [MailerController],
   providers: [
     ApiKeyGuard,

@@ -3,6 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { MessageStatus } from '../status/message-status';
 import { StatusRepository } from '../status/status.repository';
+import { StatusService } from '../status/status.service';
+import { SuppressionService } from '../suppression/suppression.service';
 import { SendMessageDto } from './dto/send-message.dto';
 import { checkSendRequest, describeProblems } from './send-request.validator';
 import { MAX_JOB_BYTES, SendmailJob, serializeSendmailJob } from './sendmail-job';
@@ -43,7 +45,9 @@ export class MailerService {
 
   constructor(
     private readonly repository: StatusRepository,
+    private readonly status: StatusService,
     private readonly queue: SendmailQueue,
+    private readonly suppressions: SuppressionService,
   ) {}
 
   /** Accepts one message; throws `AsesException` (INVALID_MESSAGE, IDEMPOTENCY_CONFLICT, ...). */
@@ -111,16 +115,31 @@ export class MailerService {
     message,
     fingerprint,
   }: Prepared): Promise<SendmailResult | AsesException> {
+    // A repeated request for a message accepted before the address was suppressed still gets
+    // its original answer; only a new message is refused.
+    const replay =
+      message.localMessageId !== undefined && (await this.repository.find(job.id)) !== null;
+    if (!replay) {
+      await this.suppressions.assertSendable(job.to);
+    }
+    const queuedAt = new Date().toISOString();
     const outcome = await this.repository.create({
       id: job.id,
       from: job.from,
       to: job.to,
       subject: job.subject,
       tags: message.tags,
-      queuedAt: new Date().toISOString(),
+      queuedAt,
       fingerprint,
     });
     if (outcome.created) {
+      this.status.announceStatus(
+        job.id,
+        MessageStatus.UNKNOWN,
+        MessageStatus.QUEUED,
+        { type: 'queued', at: queuedAt, recipient: job.to, source: 'ases' },
+        message.tags,
+      );
       return { id: job.id, status: MessageStatus.QUEUED, replayed: false };
     }
     if (outcome.fingerprint !== fingerprint) {
@@ -150,7 +169,7 @@ function prepare(input: unknown): Prepared | AsesException {
       { errors: check.problems },
     );
   }
-  const { message } = check;
+  const { value: message } = check;
   const job: SendmailJob = {
     v: 1,
     id: message.localMessageId ?? randomUUID(),

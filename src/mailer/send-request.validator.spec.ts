@@ -25,7 +25,7 @@ describe('checkSendRequest', () => {
       tags: { campaign: 'welcome', 'ab.test': 'B' },
     };
     const result = checkSendRequest(full);
-    expect(result).toEqual({ ok: true, message: expect.objectContaining(full) });
+    expect(result).toEqual({ ok: true, value: expect.objectContaining(full) });
   });
 
   it.each([

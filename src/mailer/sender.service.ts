@@ -3,6 +3,8 @@ import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions } from '../core/ases.tokens';
 import { MessageStatus } from '../status/message-status';
 import { StatusRepository } from '../status/status.repository';
+import { StatusService } from '../status/status.service';
+import { SuppressionService } from '../suppression/suppression.service';
 import { TrackingService } from '../tracking/tracking.service';
 import { buildMimeMessage } from './mime-message';
 import { SendRateLimiter } from './send-rate.limiter';
@@ -15,6 +17,7 @@ export type SendOutcome =
   | { result: 'pushed'; sesMessageId: string }
   | { result: 'failed'; code: string; message: string }
   | { result: 'skipped'; reason: string }
+  | { result: 'suppressed'; reason: string }
   | { result: 'retry'; code: string; message: string };
 
 /** Sends one queued message through SES, under the rate limit, and records the outcome. */
@@ -24,6 +27,8 @@ export class SenderService {
 
   constructor(
     private readonly repository: StatusRepository,
+    private readonly status: StatusService,
+    private readonly suppressions: SuppressionService,
     private readonly limiter: SendRateLimiter,
     private readonly transport: SesTransport,
     private readonly tracking: TrackingService,
@@ -41,6 +46,29 @@ export class SenderService {
     }
     if (record.status !== MessageStatus.QUEUED) {
       return { result: 'skipped', reason: `already ${record.status}` };
+    }
+    // The address may have gone on the suppression list while the message waited in the queue.
+    const suppressed = await this.suppressions.find(job.to);
+    if (suppressed) {
+      const at = new Date().toISOString();
+      await this.status.update(job.id, {
+        status: MessageStatus.SUPPRESSED,
+        change: {
+          suppressedAt: at,
+          error: {
+            code: 'RECIPIENT_SUPPRESSED',
+            message: `${suppressed.email} is on the suppression list since ${suppressed.since}: ${suppressed.reason}`,
+          },
+        },
+        event: {
+          type: 'suppressed',
+          at,
+          recipient: job.to,
+          detail: suppressed.reason,
+          source: 'ases',
+        },
+      });
+      return { result: 'suppressed', reason: suppressed.reason };
     }
     await this.limiter.acquire(1);
     const raw = await buildMimeMessage({
@@ -61,14 +89,25 @@ export class SenderService {
       const message = failure.permanent
         ? failure.message
         : `${failure.message} (gave up after ${attempt} attempts)`;
-      await this.repository.advance(job.id, MessageStatus.FAILED, {
-        failedAt: new Date().toISOString(),
-        error: { code: failure.code, message },
+      const at = new Date().toISOString();
+      await this.status.update(job.id, {
+        status: MessageStatus.FAILED,
+        change: { failedAt: at, error: { code: failure.code, message } },
+        event: { type: 'failed', at, detail: `${failure.code}: ${message}`, source: 'ases' },
       });
       return { result: 'failed', code: failure.code, message };
     }
-    const change = await this.repository.markPushed(job.id, sesMessageId, new Date().toISOString());
-    if (change.outcome !== 'applied') {
+    const pushedAt = new Date().toISOString();
+    const change = await this.repository.markPushed(job.id, sesMessageId, pushedAt);
+    if (change.outcome === 'applied') {
+      this.status.announceStatus(
+        job.id,
+        change.previous,
+        MessageStatus.PUSHED,
+        { type: 'pushed', at: pushedAt, detail: sesMessageId, source: 'ases' },
+        record.tags,
+      );
+    } else {
       // Another receive of the same job won the race; SES has it twice. Say so loudly.
       this.logger.warn(
         `message ${job.id} was sent again (SES id ${sesMessageId}) while it was ` +

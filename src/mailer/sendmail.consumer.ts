@@ -46,6 +46,9 @@ export class SendmailConsumer {
       case 'pushed':
       case 'skipped':
         return;
+      case 'suppressed':
+        this.logger.warn(`message ${job.id} SUPPRESSED, not sent: ${outcome.reason}`);
+        return;
       case 'failed':
         this.logger.warn(`message ${job.id} FAILED: ${outcome.code}: ${outcome.message}`);
         return;

@@ -16,13 +16,55 @@ export interface BounceInfo {
 export interface ComplaintInfo {
   /** The feedback report's type, e.g. `abuse`; absent when the ISP sent no report. */
   feedbackType?: string;
+  /** SES's complaint subtype: absent, or `OnAccountSuppressionList`. */
+  subType?: string;
 }
 
-/** Why a send failed. */
+/** Why SES is late delivering (a `DeliveryDelay` event). */
+export interface DelayInfo {
+  /** SES's delay type, e.g. `MailboxFull`, `TransientCommunicationFailure`. */
+  type: string;
+  /** When SES stops trying, ISO 8601. */
+  expiresAt?: string;
+  /** The enhanced status code, e.g. `4.2.2`. */
+  status?: string;
+  diagnosticCode?: string;
+}
+
+/** Why a send failed (or was never made). */
 export interface SendErrorInfo {
-  /** SES's error name (e.g. `MessageRejected`) or ases's own reason code. */
+  /** SES's error name (e.g. `MessageRejected`) or ases's own reason code (`REJECTED`, `RENDERING_FAILURE`, `RECIPIENT_SUPPRESSED`). */
   code: string;
   message: string;
+}
+
+/** Who saw an open or a click: ases's own pixel or link, or SES's event publishing. */
+export type TrackingSource = 'ases' | 'ses';
+
+/** Opens or clicks of a message, all sources together, with the count per source. */
+export interface TrackingCounter {
+  count: number;
+  firstAt: string;
+  lastAt: string;
+  bySource: Partial<Record<TrackingSource, number>>;
+}
+
+/** One entry of a message's timeline. */
+export interface TimelineEvent {
+  /**
+   * What happened: `queued`, `pushed`, `failed`, `suppressed` (ases's own), or an SES event:
+   * `send`, `reject`, `rendering-failure`, `delivery`, `delivery-delay`, `bounce`, `auto-reply`,
+   * `complaint`, `open`, `click`, `subscription`.
+   */
+  type: string;
+  /** When it happened (the event's own time), ISO 8601. */
+  at: string;
+  /** The address it is about, when it names one. */
+  recipient?: string;
+  /** A short human-readable detail (bounce type, SMTP answer, link…), at most 200 characters. */
+  detail?: string;
+  /** Who reported it: `ases`, or `ses`. */
+  source?: TrackingSource;
 }
 
 /** Everything ases knows about one message; fields are absent until they happen. */
@@ -36,14 +78,20 @@ export interface MessageRecord {
   queuedAt: string;
   sesMessageId?: string;
   pushedAt?: string;
+  delayedAt?: string;
+  delay?: DelayInfo;
   deliveredAt?: string;
   bouncedAt?: string;
   bounce?: BounceInfo;
   complainedAt?: string;
   complaint?: ComplaintInfo;
   failedAt?: string;
+  suppressedAt?: string;
   error?: SendErrorInfo;
-  opens?: { count: number; firstAt: string; lastAt: string };
+  opens?: TrackingCounter;
+  clicks?: TrackingCounter;
+  /** The latest events, oldest first (bounded; see `TIMELINE_LENGTH`). */
+  events?: TimelineEvent[];
 }
 
 /** The fields a status change may set along with the status. */
@@ -51,12 +99,15 @@ export type StatusChange = Partial<
   Pick<
     MessageRecord,
     | 'pushedAt'
+    | 'delayedAt'
+    | 'delay'
     | 'deliveredAt'
     | 'bouncedAt'
     | 'bounce'
     | 'complainedAt'
     | 'complaint'
     | 'failedAt'
+    | 'suppressedAt'
     | 'error'
   >
 >;

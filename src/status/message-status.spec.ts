@@ -1,11 +1,17 @@
 import { MessageStatus, canAdvance, statusesBefore, toMessageStatus } from './message-status';
 
-const { QUEUED, PUSHED, FAILED, DELIVERED, BOUNCED, COMPLAINED, UNKNOWN } = MessageStatus;
+const { QUEUED, PUSHED, DELAYED, FAILED, SUPPRESSED, DELIVERED, BOUNCED, COMPLAINED, UNKNOWN } =
+  MessageStatus;
 
 describe('message status ranking', () => {
   it.each([
     [QUEUED, PUSHED],
     [QUEUED, FAILED],
+    [QUEUED, SUPPRESSED],
+    [PUSHED, DELAYED],
+    [DELAYED, DELIVERED],
+    [DELAYED, BOUNCED],
+    [PUSHED, FAILED],
     [PUSHED, DELIVERED],
     [PUSHED, BOUNCED],
     [DELIVERED, BOUNCED],
@@ -22,6 +28,11 @@ describe('message status ranking', () => {
     [DELIVERED, PUSHED],
     [PUSHED, QUEUED],
     [FAILED, PUSHED],
+    [DELIVERED, DELAYED],
+    [BOUNCED, DELAYED],
+    [SUPPRESSED, PUSHED],
+    [SUPPRESSED, FAILED],
+    [DELAYED, PUSHED],
     [BOUNCED, BOUNCED],
     [DELIVERED, DELIVERED],
   ])('never moves back or repeats: %s to %s', (from, to) => {
@@ -29,7 +40,15 @@ describe('message status ranking', () => {
   });
 
   it('lists the stored statuses a transition may start from', () => {
-    expect(statusesBefore(BOUNCED)).toEqual([QUEUED, PUSHED, FAILED, DELIVERED]);
+    expect(statusesBefore(BOUNCED)).toEqual([
+      QUEUED,
+      PUSHED,
+      DELAYED,
+      FAILED,
+      SUPPRESSED,
+      DELIVERED,
+    ]);
+    expect(statusesBefore(DELIVERED)).toEqual([QUEUED, PUSHED, DELAYED, FAILED, SUPPRESSED]);
     expect(statusesBefore(PUSHED)).toEqual([QUEUED]);
     expect(statusesBefore(QUEUED)).toEqual([]);
   });

@@ -6,8 +6,12 @@ export enum MessageStatus {
   QUEUED = 'QUEUED',
   /** SES accepted it (has an SES message id). */
   PUSHED = 'PUSHED',
-  /** SES refused it for good, or every send attempt failed. */
+  /** SES reported a delivery delay (`DeliveryDelay` event); it is still trying. */
+  DELAYED = 'DELAYED',
+  /** SES refused it for good (including Reject and Rendering Failure events), or every send attempt failed. */
   FAILED = 'FAILED',
+  /** Never sent: the recipient was on the suppression list when its turn came. */
+  SUPPRESSED = 'SUPPRESSED',
   /** The receiving mail server accepted it. */
   DELIVERED = 'DELIVERED',
   /** It bounced. */
@@ -21,7 +25,9 @@ const RANK: Record<MessageStatus, number> = {
   [MessageStatus.UNKNOWN]: 0,
   [MessageStatus.QUEUED]: 10,
   [MessageStatus.PUSHED]: 20,
+  [MessageStatus.DELAYED]: 25,
   [MessageStatus.FAILED]: 30,
+  [MessageStatus.SUPPRESSED]: 31,
   [MessageStatus.DELIVERED]: 40,
   [MessageStatus.BOUNCED]: 50,
   [MessageStatus.COMPLAINED]: 60,

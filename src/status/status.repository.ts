@@ -3,7 +3,13 @@ import type { Redis } from 'ioredis';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { InjectAsesOptions, InjectAsesRedis } from '../core/ases.tokens';
-import { MessageRecord, StatusChange } from './message-record';
+import {
+  MessageRecord,
+  StatusChange,
+  TimelineEvent,
+  TrackingCounter,
+  TrackingSource,
+} from './message-record';
 import { MessageStatus, statusesBefore, toMessageStatus } from './message-status';
 
 /** A message as it is first recorded, before it is queued. */
@@ -28,25 +34,45 @@ export type ChangeResult =
   | { outcome: 'unchanged'; current: MessageStatus }
   | { outcome: 'missing' };
 
+/** Something that happened to a message: an optional status change, an optional open/click, a timeline entry. */
+export interface MessageUpdate {
+  /** The status to move to, if the ranking allows it, with the fields it records. */
+  status?: MessageStatus;
+  change?: StatusChange;
+  /** An open or a click to count. */
+  tracking?: { kind: 'open' | 'click'; source: TrackingSource; at: string };
+  /** The timeline entry; always recorded (also when the ranking refuses the status). */
+  event: TimelineEvent;
+  /** Dedupe keys: when the message has seen any of them, nothing is written. */
+  dedupeKeys?: string[];
+}
+
+/**
+ * What an update did: `applied` (recorded; the status moved if one was asked for), `unchanged`
+ * (recorded, but the ranking kept the status), `duplicate` (seen before, nothing written).
+ * `status` is the status after it, `previous` the one before.
+ */
+export type UpdateResult =
+  | {
+      outcome: 'applied' | 'unchanged' | 'duplicate';
+      previous: MessageStatus;
+      status: MessageStatus;
+      tags: Record<string, string>;
+    }
+  | { outcome: 'missing' };
+
+/** How many timeline entries a message keeps (the latest ones). */
+export const TIMELINE_LENGTH = 50;
+
 // Creates the hash only if it does not exist, so two requests with one id cannot both win.
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
 return 1`;
-
-// Compare-and-set on the status: the ranking is decided by the caller (ARGV[2] lists the statuses
-// the change may start from), the check and the write are atomic here.
-const ADVANCE = `
-local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return {0, ''} end
-for allowed in string.gmatch(ARGV[2], '%S+') do
-  if allowed == current then
-    redis.call('HSET', KEYS[1], 'status', ARGV[1], unpack(ARGV, 3))
-    return {1, current}
-  end
-end
-return {2, current}`;
 
 // PUSHED also writes the SES-id index, in the same step, so feedback never sees one without the other.
 const PUSH = `
@@ -57,46 +83,104 @@ redis.call('HSET', KEYS[1], 'status', 'PUSHED', 'sesMessageId', ARGV[1], 'pushed
 local ttl = redis.call('TTL', KEYS[1])
 if ttl < 1 then ttl = tonumber(ARGV[3]) end
 redis.call('SET', KEYS[2], ARGV[4], 'EX', ttl)
+redis.call('RPUSH', KEYS[3], ARGV[5])
+redis.call('LTRIM', KEYS[3], -tonumber(ARGV[6]), -1)
+redis.call('EXPIRE', KEYS[3], ttl)
 return {1, current}`;
 
-// An open on an expired record is dropped: it must not recreate half a record.
-const OPEN = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local count = redis.call('HINCRBY', KEYS[1], 'openCount', 1)
-redis.call('HSETNX', KEYS[1], 'openFirstAt', ARGV[1])
-redis.call('HSET', KEYS[1], 'openLastAt', ARGV[1])
-return count`;
+// One atomic step per event: dedupe, status compare-and-set (the caller lists the statuses the
+// change may start from), open/click counters, the timeline entry, and the dedupe marks. An event
+// for a missing (expired) record writes nothing: it must not recreate half a record.
+// KEYS: message hash, timeline list, seen set.
+// ARGV: ttl fallback, timeline length, event JSON, to, from, tracking kind, tracking source,
+// tracking time, number of dedupe keys n, n dedupe keys, then field/value pairs.
+const APPLY = `
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return {0, '', ''} end
+local tags = redis.call('HGET', KEYS[1], 'tags') or ''
+local n = tonumber(ARGV[9])
+for i = 10, 9 + n do
+  if redis.call('SISMEMBER', KEYS[3], ARGV[i]) == 1 then return {3, current, tags} end
+end
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 1 then ttl = tonumber(ARGV[1]) end
+local code = 1
+if ARGV[4] ~= '' then
+  code = 2
+  for allowed in string.gmatch(ARGV[5], '%S+') do
+    if allowed == current then
+      redis.call('HSET', KEYS[1], 'status', ARGV[4])
+      if #ARGV >= 10 + n then redis.call('HSET', KEYS[1], unpack(ARGV, 10 + n)) end
+      code = 1
+      break
+    end
+  end
+end
+if ARGV[6] ~= '' then
+  local kind, at = ARGV[6], ARGV[8]
+  redis.call('HINCRBY', KEYS[1], kind .. 'Count', 1)
+  redis.call('HINCRBY', KEYS[1], kind .. ':' .. ARGV[7], 1)
+  local first = redis.call('HGET', KEYS[1], kind .. 'FirstAt')
+  if not first or at < first then redis.call('HSET', KEYS[1], kind .. 'FirstAt', at) end
+  local last = redis.call('HGET', KEYS[1], kind .. 'LastAt')
+  if not last or at > last then redis.call('HSET', KEYS[1], kind .. 'LastAt', at) end
+end
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+redis.call('EXPIRE', KEYS[2], ttl)
+if n > 0 then
+  redis.call('SADD', KEYS[3], unpack(ARGV, 10, 9 + n))
+  redis.call('EXPIRE', KEYS[3], ttl)
+end
+return {code, current, tags}`;
 
 type ScriptReply = [number, string];
 
 interface AsesCommands {
-  asesCreate(key: string, ttl: number, ...fields: string[]): Promise<number>;
-  asesAdvance(key: string, to: string, from: string, ...fields: string[]): Promise<ScriptReply>;
+  asesCreate(
+    key: string,
+    eventsKey: string,
+    ttl: number,
+    event: string,
+    ...fields: string[]
+  ): Promise<number>;
   asesPush(
     key: string,
     indexKey: string,
+    eventsKey: string,
     sesMessageId: string,
     pushedAt: string,
     ttl: number,
     id: string,
+    event: string,
+    timelineLength: number,
   ): Promise<ScriptReply>;
-  asesOpen(key: string, at: string): Promise<number>;
+  asesApply(
+    key: string,
+    eventsKey: string,
+    seenKey: string,
+    ...args: (string | number)[]
+  ): Promise<[number, string, string]>;
 }
 
-const JSON_FIELDS = ['tags', 'bounce', 'complaint', 'error'] as const;
+const JSON_FIELDS = ['tags', 'delay', 'bounce', 'complaint', 'error'] as const;
 const TEXT_FIELDS = [
   'sesMessageId',
   'pushedAt',
+  'delayedAt',
   'deliveredAt',
   'bouncedAt',
   'complainedAt',
   'failedAt',
+  'suppressedAt',
 ] as const;
+const TRACKING_SOURCES: readonly TrackingSource[] = ['ases', 'ses'];
 
 /**
- * The only code that knows how statuses are laid out in Redis:
- * `<prefix>msg:<id>` is a hash of the record, `<prefix>ses:<sesMessageId>` holds the id; both
- * carry the retention TTL from the moment they are written.
+ * The only code that knows how statuses are laid out in Redis: `<prefix>msg:<id>` is a hash of
+ * the record, `<prefix>ev:<id>` its timeline (a list of JSON entries, the latest
+ * {@link TIMELINE_LENGTH}), `<prefix>seen:<id>` the dedupe keys of the feedback applied to it,
+ * and `<prefix>ses:<sesMessageId>` holds the id. All carry the record's retention TTL.
  */
 @Injectable()
 export class StatusRepository implements OnApplicationShutdown {
@@ -105,10 +189,9 @@ export class StatusRepository implements OnApplicationShutdown {
   private readonly ttlSeconds: number;
 
   constructor(@InjectAsesRedis() redis: Redis, @InjectAsesOptions() options: ResolvedAsesOptions) {
-    redis.defineCommand('asesCreate', { numberOfKeys: 1, lua: CREATE });
-    redis.defineCommand('asesAdvance', { numberOfKeys: 1, lua: ADVANCE });
-    redis.defineCommand('asesPush', { numberOfKeys: 2, lua: PUSH });
-    redis.defineCommand('asesOpen', { numberOfKeys: 1, lua: OPEN });
+    redis.defineCommand('asesCreate', { numberOfKeys: 2, lua: CREATE });
+    redis.defineCommand('asesPush', { numberOfKeys: 3, lua: PUSH });
+    redis.defineCommand('asesApply', { numberOfKeys: 3, lua: APPLY });
     this.redis = redis as Redis & AsesCommands;
     this.prefix = options.redis.keyPrefix;
     this.ttlSeconds = options.statusTtlSeconds;
@@ -128,16 +211,24 @@ export class StatusRepository implements OnApplicationShutdown {
     if (message.tags && Object.keys(message.tags).length > 0) {
       fields.push('tags', JSON.stringify(message.tags));
     }
+    const event: TimelineEvent = {
+      type: 'queued',
+      at: message.queuedAt,
+      recipient: message.to,
+      source: 'ases',
+    };
     const created = await this.redis.asesCreate(
       this.messageKey(message.id),
+      this.eventsKey(message.id),
       this.ttlSeconds,
+      JSON.stringify(event),
       ...fields,
     );
     if (created === 1) {
       return { created: true };
     }
     const hash = await this.redis.hgetall(this.messageKey(message.id));
-    const existing = toRecord(hash);
+    const existing = toRecord(hash, []);
     // The record can expire between the two calls; then this request may create it after all.
     return existing
       ? { created: false, existing, fingerprint: hash.fingerprint }
@@ -146,12 +237,29 @@ export class StatusRepository implements OnApplicationShutdown {
 
   /** Forgets a message that could not be queued, so the caller may try again with the same id. */
   async remove(id: string): Promise<void> {
-    await this.store(() => this.redis.del(this.messageKey(id)));
+    await this.store(() => this.redis.del(this.messageKey(id), this.eventsKey(id)));
   }
 
-  /** The record of a message, by ases id. */
+  /** The record of a message, by ases id, with its timeline. */
   async find(id: string): Promise<MessageRecord | null> {
-    return toRecord(await this.store(() => this.redis.hgetall(this.messageKey(id))));
+    const [hash, events] = await this.store(async () => {
+      const replies = await this.redis
+        .multi()
+        .hgetall(this.messageKey(id))
+        .lrange(this.eventsKey(id), 0, -1)
+        .exec();
+      const [hashReply, eventsReply] = replies ?? [];
+      if (!hashReply || !eventsReply || hashReply[0] || eventsReply[0]) {
+        throw hashReply?.[0] ?? eventsReply?.[0] ?? new Error('transaction aborted');
+      }
+      return [hashReply[1] as Record<string, string>, eventsReply[1] as string[]] as const;
+    });
+    return toRecord(hash, events);
+  }
+
+  /** The recipient of a message, or null when there is no record (never, or expired). */
+  recipientOf(id: string): Promise<string | null> {
+    return this.store(() => this.redis.hget(this.messageKey(id), 'to'));
   }
 
   /** The ases id SES's message id was recorded for, if any. */
@@ -161,22 +269,36 @@ export class StatusRepository implements OnApplicationShutdown {
 
   /** Records that SES accepted the message, and indexes its SES id. Only from QUEUED. */
   async markPushed(id: string, sesMessageId: string, pushedAt: string): Promise<ChangeResult> {
+    const event: TimelineEvent = {
+      type: 'pushed',
+      at: pushedAt,
+      detail: sesMessageId,
+      source: 'ases',
+    };
     const reply = await this.store(() =>
       this.redis.asesPush(
         this.messageKey(id),
         this.sesKey(sesMessageId),
+        this.eventsKey(id),
         sesMessageId,
         pushedAt,
         this.ttlSeconds,
         id,
+        JSON.stringify(event),
+        TIMELINE_LENGTH,
       ),
     );
     return toChangeResult(reply);
   }
 
-  /** Moves a message to `to` with the change's fields, if the ranking allows it. */
-  async advance(id: string, to: MessageStatus, change: StatusChange): Promise<ChangeResult> {
+  /**
+   * Applies one event to a message in one atomic step: skips it when the message has seen one of
+   * its dedupe keys, moves the status if the ranking allows, counts an open or click, appends the
+   * timeline entry and remembers the dedupe keys. Writes nothing for a missing (expired) record.
+   */
+  async apply(id: string, update: MessageUpdate): Promise<UpdateResult> {
     const fields: string[] = [];
+    const change = update.change ?? {};
     for (const name of TEXT_FIELDS) {
       const value = change[name as keyof StatusChange];
       if (typeof value === 'string') {
@@ -189,16 +311,45 @@ export class StatusRepository implements OnApplicationShutdown {
         fields.push(name, JSON.stringify(value));
       }
     }
-    const from = statusesBefore(to).join(' ');
-    const reply = await this.store(() =>
-      this.redis.asesAdvance(this.messageKey(id), to, from, ...fields),
+    const dedupeKeys = update.dedupeKeys ?? [];
+    const [code, before, tags] = await this.store(() =>
+      this.redis.asesApply(
+        this.messageKey(id),
+        this.eventsKey(id),
+        this.seenKey(id),
+        this.ttlSeconds,
+        TIMELINE_LENGTH,
+        JSON.stringify(clipped(update.event)),
+        update.status ?? '',
+        update.status === undefined ? '' : statusesBefore(update.status).join(' '),
+        update.tracking?.kind ?? '',
+        update.tracking?.source ?? '',
+        update.tracking?.at ?? '',
+        dedupeKeys.length,
+        ...dedupeKeys,
+        ...fields,
+      ),
     );
-    return toChangeResult(reply);
+    if (code === 0) {
+      return { outcome: 'missing' };
+    }
+    const previous = toMessageStatus(before);
+    return {
+      outcome: code === 1 ? 'applied' : code === 3 ? 'duplicate' : 'unchanged',
+      previous,
+      status: code === 1 && update.status !== undefined ? update.status : previous,
+      tags: parseJson<Record<string, string>>(tags) ?? {},
+    };
   }
 
-  /** Counts an open; returns the new count, or 0 when the record does not exist (expired). */
-  recordOpen(id: string, at: string): Promise<number> {
-    return this.store(() => this.redis.asesOpen(this.messageKey(id), at));
+  /** Moves a message to `to` with the change's fields, if the ranking allows it. */
+  async advance(
+    id: string,
+    to: MessageStatus,
+    change: StatusChange,
+    event: TimelineEvent,
+  ): Promise<UpdateResult> {
+    return this.apply(id, { status: to, change, event });
   }
 
   /** Throws when Redis does not answer. */
@@ -233,9 +384,26 @@ export class StatusRepository implements OnApplicationShutdown {
     return `${this.prefix}msg:${id}`;
   }
 
+  private eventsKey(id: string): string {
+    return `${this.prefix}ev:${id}`;
+  }
+
+  private seenKey(id: string): string {
+    return `${this.prefix}seen:${id}`;
+  }
+
   private sesKey(sesMessageId: string): string {
     return `${this.prefix}ses:${sesMessageId}`;
   }
+}
+
+/** Longest `detail` a timeline entry keeps: a line to read, not a copy of the SMTP conversation. */
+const MAX_DETAIL_LENGTH = 200;
+
+function clipped(event: TimelineEvent): TimelineEvent {
+  return event.detail !== undefined && event.detail.length > MAX_DETAIL_LENGTH
+    ? { ...event, detail: `${event.detail.slice(0, MAX_DETAIL_LENGTH - 1)}…` }
+    : event;
 }
 
 function toChangeResult([code, status]: ScriptReply): ChangeResult {
@@ -248,7 +416,7 @@ function toChangeResult([code, status]: ScriptReply): ChangeResult {
 }
 
 function parseJson<T>(value: string | undefined): T | undefined {
-  if (value === undefined) {
+  if (value === undefined || value === '') {
     return undefined;
   }
   try {
@@ -258,7 +426,34 @@ function parseJson<T>(value: string | undefined): T | undefined {
   }
 }
 
-function toRecord(hash: Record<string, string>): MessageRecord | null {
+function toCounter(
+  hash: Record<string, string>,
+  kind: 'open' | 'click',
+): TrackingCounter | undefined {
+  const count = hash[`${kind}Count`];
+  if (count === undefined) {
+    return undefined;
+  }
+  const bySource: TrackingCounter['bySource'] = {};
+  for (const source of TRACKING_SOURCES) {
+    const value = hash[`${kind}:${source}`];
+    if (value !== undefined) {
+      bySource[source] = Number(value);
+    }
+  }
+  // Records from before counts per source were kept: their opens all came from the pixel.
+  if (Object.keys(bySource).length === 0) {
+    bySource.ases = Number(count);
+  }
+  return {
+    count: Number(count),
+    firstAt: hash[`${kind}FirstAt`] ?? '',
+    lastAt: hash[`${kind}LastAt`] ?? '',
+    bySource,
+  };
+}
+
+function toRecord(hash: Record<string, string>, events: string[]): MessageRecord | null {
   if (hash.id === undefined || hash.status === undefined) {
     return null;
   }
@@ -281,12 +476,16 @@ function toRecord(hash: Record<string, string>): MessageRecord | null {
       (record as unknown as Record<string, unknown>)[name] = value;
     }
   }
-  if (hash.openCount !== undefined) {
-    record.opens = {
-      count: Number(hash.openCount),
-      firstAt: hash.openFirstAt ?? '',
-      lastAt: hash.openLastAt ?? '',
-    };
+  const opens = toCounter(hash, 'open');
+  if (opens) {
+    record.opens = opens;
   }
+  const clicks = toCounter(hash, 'click');
+  if (clicks) {
+    record.clicks = clicks;
+  }
+  record.events = events
+    .map((entry) => parseJson<TimelineEvent>(entry))
+    .filter((entry): entry is TimelineEvent => entry !== undefined);
   return record;
 }

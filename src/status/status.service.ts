@@ -1,13 +1,37 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { ASES_EVENTS, AsesMessageEvent } from '../core/ases-events';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
-import { MessageRecord } from './message-record';
+import { MessageRecord, TimelineEvent } from './message-record';
 import { MessageStatus } from './message-status';
-import { StatusRepository } from './status.repository';
+import { MessageUpdate, StatusRepository, UpdateResult } from './status.repository';
 
-/** Looks up what ases knows about a message. */
+const EVENT_BY_STATUS: Partial<Record<MessageStatus, string>> = {
+  [MessageStatus.QUEUED]: ASES_EVENTS.queued,
+  [MessageStatus.PUSHED]: ASES_EVENTS.pushed,
+  [MessageStatus.DELAYED]: ASES_EVENTS.delayed,
+  [MessageStatus.FAILED]: ASES_EVENTS.failed,
+  [MessageStatus.SUPPRESSED]: ASES_EVENTS.suppressed,
+  [MessageStatus.DELIVERED]: ASES_EVENTS.delivered,
+  [MessageStatus.BOUNCED]: ASES_EVENTS.bounced,
+  [MessageStatus.COMPLAINED]: ASES_EVENTS.complained,
+};
+
+const EVENT_BY_TIMELINE_TYPE: Readonly<Record<string, string>> = {
+  open: ASES_EVENTS.opened,
+  click: ASES_EVENTS.clicked,
+  'auto-reply': ASES_EVENTS.autoReplied,
+};
+
+/** Looks up what ases knows about a message, and records what happens to it. */
 @Injectable()
 export class StatusService {
-  constructor(private readonly repository: StatusRepository) {}
+  private readonly logger = new Logger('ases');
+
+  constructor(
+    private readonly repository: StatusRepository,
+    @Optional() private readonly events?: EventEmitter2,
+  ) {}
 
   /** The record of a message by ases id or SES message id; throws MESSAGE_NOT_FOUND otherwise. */
   async getStatus(id: string): Promise<MessageRecord> {
@@ -30,5 +54,60 @@ export class StatusService {
     }
     const ownId = await this.repository.idForSesMessage(id);
     return ownId === null ? null : this.repository.find(ownId);
+  }
+
+  /** Applies an update (see {@link StatusRepository.apply}) and tells the host app what changed. */
+  async update(id: string, update: MessageUpdate): Promise<UpdateResult> {
+    const result = await this.repository.apply(id, update);
+    if (result.outcome === 'applied' || result.outcome === 'unchanged') {
+      this.announce({
+        messageId: id,
+        status: result.status,
+        previousStatus: result.previous,
+        event: update.event,
+        tags: result.tags,
+      });
+    }
+    return result;
+  }
+
+  /**
+   * Emits the events of something that happened to a message: `ases.message.status` and the
+   * status's own event when the status changed, and the open/click/auto-reply event. A host
+   * listener that throws is logged; it must not make ases retry (and apply twice) the event.
+   */
+  announce(payload: AsesMessageEvent): void {
+    const names: string[] = [];
+    if (payload.status !== payload.previousStatus) {
+      names.push(ASES_EVENTS.statusChanged);
+      const byStatus = EVENT_BY_STATUS[payload.status];
+      if (byStatus) {
+        names.push(byStatus);
+      }
+    }
+    const byType = EVENT_BY_TIMELINE_TYPE[payload.event.type];
+    if (byType) {
+      names.push(byType);
+    }
+    for (const name of names) {
+      try {
+        this.events?.emit(name, payload);
+      } catch (error) {
+        this.logger.error(
+          `a listener of ${name} threw for message ${payload.messageId}: ${String(error)}`,
+        );
+      }
+    }
+  }
+
+  /** Announces a status ases wrote itself (QUEUED, PUSHED). */
+  announceStatus(
+    messageId: string,
+    previousStatus: MessageStatus,
+    status: MessageStatus,
+    event: TimelineEvent,
+    tags: Record<string, string> | undefined,
+  ): void {
+    this.announce({ messageId, status, previousStatus, event, tags: tags ?? {} });
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions } from '../core/ases.tokens';
-import { StatusRepository } from '../status/status.repository';
+import { StatusService } from '../status/status.service';
 import { insertOpenPixel } from './html-instrumenter';
 import { signTrackingToken, verifyTrackingToken } from './tracking-token';
 
@@ -12,7 +12,7 @@ export const OPEN_PIXEL_PATH = 't/o';
 @Injectable()
 export class TrackingService {
   constructor(
-    private readonly repository: StatusRepository,
+    private readonly status: StatusService,
     @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
   ) {}
 
@@ -36,6 +36,11 @@ export class TrackingService {
     if (messageId === null) {
       return false;
     }
-    return (await this.repository.recordOpen(messageId, at.toISOString())) > 0;
+    const when = at.toISOString();
+    const result = await this.status.update(messageId, {
+      tracking: { kind: 'open', source: 'ases', at: when },
+      event: { type: 'open', at: when, source: 'ases' },
+    });
+    return result.outcome !== 'missing';
   }
 }

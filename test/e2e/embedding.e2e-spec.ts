@@ -11,6 +11,7 @@ import {
   type ModuleMetadata,
 } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { getRedisConnectionToken, InjectRedis, RedisModule } from '@nestjs-modules/ioredis';
@@ -25,11 +26,13 @@ import type { Response } from 'express';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import {
+  ASES_EVENTS,
   AsesErrorCode,
   AsesException,
   AsesModule,
   AsesService,
   MessageStatus,
+  type AsesMessageEvent,
   type AsesModuleOptions,
 } from '../../src/index';
 import { ASES_SQS_SERVICE } from '../../src/core/ases.tokens';
@@ -106,6 +109,26 @@ class HostMailer {
   }
 }
 
+/** A host service reacting to ases's events with plain @OnEvent handlers. */
+@Injectable()
+class HostEvents {
+  readonly seen: Array<{ name: string; payload: AsesMessageEvent }> = [];
+
+  @OnEvent(ASES_EVENTS.statusChanged)
+  onStatus(payload: AsesMessageEvent): void {
+    this.seen.push({ name: ASES_EVENTS.statusChanged, payload });
+  }
+
+  @OnEvent('ases.message.bounced')
+  onBounced(payload: AsesMessageEvent): void {
+    this.seen.push({ name: 'ases.message.bounced', payload });
+  }
+
+  of(messageId: string): Array<{ name: string; payload: AsesMessageEvent }> {
+    return this.seen.filter((entry) => entry.payload.messageId === messageId);
+  }
+}
+
 @Controller('host')
 class HostController {
   constructor(private readonly config: ConfigService) {}
@@ -174,6 +197,7 @@ async function bootHost(
     providers: [
       HostCache,
       HostMailer,
+      HostEvents,
       { provide: APP_FILTER, useClass: HostExceptionFilter },
       ...(extra.providers ?? []),
     ],
@@ -288,6 +312,22 @@ describe('ases embedded in a host app (own config, default Redis, global filter)
       bounce: { type: 'Permanent', subType: 'General', status: '5.1.1' },
     });
     await expect(mailer.ases.getStatus(accepted.id)).resolves.toEqual(record);
+    const events = app.get(HostEvents).of(accepted.id);
+    expect(
+      events.filter((e) => e.name === ASES_EVENTS.statusChanged).map((e) => e.payload.status),
+    ).toEqual(['QUEUED', 'PUSHED', 'BOUNCED']);
+    expect(events.filter((e) => e.name === 'ases.message.bounced')).toEqual([
+      {
+        name: 'ases.message.bounced',
+        payload: {
+          messageId: accepted.id,
+          status: 'BOUNCED',
+          previousStatus: 'PUSHED',
+          event: expect.objectContaining({ type: 'bounce', source: 'ses' }),
+          tags: {},
+        },
+      },
+    ]);
     // Over ases's REST API too, under the host's app.
     const response = await http()
       .get(`/v1/messages/${accepted.id}`)
@@ -441,6 +481,8 @@ describe('ases embedded in a host app that uses @ssut/nestjs-sqs itself', () => 
     const queue = { queueUrl: hostQueueUrl, sqs: clients.sqs };
     app = await bootHost(settings, {
       imports: [
+        // The host's own emitter, with options of its own: ases's events must still reach it once.
+        EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
         SqsModule.register({
           consumers: [
             {
@@ -513,6 +555,12 @@ describe('ases embedded in a host app that uses @ssut/nestjs-sqs itself', () => 
     );
     expect(record?.sesMessageId).toEqual(expect.any(String));
     expect(record?.subject).toBe('Welcome to acme-jobs');
+    // Each status once, although host and ases each have an emitter.
+    const statuses = app
+      .get(HostEvents)
+      .of(accepted.id)
+      .map((entry) => entry.payload.status);
+    expect(statuses).toEqual(['QUEUED', 'PUSHED', 'DELIVERED']);
   });
 
   // Last: closes the app.

@@ -1,9 +1,7 @@
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { randomUUID } from 'node:crypto';
-import { FeedbackConsumer } from '../../src/feedback/feedback.consumer';
 import { FeedbackOutcome, FeedbackService } from '../../src/feedback/feedback.service';
-import { SesNotification } from '../../src/feedback/ses-notification';
 import { StatusRepository } from '../../src/status/status.repository';
 import { LocalAwsClients, localAwsClients } from '../helpers/local-aws';
 import {
@@ -18,12 +16,10 @@ function recordOutcomes(t: TestApp): Map<string, FeedbackOutcome[]> {
   const outcomes = new Map<string, FeedbackOutcome[]>();
   const service = t.app.get(FeedbackService);
   const apply = service.apply.bind(service);
-  jest.spyOn(service, 'apply').mockImplementation(async (notification: SesNotification) => {
-    const outcome = await apply(notification);
-    outcomes.set(notification.sesMessageId, [
-      ...(outcomes.get(notification.sesMessageId) ?? []),
-      outcome,
-    ]);
+  jest.spyOn(service, 'apply').mockImplementation(async (feedback) => {
+    const outcome = await apply(feedback);
+    const { sesMessageId } = feedback.notification;
+    outcomes.set(sesMessageId, [...(outcomes.get(sesMessageId) ?? []), outcome]);
     return outcome;
   });
   return outcomes;
@@ -38,6 +34,13 @@ async function queueIsEmpty(aws: LocalAwsClients, queueUrl: string): Promise<boo
     Attributes.ApproximateNumberOfMessagesNotVisible === '0' &&
     Attributes.ApproximateNumberOfMessagesDelayed === '0'
   );
+}
+
+/** The feedback stats of one source, from `GET /v1/feedback/stats`. */
+async function statsOf(t: TestApp, source: string): Promise<Record<string, any>> {
+  const response = await t.http().get('/v1/feedback/stats').auth(API_KEY, { type: 'bearer' });
+  expect(response.status).toBe(200);
+  return response.body.sources[source] as Record<string, any>;
 }
 
 describe('SES feedback through SNS and SQS', () => {
@@ -101,8 +104,7 @@ describe('SES feedback through SNS and SQS', () => {
 
   it('drops poison messages and still applies the good one behind them', async () => {
     const record = await sent('poison-check@example.org', 'DELIVERED');
-    const consumer = t.app.get(FeedbackConsumer);
-    const poisonBefore = consumer.dropped.get('poison') ?? 0;
+    const poisonBefore = (await statsOf(t, 'bounces')).poison as number;
     const queueUrl = t.feedback.queueUrls.bounces;
     for (const body of ['not json at all', '{"Type":"Notification","Message":"{oops"}', '[]']) {
       await aws.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
@@ -123,7 +125,7 @@ describe('SES feedback through SNS and SQS', () => {
     await waitFor(() => queueIsEmpty(aws, queueUrl), Boolean, {
       what: 'the bounces queue to drain',
     });
-    expect((consumer.dropped.get('poison') ?? 0) - poisonBefore).toBe(3);
+    expect((await statsOf(t, 'bounces')).poison - poisonBefore).toBe(3);
   });
 
   it('never moves a status back: a late delivery leaves a bounce, a complaint follows it', async () => {
@@ -143,7 +145,14 @@ describe('SES feedback through SNS and SQS', () => {
     );
     expect(outcomes.get(record.sesMessageId)?.slice(before)).toEqual(['unchanged', 'unchanged']);
     const unchanged = await t.status(record.id);
-    expect(unchanged.body).toEqual(record);
+    // The late delivery is in the timeline; nothing else moved.
+    const { events: eventsAfter, ...after } = unchanged.body;
+    const { events: eventsBefore, ...recordWithoutEvents } = record;
+    expect(after).toEqual(recordWithoutEvents);
+    expect(eventsAfter.slice(0, eventsBefore.length)).toEqual(eventsBefore);
+    expect(
+      eventsAfter.slice(eventsBefore.length).map((event: { type: string }) => event.type),
+    ).toEqual(['delivery', 'bounce']);
 
     // Every feedback queue takes every type: a complaint through the deliveries topic applies.
     await publish(t.feedback.topicArns.deliveries, complaintNotification(mail));
@@ -172,15 +181,14 @@ describe('SES feedback through SNS and SQS', () => {
   });
 
   it('drops a notification for an SES id it never learns, after maxFeedbackAttempts tries', async () => {
-    const consumer = t.app.get(FeedbackConsumer);
-    const before = consumer.dropped.get('unknown-message') ?? 0;
+    const before = (await statsOf(t, 'complaints')).unknownMessage as number;
     const sesMessageId = `0100-${randomUUID()}-000000`;
     await publish(
       t.feedback.topicArns.complaints,
       complaintNotification({ sesMessageId, source: t.sender(), destination: ['x@example.org'] }),
     );
     await waitFor(
-      () => consumer.dropped.get('unknown-message') ?? 0,
+      async () => (await statsOf(t, 'complaints')).unknownMessage as number,
       (dropped) => dropped === before + 1,
       { what: 'the unknown notification to be dropped' },
     );
@@ -195,8 +203,7 @@ describe('SES feedback through SNS and SQS', () => {
   });
 
   it('logs SNS subscription confirmations that land in a queue and leaves statuses alone', async () => {
-    const consumer = t.app.get(FeedbackConsumer);
-    const droppedBefore = [...consumer.dropped.values()].reduce((a, b) => a + b, 0);
+    const before = await statsOf(t, 'deliveries');
     await aws.sqs.send(
       new SendMessageCommand({
         QueueUrl: t.feedback.queueUrls.deliveries,
@@ -217,7 +224,12 @@ describe('SES feedback through SNS and SQS', () => {
     await waitFor(() => queueIsEmpty(aws, t.feedback.queueUrls.deliveries), Boolean, {
       what: 'the confirmation to be consumed',
     });
-    expect([...consumer.dropped.values()].reduce((a, b) => a + b, 0)).toBe(droppedBefore);
+    const after = await statsOf(t, 'deliveries');
+    expect(after).toMatchObject({
+      subscriptions: before.subscriptions + 1,
+      poison: before.poison,
+      unknownMessage: before.unknownMessage,
+    });
   });
 });
 

@@ -331,6 +331,7 @@ describe('the standalone service (src/main.ts as a child process, its own local 
       count: 1,
       firstAt: expect.any(String),
       lastAt: expect.any(String),
+      bySource: { ases: 1 },
     });
     expect(after.body.opens.firstAt).toBe(after.body.opens.lastAt);
     expect(Number.isNaN(Date.parse(after.body.opens.firstAt))).toBe(false);

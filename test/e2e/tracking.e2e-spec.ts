@@ -67,13 +67,17 @@ describe('open tracking pixel', () => {
       count: 1,
       firstAt: first.opens.firstAt,
       lastAt: first.opens.firstAt,
+      bySource: { ases: 1 },
     });
     expect(Date.parse(first.opens.firstAt)).toBeGreaterThanOrEqual(before - 1000);
     expect(first.status).toBe('DELIVERED');
 
     expectPixel(await load(pixelPath));
     const second = (await t.status(id)).body;
-    expect(second.opens.count).toBe(2);
+    expect(second.opens).toMatchObject({ count: 2, bySource: { ases: 2 } });
+    expect(second.events.filter((event: { type: string }) => event.type === 'open')).toHaveLength(
+      2,
+    );
     expect(second.opens.firstAt).toBe(first.opens.firstAt);
     expect(Date.parse(second.opens.lastAt)).toBeGreaterThanOrEqual(Date.parse(first.opens.firstAt));
   });

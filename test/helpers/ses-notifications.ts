@@ -2,15 +2,17 @@
  * SES identity notifications in the shape the SES developer guide documents ("Notification
  * contents"), for tests that play the part of SES.
  */
-interface Mail {
+export interface Mail {
   sesMessageId: string;
   source: string;
   destination: string[];
+  /** `mail.timestamp`; default now. */
+  sentAt?: string;
 }
 
 function mailObject(mail: Mail): Record<string, unknown> {
   return {
-    timestamp: new Date().toISOString(),
+    timestamp: mail.sentAt ?? new Date().toISOString(),
     messageId: mail.sesMessageId,
     source: mail.source,
     sourceArn: `arn:aws:ses:us-east-1:123456789012:identity/${mail.source.split('@')[1]}`,
@@ -22,24 +24,68 @@ function mailObject(mail: Mail): Record<string, unknown> {
   };
 }
 
-/** A Permanent/General bounce of `recipients`. */
-export function bounceNotification(mail: Mail, recipients = mail.destination): string {
+/** What a test may change in a bounce. */
+export interface BounceOptions {
+  bounceType?: string;
+  bounceSubType?: string;
+  status?: string;
+  diagnosticCode?: string;
+  feedbackId?: string;
+  timestamp?: string;
+  /** `eventType` (configuration-set event publishing) instead of `notificationType`. */
+  asEvent?: boolean;
+}
+
+/** A bounce of `recipients`: Permanent/General 5.1.1 unless `options` say otherwise. */
+export function bounceNotification(
+  mail: Mail,
+  recipients = mail.destination,
+  options: BounceOptions = {},
+): string {
   return JSON.stringify({
-    notificationType: 'Bounce',
+    [options.asEvent ? 'eventType' : 'notificationType']: 'Bounce',
     bounce: {
-      bounceType: 'Permanent',
-      bounceSubType: 'General',
+      bounceType: options.bounceType ?? 'Permanent',
+      bounceSubType: options.bounceSubType ?? 'General',
       bouncedRecipients: recipients.map((emailAddress) => ({
         emailAddress,
         action: 'failed',
-        status: '5.1.1',
-        diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+        status: options.status ?? '5.1.1',
+        diagnosticCode: options.diagnosticCode ?? 'smtp; 550 5.1.1 user unknown',
       })),
-      timestamp: new Date().toISOString(),
-      feedbackId: `0100-${Math.random().toString(16).slice(2)}-000000`,
+      timestamp: options.timestamp ?? new Date().toISOString(),
+      feedbackId: options.feedbackId ?? `0100-${Math.random().toString(16).slice(2)}-000000`,
       reportingMTA: 'dsn; a8-70.smtp-out.amazonses.com',
     },
     mail: mailObject(mail),
+  });
+}
+
+/**
+ * A configuration-set event (`eventType`) with its type's object, as in the SES developer guide's
+ * "Examples of event data that Amazon SES publishes to Amazon SNS".
+ */
+export function sesEvent(
+  eventType: string,
+  mail: Mail,
+  field: string,
+  body: Record<string, unknown>,
+): string {
+  return JSON.stringify({ eventType, mail: mailObject(mail), [field]: body });
+}
+
+/** An SNS envelope around an SES JSON, as SNS delivers it to SQS without raw delivery. */
+export function snsEnvelope(message: string, messageId: string, topicArn: string): string {
+  return JSON.stringify({
+    Type: 'Notification',
+    MessageId: messageId,
+    TopicArn: topicArn,
+    Message: message,
+    Timestamp: new Date().toISOString(),
+    SignatureVersion: '1',
+    Signature: 'EXAMPLE',
+    SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000.pem',
+    UnsubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe',
   });
 }
 

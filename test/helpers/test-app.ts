@@ -1,4 +1,7 @@
-import { Test } from '@nestjs/testing';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { Test, TestingModuleBuilder } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
+import { StatusRepository } from '../../src/status/status.repository';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -6,7 +9,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { AsesModule } from '../../src/ases.module';
 import type { AsesModuleOptions } from '../../src/core/ases-options';
 import { configureHttp } from '../../src/http-setup';
-import { IsolatedFeedback, provisionIsolatedFeedback } from './local-aws';
+import { IsolatedFeedback, localAwsClients, provisionIsolatedFeedback } from './local-aws';
 
 /** The bearer key every test app accepts. */
 export const API_KEY = 'test-key-0123456789';
@@ -18,6 +21,8 @@ export interface TestApp {
   app: NestExpressApplication;
   feedback: IsolatedFeedback;
   keyPrefix: string;
+  /** URL of the events queue, when the app was started with one. */
+  eventsQueueUrl?: string;
   /** supertest on the app's HTTP server. */
   http(): TestAgent;
   /** An address at the app's own sender domain (its SES notifications come back to it). */
@@ -32,6 +37,10 @@ export interface TestAppResources {
   rawDelivery?: boolean;
   /** Reuse these queues and this key prefix (a second process of the same service). */
   shared?: Pick<TestApp, 'feedback' | 'keyPrefix'>;
+  /** Also create an events queue (all SES event types, `queues.events`) and consume it. */
+  eventsQueue?: boolean;
+  /** Changes the testing module before it compiles (e.g. overrides a port such as SNS_HTTPS_CLIENT). */
+  configure?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
 
 /** Boots AsesModule.forRoot on fresh queues and a fresh Redis key prefix (or shared ones). */
@@ -44,19 +53,25 @@ export async function startTestApp(
     resources.shared?.feedback ??
     (await provisionIsolatedFeedback(name, { rawDelivery: resources.rawDelivery }));
   const keyPrefix = resources.shared?.keyPrefix ?? `ases-test:${feedback.queues.sendmail}:`;
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      AsesModule.forRoot({
-        apiKeys: [API_KEY],
-        tracking: { baseUrl: 'http://ases.test', secret: TRACKING_SECRET },
-        redis: { keyPrefix },
-        queues: feedback.queues,
-        // Shutdown lets the pending long poll return: keep it short so every close() is quick.
-        pollWaitSeconds: 1,
-        ...overrides,
-      }),
-    ],
-  }).compile();
+  const eventsQueue = resources.eventsQueue
+    ? await createQueue(feedback.queues.sendmail.replace(/-sendmail$/, '-events'))
+    : undefined;
+  const configure = resources.configure ?? ((builder: TestingModuleBuilder) => builder);
+  const moduleRef = await configure(
+    Test.createTestingModule({
+      imports: [
+        AsesModule.forRoot({
+          apiKeys: [API_KEY],
+          tracking: { baseUrl: 'http://ases.test', secret: TRACKING_SECRET },
+          redis: { keyPrefix },
+          queues: { ...feedback.queues, ...(eventsQueue ? { events: eventsQueue.name } : {}) },
+          // Shutdown lets the pending long poll return: keep it short so every close() is quick.
+          pollWaitSeconds: 1,
+          ...overrides,
+        }),
+      ],
+    }),
+  ).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>();
   configureHttp(app);
   await app.init();
@@ -65,6 +80,7 @@ export async function startTestApp(
     app,
     feedback,
     keyPrefix,
+    eventsQueueUrl: eventsQueue?.url,
     http,
     sender: (localPart = 'news') => `${localPart}@${feedback.identityDomain}`,
     status: (id) =>
@@ -146,4 +162,51 @@ export interface StoredMail {
 export async function sentMail(): Promise<StoredMail[]> {
   const response = await fetch(`${process.env.AWS_ENDPOINT_URL_SES}/store`);
   return ((await response.json()) as { emails: StoredMail[] }).emails;
+}
+
+async function createQueue(name: string): Promise<{ name: string; url: string }> {
+  const aws = localAwsClients();
+  try {
+    const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: name }));
+    if (!QueueUrl) {
+      throw new Error(`no URL for the new queue ${name}`);
+    }
+    return { name, url: QueueUrl };
+  } finally {
+    aws.destroy();
+  }
+}
+
+/** A message as the sender leaves it once SES accepted it, and the SES mail it was sent as. */
+export interface PushedMessage {
+  id: string;
+  sesMessageId: string;
+  source: string;
+  destination: string[];
+}
+
+/**
+ * Records a message as QUEUED then PUSHED with a fresh SES id, the two writes the sender makes,
+ * for feedback tests that play SES's part themselves.
+ */
+export async function recordPushed(
+  t: TestApp,
+  to: string,
+  tags?: Record<string, string>,
+): Promise<PushedMessage> {
+  const repository = t.app.get(StatusRepository);
+  const id = `m-${randomUUID()}`;
+  const sesMessageId = `0100-${randomUUID()}-000000`;
+  const now = new Date().toISOString();
+  await repository.create({
+    id,
+    from: t.sender(),
+    to,
+    subject: 'feedback',
+    tags,
+    queuedAt: now,
+    fingerprint: 'x',
+  });
+  await repository.markPushed(id, sesMessageId, now);
+  return { id, sesMessageId, source: t.sender(), destination: [to] };
 }

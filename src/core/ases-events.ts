@@ -1,0 +1,51 @@
+import type { TimelineEvent } from '../status/message-record';
+import type { MessageStatus } from '../status/message-status';
+
+/**
+ * Names of the events ases emits in-process with `@nestjs/event-emitter`; a host reacts with
+ * `@OnEvent(ASES_EVENTS.bounced)` or `@OnEvent('ases.message.bounced')`.
+ */
+export const ASES_EVENTS = {
+  /** Every status change, whatever the status. */
+  statusChanged: 'ases.message.status',
+  queued: 'ases.message.queued',
+  pushed: 'ases.message.pushed',
+  delayed: 'ases.message.delayed',
+  failed: 'ases.message.failed',
+  suppressed: 'ases.message.suppressed',
+  delivered: 'ases.message.delivered',
+  bounced: 'ases.message.bounced',
+  complained: 'ases.message.complained',
+  /** An open, from ases's pixel or from SES (`event.source` tells). */
+  opened: 'ases.message.opened',
+  /** A click, from SES's click tracking. */
+  clicked: 'ases.message.clicked',
+  /** An automatic reply (out of office) SES reported as a transient bounce. */
+  autoReplied: 'ases.message.auto-reply',
+  /** An address went on the suppression list (payload {@link SuppressionEvent}). */
+  suppressionAdded: 'ases.suppression.added',
+  /** An address was taken off the suppression list (payload {@link SuppressionEvent}). */
+  suppressionRemoved: 'ases.suppression.removed',
+} as const;
+
+/** The payload of every `ases.message.*` event. */
+export interface AsesMessageEvent {
+  messageId: string;
+  /** The status after the event (unchanged for opens, clicks, auto-replies and late events). */
+  status: MessageStatus;
+  /** The status before the event. */
+  previousStatus: MessageStatus;
+  /** What happened, as in the message's timeline. */
+  event: TimelineEvent;
+  /** The caller's tags of the message (empty when it had none). */
+  tags: Record<string, string>;
+}
+
+/** The payload of `ases.suppression.*` events. */
+export interface SuppressionEvent {
+  email: string;
+  reason: string;
+  since: string;
+  messageId?: string;
+  source: string;
+}

@@ -1,0 +1,205 @@
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { randomUUID } from 'node:crypto';
+import { ASES_EVENTS, SuppressionEvent } from '../core/ases-events';
+import type { ResolvedAsesOptions } from '../core/ases-options';
+import { AsesErrorCode, AsesException } from '../core/ases.exception';
+import { InjectAsesOptions } from '../core/ases.tokens';
+import { decodeCursor, encodeCursor, suppressionKeyOf } from './suppressed-address';
+import {
+  NewSuppression,
+  SUPPRESSION_SOURCES,
+  SuppressResult,
+  SuppressionEntry,
+  SuppressionPage,
+} from './suppression-entry';
+import { SuppressionRepository } from './suppression.repository';
+import { transientBounceReason } from './transient-bounce.rule';
+
+/** Default page size of {@link SuppressionService.list}. */
+export const DEFAULT_SUPPRESSION_PAGE = 100;
+/** Largest page size of {@link SuppressionService.list}. */
+export const MAX_SUPPRESSION_PAGE = 1000;
+
+/**
+ * The suppression list: addresses ases refuses to send to, because they bounced, complained,
+ * bounced softly too often, or were put there by hand. Every method taking an address accepts
+ * `addr` or `Name <addr>` and throws INVALID_REQUEST (naming `email`) for anything else; the domain
+ * is compared case-insensitively, the local part exactly.
+ */
+@Injectable()
+export class SuppressionService {
+  private readonly logger = new Logger('ases');
+
+  constructor(
+    private readonly repository: SuppressionRepository,
+    @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
+    @Optional() private readonly events?: EventEmitter2,
+  ) {}
+
+  /** The entry of `address`, or null when it is not suppressed. */
+  async find(address: string): Promise<SuppressionEntry | null> {
+    return await this.repository.find(keyOf(address));
+  }
+
+  /** Throws RECIPIENT_SUPPRESSED (with `email`, `reason`, `since`) when `address` is suppressed. */
+  async assertSendable(address: string): Promise<void> {
+    const entry = await this.find(address);
+    if (entry) {
+      throw new AsesException(
+        AsesErrorCode.RECIPIENT_SUPPRESSED,
+        `${entry.email} is on the suppression list: ${entry.reason}`,
+        { email: entry.email, reason: entry.reason, since: entry.since },
+      );
+    }
+  }
+
+  /**
+   * Puts an address on the list. An address already there keeps its entry (and its `since`),
+   * except for source `manual`, which replaces it (reason, source, since = `at`, no messageId).
+   * Emits `ases.suppression.added` when the address was not on the list.
+   */
+  async suppress(suppression: NewSuppression): Promise<SuppressResult> {
+    const key = keyOf(suppression.email);
+    if (typeof suppression.reason !== 'string' || suppression.reason.trim() === '') {
+      throw invalid('reason', 'reason must be a non-empty string');
+    }
+    if (!SUPPRESSION_SOURCES.includes(suppression.source)) {
+      throw invalid('source', `source must be one of ${SUPPRESSION_SOURCES.join(', ')}`);
+    }
+    const entry: SuppressionEntry = {
+      email: key,
+      reason: suppression.reason,
+      since: timeOf(suppression.at, 'at').toISOString(),
+      source: suppression.source,
+    };
+    if (suppression.messageId !== undefined) {
+      entry.messageId = suppression.messageId;
+    }
+    const result = await this.repository.add(key, entry, suppression.source === 'manual');
+    if (result.created) {
+      this.emit(ASES_EVENTS.suppressionAdded, result.entry);
+    }
+    return result;
+  }
+
+  /**
+   * Takes an address off the list, and forgets its soft bounces. Returns whether it was on the
+   * list; emits `ases.suppression.removed` when it was.
+   */
+  async remove(address: string): Promise<boolean> {
+    const removed = await this.repository.remove(keyOf(address));
+    if (removed) {
+      this.emit(ASES_EVENTS.suppressionRemoved, removed);
+    }
+    return removed !== null;
+  }
+
+  /**
+   * One page of the list, in address order. `cursor` is the `nextCursor` of the previous page
+   * (absent or empty: the first page); `limit` is 1..1000, default 100. Entries added or removed
+   * while paging do not make a page repeat or skip the others. INVALID_REQUEST for a bad cursor or
+   * limit.
+   */
+  async list(cursor?: string, limit = DEFAULT_SUPPRESSION_PAGE): Promise<SuppressionPage> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SUPPRESSION_PAGE) {
+      throw invalid('limit', `limit must be an integer from 1 to ${MAX_SUPPRESSION_PAGE}`);
+    }
+    let after: string | null = null;
+    if (cursor !== undefined && cursor !== '') {
+      after = decodeCursor(cursor);
+      if (after === null) {
+        throw invalid('cursor', 'cursor must be a nextCursor returned by this endpoint');
+      }
+    }
+    const page = await this.repository.page(after, limit);
+    return {
+      items: page.entries,
+      nextCursor: page.lastKey === null ? null : encodeCursor(page.lastKey),
+    };
+  }
+
+  /**
+   * Counts a transient (soft) bounce of `address` at `at` for message `messageId`, when the
+   * `suppressAfterTransientBounces` rule is on (otherwise does nothing). When the bounces within
+   * the rule's window (ending now) reach its count, suppresses the address (source
+   * `transient-bounces`) and returns the new entry; otherwise, or when the address was already
+   * suppressed, returns null. The same messageId counts once however often it is reported.
+   */
+  async recordTransientBounce(
+    address: string,
+    at: Date | string,
+    messageId: string,
+  ): Promise<SuppressionEntry | null> {
+    const key = keyOf(address);
+    const rule = this.options.suppressAfterTransientBounces;
+    if (!rule) {
+      return null;
+    }
+    const time = timeOf(at, 'at');
+    const entry: SuppressionEntry = {
+      email: key,
+      reason: transientBounceReason(rule.count, rule.withinSeconds),
+      since: time.toISOString(),
+      source: 'transient-bounces',
+    };
+    if (messageId) {
+      entry.messageId = messageId;
+    }
+    const result = await this.repository.recordSoftBounce(
+      key,
+      time.getTime(),
+      messageId || randomUUID(),
+      { count: rule.count, windowMs: rule.withinSeconds * 1000, nowMs: Date.now() },
+      entry,
+    );
+    if (result.outcome !== 'suppressed') {
+      return null;
+    }
+    this.emit(ASES_EVENTS.suppressionAdded, result.entry);
+    return result.entry;
+  }
+
+  // The list is already written: a host listener that throws must not turn that into an error.
+  private emit(name: string, entry: SuppressionEntry): void {
+    const event: SuppressionEvent = { ...entry };
+    try {
+      this.events?.emit(name, event);
+    } catch (error) {
+      this.logger.error(
+        `a listener of ${name} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+}
+
+function invalid(field: string, problem: string): AsesException {
+  return new AsesException(AsesErrorCode.INVALID_REQUEST, problem, {
+    errors: [{ field, problems: [problem] }],
+  });
+}
+
+function keyOf(address: string): string {
+  const key = suppressionKeyOf(address);
+  if (key === null) {
+    throw invalid(
+      'email',
+      `email must be one email address like user@example.com, got ${shown(address)}`,
+    );
+  }
+  return key;
+}
+
+function timeOf(at: Date | string | undefined, field: string): Date {
+  const time = at === undefined ? new Date() : new Date(at);
+  if (Number.isNaN(time.getTime())) {
+    throw invalid(field, `${field} must be a date or an ISO 8601 time, got ${shown(at)}`);
+  }
+  return time;
+}
+
+// Enough of a wrong value to recognise it, not an echo of whatever was sent.
+function shown(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
