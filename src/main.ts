@@ -32,6 +32,7 @@ async function startLocalAws(env: Environment, logger: Logger): Promise<RunningL
       complaints: queueName(env.SES_COMPLAINTS_QUEUE),
       deliveries: queueName(env.SES_DELIVERIES_QUEUE),
     },
+    eventsQueue: env.SES_EVENTS_QUEUE === undefined ? undefined : queueName(env.SES_EVENTS_QUEUE),
     logger: { log: (text) => logger.log(text), warn: (text) => logger.warn(text) },
   });
   process.env.AWS_ENDPOINT_URL_SQS ??= stack.sqsEndpoint;

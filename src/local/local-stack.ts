@@ -16,6 +16,8 @@ export interface LocalStackOptions {
   sesPort: number;
   /** Queue names; each feedback queue gets a `<name>-topic` SNS topic, the stack's default. */
   queues: SesFeedbackQueues;
+  /** An extra queue for all SES event types (SES_EVENTS_QUEUE), created when given. Default none. */
+  eventsQueue?: string;
   /** Delay between a send and its first notifications. Default 150 ms. */
   simulatorDelayMs?: number;
   /** Default: silent. */
@@ -81,15 +83,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
 
     // Loaded here rather than imported: some are devDependencies, needed only when a stack runs.
-    const [{ SQSClient }, { SNSClient }, { SESClient }, provisioner, simulatorModule, sesModule] =
-      await Promise.all([
-        import('@aws-sdk/client-sqs'),
-        import('@aws-sdk/client-sns'),
-        import('@aws-sdk/client-ses'),
-        import('./aws-provisioner'),
-        import('./mailbox-simulator'),
-        import('./local-ses.server'),
-      ]);
+    const [
+      { SQSClient, CreateQueueCommand },
+      { SNSClient },
+      { SESClient },
+      provisioner,
+      simulatorModule,
+      sesModule,
+    ] = await Promise.all([
+      import('@aws-sdk/client-sqs'),
+      import('@aws-sdk/client-sns'),
+      import('@aws-sdk/client-ses'),
+      import('./aws-provisioner'),
+      import('./mailbox-simulator'),
+      import('./local-ses.server'),
+    ]);
     const { NotificationTopicsRegistry } = await import('./notification-topics.registry');
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     // Without useQueueUrlAsEndpoint: false the SDK sends to the QueueUrl host
@@ -134,6 +142,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queues: options.queues,
     });
     const { queueUrls, topicArns } = provisioned;
+    if (options.eventsQueue !== undefined) {
+      // Nothing publishes to it locally; it exists so that a service configured with it starts.
+      await sqs.send(new CreateQueueCommand({ QueueName: options.eventsQueue }));
+    }
     registry.setDefaults({
       Bounce: topicArns.bounces,
       Complaint: topicArns.complaints,
