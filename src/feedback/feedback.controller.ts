@@ -83,7 +83,7 @@ export class FeedbackController {
       throw new AsesException(
         verification.status === 400 ? AsesErrorCode.INVALID_REQUEST : AsesErrorCode.FORBIDDEN,
         verification.reason,
-        { reason: verification.kind },
+        { check: verification.kind },
       );
     }
     const { message } = verification;

@@ -25,12 +25,14 @@ describe('readLocalStackConfig', () => {
         SES_BOUNCES_QUEUE: 'b',
         SES_COMPLAINTS_QUEUE: 'c',
         SES_DELIVERIES_QUEUE: 'd',
+        SES_EVENTS_QUEUE: 'e',
       }),
     ).toEqual({
       region: 'eu-west-1',
       sqsPort: 0,
       sesPort: 9005,
       queues: { sendmail: 's', bounces: 'b', complaints: 'c', deliveries: 'd' },
+      eventsQueue: 'e',
     });
   });
 

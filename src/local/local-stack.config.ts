@@ -3,7 +3,10 @@ import type { SesFeedbackQueues } from './aws-provisioner';
 import type { LocalStack, LocalStackOptions } from './local-stack';
 
 /** What `npm run local-stack` starts, read from the environment. */
-export type LocalStackCliConfig = Pick<LocalStackOptions, 'region' | 'sqsPort' | 'sesPort'> & {
+export type LocalStackCliConfig = Pick<
+  LocalStackOptions,
+  'region' | 'sqsPort' | 'sesPort' | 'eventsQueue'
+> & {
   queues: SesFeedbackQueues;
 };
 
@@ -11,7 +14,8 @@ export type LocalStackCliConfig = Pick<LocalStackOptions, 'region' | 'sqsPort' |
  * Reads the local stack settings: `AWS_REGION` (default us-east-1), `LOCAL_SQS_PORT` (4566),
  * `LOCAL_SES_PORT` (8005) and the queue names `SES_SENDMAIL_QUEUE` (ases-sendmail),
  * `SES_BOUNCES_QUEUE` (ases-bounces), `SES_COMPLAINTS_QUEUE` (ases-complaints),
- * `SES_DELIVERIES_QUEUE` (ases-deliveries). Throws, naming the variable, on a bad port.
+ * `SES_DELIVERIES_QUEUE` (ases-deliveries), and the optional `SES_EVENTS_QUEUE`. Throws, naming
+ * the variable, on a bad port.
  */
 export function readLocalStackConfig(env: NodeJS.ProcessEnv): LocalStackCliConfig {
   const text = (name: string, fallback: string): string => env[name]?.trim() || fallback;
@@ -25,6 +29,7 @@ export function readLocalStackConfig(env: NodeJS.ProcessEnv): LocalStackCliConfi
       complaints: text('SES_COMPLAINTS_QUEUE', DEFAULT_QUEUES.complaints),
       deliveries: text('SES_DELIVERIES_QUEUE', DEFAULT_QUEUES.deliveries),
     },
+    ...(env.SES_EVENTS_QUEUE?.trim() ? { eventsQueue: env.SES_EVENTS_QUEUE.trim() } : {}),
   };
 }
 

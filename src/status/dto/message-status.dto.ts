@@ -10,12 +10,40 @@ class BounceDto {
 
 class ComplaintDto {
   @ApiPropertyOptional({ example: 'abuse' }) feedbackType?: string;
+  @ApiPropertyOptional({ example: 'OnAccountSuppressionList' }) subType?: string;
 }
 
-class OpensDto {
+class DelayDto {
+  @ApiProperty({ example: 'MailboxFull' }) type!: string;
+  @ApiPropertyOptional() expiresAt?: string;
+  @ApiPropertyOptional({ example: '4.2.2' }) status?: string;
+  @ApiPropertyOptional() diagnosticCode?: string;
+}
+
+class BySourceDto {
+  @ApiPropertyOptional({ description: "ases's own pixel" }) ases?: number;
+  @ApiPropertyOptional({ description: "SES's open and click tracking" }) ses?: number;
+}
+
+class TrackingCounterDto {
   @ApiProperty() count!: number;
   @ApiProperty() firstAt!: string;
   @ApiProperty() lastAt!: string;
+  @ApiProperty({ type: BySourceDto }) bySource!: BySourceDto;
+}
+
+class TimelineEventDto {
+  @ApiProperty({
+    example: 'bounce',
+    description:
+      'queued, pushed, failed, suppressed (ases) or send, reject, rendering-failure, ' +
+      'delivery-delay, delivery, bounce, auto-reply, complaint, open, click, subscription (SES)',
+  })
+  type!: string;
+  @ApiProperty() at!: string;
+  @ApiPropertyOptional() recipient?: string;
+  @ApiPropertyOptional({ maxLength: 200 }) detail?: string;
+  @ApiPropertyOptional({ enum: ['ases', 'ses'] }) source?: string;
 }
 
 class SendErrorDto {
@@ -35,12 +63,21 @@ export class MessageStatusDto {
   @ApiProperty() queuedAt!: string;
   @ApiPropertyOptional() sesMessageId?: string;
   @ApiPropertyOptional() pushedAt?: string;
+  @ApiPropertyOptional() delayedAt?: string;
+  @ApiPropertyOptional({ type: DelayDto }) delay?: DelayDto;
   @ApiPropertyOptional() deliveredAt?: string;
   @ApiPropertyOptional() bouncedAt?: string;
   @ApiPropertyOptional({ type: BounceDto }) bounce?: BounceDto;
   @ApiPropertyOptional() complainedAt?: string;
   @ApiPropertyOptional({ type: ComplaintDto }) complaint?: ComplaintDto;
   @ApiPropertyOptional() failedAt?: string;
+  @ApiPropertyOptional() suppressedAt?: string;
   @ApiPropertyOptional({ type: SendErrorDto }) error?: SendErrorDto;
-  @ApiPropertyOptional({ type: OpensDto }) opens?: OpensDto;
+  @ApiPropertyOptional({ type: TrackingCounterDto }) opens?: TrackingCounterDto;
+  @ApiPropertyOptional({ type: TrackingCounterDto }) clicks?: TrackingCounterDto;
+  @ApiPropertyOptional({
+    type: [TimelineEventDto],
+    description: 'the latest 50 events, oldest first',
+  })
+  events?: TimelineEventDto[];
 }
