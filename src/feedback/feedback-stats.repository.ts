@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { ResolvedAsesOptions } from '../core/ases-options';
+import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { InjectAsesOptions, InjectAsesRedis } from '../core/ases.tokens';
 
 /** Where feedback came from: one of the feedback queues, or the SNS HTTPS endpoint. */
@@ -96,22 +97,32 @@ export class FeedbackStatsRepository {
     }
   }
 
-  /** The stats of each source asked for; a source with nothing counted yet has zeros. */
+  /**
+   * The stats of each source asked for; a source with nothing counted yet has zeros. Throws
+   * STORE_UNAVAILABLE when Redis does not answer.
+   */
   async read(sources: FeedbackSource[]): Promise<Record<string, FeedbackSourceStats>> {
     const pipeline = this.redis.pipeline();
     for (const source of sources) {
       pipeline.hgetall(this.prefix + source);
     }
-    const replies = (await pipeline.exec()) ?? [];
-    const result: Record<string, FeedbackSourceStats> = {};
-    sources.forEach((source, index) => {
-      const [error, hash] = replies[index] ?? [null, {}];
-      if (error) {
-        throw error;
-      }
-      result[source] = toStats((hash ?? {}) as Record<string, string>);
-    });
-    return result;
+    try {
+      const replies = (await pipeline.exec()) ?? [];
+      const result: Record<string, FeedbackSourceStats> = {};
+      sources.forEach((source, index) => {
+        const [error, hash] = replies[index] ?? [null, {}];
+        if (error) {
+          throw error;
+        }
+        result[source] = toStats((hash ?? {}) as Record<string, string>);
+      });
+      return result;
+    } catch (error) {
+      throw new AsesException(
+        AsesErrorCode.STORE_UNAVAILABLE,
+        `the feedback stats (Redis) did not answer: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 }
 

@@ -39,6 +39,18 @@ describe('GET /health', () => {
       const get = await t.status('any-id');
       expect(get.status).toBe(503);
       expect(get.body.code).toBe('STORE_UNAVAILABLE');
+      for (const path of [
+        '/v1/feedback/stats',
+        '/v1/suppressions',
+        '/v1/suppressions/a@b.example',
+      ]) {
+        const read = await t.http().get(path).auth(API_KEY, { type: 'bearer' });
+        expect({ path, status: read.status, code: read.body.code }).toEqual({
+          path,
+          status: 503,
+          code: 'STORE_UNAVAILABLE',
+        });
+      }
       // The pixel still answers: a mail client must never show a broken image.
       const pixel = await t.http().get('/t/o/anything.gif');
       expect(pixel.status).toBe(200);

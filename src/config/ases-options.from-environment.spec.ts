@@ -1,0 +1,27 @@
+import { asesOptionsFromEnvironment } from './ases-options.from-environment';
+import { validateEnvironment } from './environment';
+
+describe('asesOptionsFromEnvironment', () => {
+  it('leaves the optional feedback settings off by default', () => {
+    const options = asesOptionsFromEnvironment(validateEnvironment({}));
+    expect(options.queues?.events).toBeUndefined();
+    expect(options.suppressAfterTransientBounces).toBeUndefined();
+    expect(options.sns).toEqual({ topicArns: [], confirmSubscriptions: true });
+  });
+
+  it('passes the events queue, the soft-bounce rule and the SNS endpoint settings on', () => {
+    const arn = 'arn:aws:sns:eu-west-1:123456789012:ses-events';
+    const options = asesOptionsFromEnvironment(
+      validateEnvironment({
+        SES_EVENTS_QUEUE: 'ases-events',
+        SUPPRESS_AFTER_TRANSIENT_BOUNCES: '3',
+        SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS: '2',
+        SNS_TOPIC_ARNS: arn,
+        SNS_CONFIRM_SUBSCRIPTIONS: 'false',
+      }),
+    );
+    expect(options.queues?.events).toBe('ases-events');
+    expect(options.suppressAfterTransientBounces).toEqual({ count: 3, withinDays: 2 });
+    expect(options.sns).toEqual({ topicArns: [arn], confirmSubscriptions: false });
+  });
+});
