@@ -1,8 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { ResolvedAsesOptions } from '../core/ases-options';
-import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { InjectAsesOptions, InjectAsesRedis } from '../core/ases.tokens';
+import { inStore, storeUnavailable } from '../core/redis-store';
+
+/** What a Redis failure here is reported as. */
+const WHAT = 'the feedback stats';
 
 /** Where feedback came from: one of the feedback queues, or the SNS HTTPS endpoint. */
 export type FeedbackSource = 'bounces' | 'complaints' | 'deliveries' | 'events' | 'sns-https';
@@ -106,23 +109,16 @@ export class FeedbackStatsRepository {
     for (const source of sources) {
       pipeline.hgetall(this.prefix + source);
     }
-    try {
-      const replies = (await pipeline.exec()) ?? [];
-      const result: Record<string, FeedbackSourceStats> = {};
-      sources.forEach((source, index) => {
-        const [error, hash] = replies[index] ?? [null, {}];
-        if (error) {
-          throw error;
-        }
-        result[source] = toStats((hash ?? {}) as Record<string, string>);
-      });
-      return result;
-    } catch (error) {
-      throw new AsesException(
-        AsesErrorCode.STORE_UNAVAILABLE,
-        `the feedback stats (Redis) did not answer: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
+    const replies = await inStore(WHAT, async () => (await pipeline.exec()) ?? []);
+    const result: Record<string, FeedbackSourceStats> = {};
+    sources.forEach((source, index) => {
+      const [error, hash] = replies[index] ?? [null, {}];
+      if (error) {
+        throw storeUnavailable(WHAT, error);
+      }
+      result[source] = toStats((hash ?? {}) as Record<string, string>);
+    });
+    return result;
   }
 }
 

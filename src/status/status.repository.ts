@@ -1,8 +1,8 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { ResolvedAsesOptions } from '../core/ases-options';
-import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { InjectAsesOptions, InjectAsesRedis } from '../core/ases.tokens';
+import { inStore } from '../core/redis-store';
 import {
   MessageRecord,
   StatusChange,
@@ -368,16 +368,8 @@ export class StatusRepository implements OnApplicationShutdown {
   }
 
   /** Runs Redis work; a Redis failure becomes STORE_UNAVAILABLE, so callers never see ioredis errors. */
-  private async store<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new AsesException(
-        AsesErrorCode.STORE_UNAVAILABLE,
-        `the status store (Redis) did not answer: ${reason}`,
-      );
-    }
+  private store<T>(work: () => Promise<T>): Promise<T> {
+    return inStore('the status store', work);
   }
 
   private messageKey(id: string): string {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { ResolvedAsesOptions } from '../core/ases-options';
-import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { InjectAsesOptions, InjectAsesRedis } from '../core/ases.tokens';
+import { inStore, storeUnavailable } from '../core/redis-store';
 import { SUPPRESSION_SOURCES, SuppressionEntry, SuppressionSource } from './suppression-entry';
 
 /** Outcome of an add: whether the key was new, and the entry now stored. */
@@ -99,6 +99,9 @@ interface SuppressionCommands {
  * Keys always contain `@` and never `:` (see `suppressionKeyOf`), so they cannot collide with
  * `index` or `soft:...`. Every write is one Lua script, so the hash and the index never disagree.
  */
+/** What a Redis failure here is reported as. */
+const WHAT = 'the suppression list';
+
 @Injectable()
 export class SuppressionRepository {
   private readonly redis: Redis & SuppressionCommands;
@@ -196,7 +199,7 @@ export class SuppressionRepository {
     const entries: SuppressionEntry[] = [];
     for (const [error, hash] of replies) {
       if (error) {
-        throw storeError(error);
+        throw storeUnavailable(WHAT, error);
       }
       // An entry removed between the two reads is skipped; the paging goes on by key.
       const entry = toEntry(hash as Record<string, string>);
@@ -208,12 +211,8 @@ export class SuppressionRepository {
   }
 
   /** Runs Redis work; a Redis failure becomes STORE_UNAVAILABLE, so callers never see ioredis errors. */
-  private async store<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw error instanceof AsesException ? error : storeError(error);
-    }
+  private store<T>(work: () => Promise<T>): Promise<T> {
+    return inStore(WHAT, work);
   }
 
   private entryKey(key: string): string {
@@ -227,14 +226,6 @@ export class SuppressionRepository {
   private softKey(key: string): string {
     return `${this.prefix}soft:${key}`;
   }
-}
-
-function storeError(error: unknown): AsesException {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new AsesException(
-    AsesErrorCode.STORE_UNAVAILABLE,
-    `the suppression list (Redis) did not answer: ${reason}`,
-  );
 }
 
 function fieldsOf(entry: SuppressionEntry): string[] {
