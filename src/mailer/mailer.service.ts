@@ -118,7 +118,8 @@ export class MailerService {
     // A repeated request for a message accepted before the address was suppressed still gets
     // its original answer; only a new message is refused.
     const replay =
-      message.localMessageId !== undefined && (await this.repository.find(job.id)) !== null;
+      message.localMessageId !== undefined &&
+      (await this.repository.find(job.id, { events: false })) !== null;
     if (!replay) {
       await this.suppressions.assertSendable(job.to);
     }

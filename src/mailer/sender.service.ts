@@ -40,7 +40,7 @@ export class SenderService {
    * counts receives of this job, 1 the first time; the last allowed attempt records FAILED.
    */
   async send(job: SendmailJob, attempt: number): Promise<SendOutcome> {
-    const record = await this.repository.find(job.id);
+    const record = await this.repository.find(job.id, { events: false });
     if (!record) {
       return { result: 'skipped', reason: 'no record (expired, or never accepted)' };
     }

@@ -228,7 +228,7 @@ export class StatusRepository implements OnApplicationShutdown {
       return { created: true };
     }
     const hash = await this.redis.hgetall(this.messageKey(message.id));
-    const existing = toRecord(hash, []);
+    const existing = toRecord(hash);
     // The record can expire between the two calls; then this request may create it after all.
     return existing
       ? { created: false, existing, fingerprint: hash.fingerprint }
@@ -240,9 +240,15 @@ export class StatusRepository implements OnApplicationShutdown {
     await this.store(() => this.redis.del(this.messageKey(id), this.eventsKey(id)));
   }
 
-  /** The record of a message, by ases id, with its timeline. */
-  async find(id: string): Promise<MessageRecord | null> {
-    const [hash, events] = await this.store(async () => {
+  /**
+   * The record of a message, by ases id, with its timeline; `events: false` leaves the timeline
+   * out, for the send path, which reads only the status.
+   */
+  async find(id: string, { events = true } = {}): Promise<MessageRecord | null> {
+    if (!events) {
+      return toRecord(await this.store(() => this.redis.hgetall(this.messageKey(id))));
+    }
+    const [hash, timeline] = await this.store(async () => {
       const replies = await this.redis
         .multi()
         .hgetall(this.messageKey(id))
@@ -254,7 +260,7 @@ export class StatusRepository implements OnApplicationShutdown {
       }
       return [hashReply[1] as Record<string, string>, eventsReply[1] as string[]] as const;
     });
-    return toRecord(hash, events);
+    return toRecord(hash, timeline);
   }
 
   /** The recipient of a message, or null when there is no record (never, or expired). */
@@ -445,7 +451,8 @@ function toCounter(
   };
 }
 
-function toRecord(hash: Record<string, string>, events: string[]): MessageRecord | null {
+/** The record a hash holds, with the timeline when `events` (its JSON entries) was read. */
+function toRecord(hash: Record<string, string>, events?: string[]): MessageRecord | null {
   if (hash.id === undefined || hash.status === undefined) {
     return null;
   }
@@ -476,8 +483,10 @@ function toRecord(hash: Record<string, string>, events: string[]): MessageRecord
   if (clicks) {
     record.clicks = clicks;
   }
-  record.events = events
-    .map((entry) => parseJson<TimelineEvent>(entry))
-    .filter((entry): entry is TimelineEvent => entry !== undefined);
+  if (events) {
+    record.events = events
+      .map((entry) => parseJson<TimelineEvent>(entry))
+      .filter((entry): entry is TimelineEvent => entry !== undefined);
+  }
   return record;
 }
