@@ -16,6 +16,8 @@ export function asesOptionsFromEnvironment(env: Environment): AsesModuleOptions 
       events: env.SES_EVENTS_QUEUE,
     },
     sendRate: env.SEND_RATE,
+    sendPollers: env.SEND_POLLERS,
+    quotaRefreshSeconds: env.SEND_QUOTA_REFRESH_SECONDS,
     maxSendAttempts: env.MAX_SEND_ATTEMPTS,
     statusTtlDays: env.STATUS_TTL_DAYS,
     suppressAfterTransientBounces:

@@ -51,6 +51,8 @@ describe('validateEnvironment', () => {
       SES_DELIVERIES_QUEUE: 'ases-deliveries',
       SES_EVENTS_QUEUE: undefined,
       SEND_RATE: 100,
+      SEND_POLLERS: undefined,
+      SEND_QUOTA_REFRESH_SECONDS: 300,
       MAX_SEND_ATTEMPTS: 5,
       STATUS_TTL_DAYS: 14,
       SUPPRESS_AFTER_TRANSIENT_BOUNCES: undefined,
@@ -302,13 +304,33 @@ describe('validateEnvironment', () => {
       accepts('SEND_RATE', '100000', 100000);
     });
 
+    it('accepts "auto": the account\'s MaxSendRate', () => {
+      accepts('SEND_RATE', 'auto', 'auto');
+      expect(rejects('SEND_RATE', 'AUTO')).toContain('or "auto"');
+    });
+
     it('rejects 0, negatives, more than 100000 and non-numbers', () => {
       for (const bad of ['0', '0.0', '-1', '100000.5', '1e3', 'Infinity', 'NaN', '1,5']) {
         expect(rejects('SEND_RATE', bad)).toContain(`got ${JSON.stringify(bad)};`);
       }
       expect(rejects('SEND_RATE', 'fast')).toBe(
-        'SEND_RATE: got "fast"; expected a number of mails per second greater than 0 and at most 100000 (default 100)',
+        'SEND_RATE: got "fast"; expected a number of mails per second greater than 0 and at most 100000, or "auto" (default 100)',
       );
+    });
+  });
+
+  describe('SEND_POLLERS and SEND_QUOTA_REFRESH_SECONDS', () => {
+    it('accept integers in range', () => {
+      accepts('SEND_POLLERS', '1', 1);
+      accepts('SEND_POLLERS', '100', 100);
+      accepts('SEND_QUOTA_REFRESH_SECONDS', '10', 10);
+      accepts('SEND_QUOTA_REFRESH_SECONDS', '86400', 86400);
+    });
+
+    it('reject what is out of range', () => {
+      expect(rejects('SEND_POLLERS', '0')).toContain('an integer from 1 to 100');
+      expect(rejects('SEND_POLLERS', '2.5')).toContain('SEND_POLLERS: got "2.5"');
+      expect(rejects('SEND_QUOTA_REFRESH_SECONDS', '5')).toContain('from 10 to 86400');
     });
   });
 
@@ -501,7 +523,7 @@ describe('validateEnvironment', () => {
           '  - PORT: got "99999"; expected an integer port from 0 to 65535 (default 3000)',
           '  - API_KEYS is required when LOCAL_STACK=false: a comma-separated list of bearer keys, each at least 16 characters',
           '  - SES_BOUNCES_QUEUE: got "bounces.fifo"; expected a standard SQS queue name or URL: FIFO queues (names ending in .fifo) are not supported',
-          '  - SEND_RATE: got "fast"; expected a number of mails per second greater than 0 and at most 100000 (default 100)',
+          '  - SEND_RATE: got "fast"; expected a number of mails per second greater than 0 and at most 100000, or "auto" (default 100)',
           '  - STATUS_TTL_DAYS: got "-1"; expected a number of days greater than 0 and at most 365, decimals allowed (default 14)',
           '  - TRACKING_SECRET: got a secret of 11 characters (not shown); expected at least 32 characters when LOCAL_STACK=false',
         ].join('\n'),

@@ -44,8 +44,12 @@ export interface Environment {
   SES_DELIVERIES_QUEUE: string;
   /** Optional queue name or URL receiving every SES event type. Default none. */
   SES_EVENTS_QUEUE?: string;
-  /** Mails per second. Default 100. */
-  SEND_RATE: number;
+  /** Mails per second for the whole fleet, or `auto` (SES's MaxSendRate). Default 100. */
+  SEND_RATE: number | 'auto';
+  /** Concurrent pollers of the sendmail queue per process. Default from SEND_RATE. */
+  SEND_POLLERS?: number;
+  /** How often GetSendQuota is read (SEND_RATE=auto, or while the daily quota is used up). Default 300. */
+  SEND_QUOTA_REFRESH_SECONDS: number;
   /** Default 5. */
   MAX_SEND_ATTEMPTS: number;
   /** How long message statuses are kept. Default 14. */
@@ -92,6 +96,8 @@ export const ENVIRONMENT_VARIABLES = [
   'SES_DELIVERIES_QUEUE',
   'SES_EVENTS_QUEUE',
   'SEND_RATE',
+  'SEND_POLLERS',
+  'SEND_QUOTA_REFRESH_SECONDS',
   'MAX_SEND_ATTEMPTS',
   'STATUS_TTL_DAYS',
   'SUPPRESS_AFTER_TRANSIENT_BOUNCES',
@@ -117,6 +123,7 @@ const DEFAULTS: Partial<Record<Variable, string>> = {
   SES_COMPLAINTS_QUEUE: DEFAULT_QUEUES.complaints,
   SES_DELIVERIES_QUEUE: DEFAULT_QUEUES.deliveries,
   SEND_RATE: '100',
+  SEND_QUOTA_REFRESH_SECONDS: '300',
   MAX_SEND_ATTEMPTS: '5',
   STATUS_TTL_DAYS: '14',
   SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS: '7',
@@ -337,11 +344,19 @@ class EnvironmentVariables {
   @IsQueueNameOrUrl('optional; unset: no events queue is read')
   SES_EVENTS_QUEUE?: string;
 
+  @ValidateIf((_object, value) => value !== 'auto')
   @PositiveNumberUpTo(
     100000,
-    'a number of mails per second greater than 0 and at most 100000 (default 100)',
+    'a number of mails per second greater than 0 and at most 100000, or "auto" (default 100)',
   )
-  SEND_RATE!: number;
+  SEND_RATE!: number | 'auto';
+
+  @IsOptional()
+  @IntegerBetween(1, 100, 'an integer from 1 to 100 (default: from SEND_RATE)')
+  SEND_POLLERS?: number;
+
+  @IntegerBetween(10, 86400, 'a number of seconds from 10 to 86400 (default 300)')
+  SEND_QUOTA_REFRESH_SECONDS!: number;
 
   @IntegerBetween(1, 100, 'an integer from 1 to 100 (default 5)')
   MAX_SEND_ATTEMPTS!: number;
@@ -488,6 +503,8 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     SES_DELIVERIES_QUEUE: env.SES_DELIVERIES_QUEUE,
     SES_EVENTS_QUEUE: env.SES_EVENTS_QUEUE,
     SEND_RATE: env.SEND_RATE,
+    SEND_POLLERS: env.SEND_POLLERS,
+    SEND_QUOTA_REFRESH_SECONDS: env.SEND_QUOTA_REFRESH_SECONDS,
     MAX_SEND_ATTEMPTS: env.MAX_SEND_ATTEMPTS,
     STATUS_TTL_DAYS: env.STATUS_TTL_DAYS,
     SUPPRESS_AFTER_TRANSIENT_BOUNCES: env.SUPPRESS_AFTER_TRANSIENT_BOUNCES,

@@ -55,8 +55,18 @@ export interface AsesModuleOptions {
   endpoints?: { sqs?: string; ses?: string };
   /** Queue names or URLs. Defaults: `ases-sendmail`, `ases-bounces`, `ases-complaints`, `ases-deliveries`. */
   queues?: AsesQueueOptions;
-  /** Mails per second pushed to SES by this process. Default 100. */
-  sendRate?: number;
+  /**
+   * Mails (recipients) per second pushed to SES by all instances together: they share one budget
+   * in Redis. `'auto'` sends at the account's MaxSendRate (GetSendQuota). Default 100.
+   */
+  sendRate?: number | 'auto';
+  /**
+   * Concurrent pollers of the sendmail queue in this process, each holding up to 10 messages.
+   * Default `clamp(ceil(rate / 20), 2, 50)`, 25 with `sendRate: 'auto'`.
+   */
+  sendPollers?: number;
+  /** How often GetSendQuota is read with `sendRate: 'auto'` or while the daily quota is used up, in seconds. Default 300. */
+  quotaRefreshSeconds?: number;
   /** Sends tried before a message is recorded FAILED (SES throttling, network, 5xx). Default 5. */
   maxSendAttempts?: number;
   /** Receives of a feedback notification for an SES id not (yet) known before it is dropped. Default 5. */
@@ -84,7 +94,9 @@ export interface ResolvedAsesOptions {
   region?: string;
   endpoints: { sqs?: string; ses?: string };
   queues: Required<Omit<AsesQueueOptions, 'events'>> & { events?: string };
-  sendRate: number;
+  sendRate: number | 'auto';
+  sendPollers: number;
+  quotaRefreshSeconds: number;
   maxSendAttempts: number;
   maxFeedbackAttempts: number;
   statusTtlSeconds: number;

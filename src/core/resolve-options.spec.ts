@@ -21,6 +21,8 @@ describe('resolveAsesOptions', () => {
         deliveries: 'ases-deliveries',
       },
       sendRate: 100,
+      sendPollers: 5,
+      quotaRefreshSeconds: 300,
       maxSendAttempts: 5,
       maxFeedbackAttempts: 5,
       statusTtlSeconds: 14 * 86_400,
@@ -28,6 +30,17 @@ describe('resolveAsesOptions', () => {
       pollWaitSeconds: 5,
       sns: { topicArns: [], confirmSubscriptions: true },
     });
+  });
+
+  it('sizes the sendmail pollers to the rate unless told', () => {
+    expect(resolveAsesOptions({ ...minimal, sendRate: 1 }).sendPollers).toBe(2);
+    expect(resolveAsesOptions({ ...minimal, sendRate: 500 }).sendPollers).toBe(25);
+    expect(resolveAsesOptions({ ...minimal, sendRate: 5000 }).sendPollers).toBe(50);
+    expect(resolveAsesOptions({ ...minimal, sendRate: 'auto' }).sendPollers).toBe(25);
+    expect(resolveAsesOptions({ ...minimal, sendRate: 500, sendPollers: 3 }).sendPollers).toBe(3);
+    expect(() => resolveAsesOptions({ ...minimal, sendPollers: 0 })).toThrow(
+      'sendPollers must be an integer from 1 to 100',
+    );
   });
 
   it('keeps given queue names and fills the others', () => {
@@ -49,7 +62,7 @@ describe('resolveAsesOptions', () => {
     ).toThrow(
       'Invalid AsesModule options: apiKeys must be a non-empty array of non-empty strings; ' +
         'tracking.baseUrl must be an absolute http(s) URL; tracking.secret must be a non-empty string; ' +
-        'sendRate must be a number of mails per second greater than 0; ' +
+        "sendRate must be a number of mails per second greater than 0, or 'auto'; " +
         'statusTtlDays must be a number of days greater than 0; ' +
         'pollWaitSeconds must be an integer from 0 to 20; ' +
         'redis.url must be a redis:// or rediss:// URL',

@@ -23,6 +23,17 @@ function isIntegerIn(value: unknown, min: number, max: number): value is number 
 }
 
 /**
+ * Pollers that keep the rate busy: each holds up to 10 messages for one SES round trip plus its
+ * wait for a slot, so one per 20 mails/s leaves room for latencies well above 100 ms.
+ */
+function defaultPollers(sendRate: number | 'auto'): number {
+  if (sendRate === 'auto' || !isPositive(sendRate)) {
+    return 25;
+  }
+  return Math.min(50, Math.max(2, Math.ceil(sendRate / 20)));
+}
+
+/**
  * Applies defaults to the module options and checks them, so a host with a wrong option learns it
  * at start-up, with every problem named at once, rather than at the first send.
  */
@@ -59,7 +70,17 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
   }
 
   const sendRate = options.sendRate ?? 100;
-  check(isPositive(sendRate), 'sendRate must be a number of mails per second greater than 0');
+  check(
+    sendRate === 'auto' || isPositive(sendRate),
+    "sendRate must be a number of mails per second greater than 0, or 'auto'",
+  );
+  const sendPollers = options.sendPollers ?? defaultPollers(sendRate);
+  check(isIntegerIn(sendPollers, 1, 100), 'sendPollers must be an integer from 1 to 100');
+  const quotaRefreshSeconds = options.quotaRefreshSeconds ?? 300;
+  check(
+    isIntegerIn(quotaRefreshSeconds, 1, 86_400),
+    'quotaRefreshSeconds must be an integer from 1 to 86400',
+  );
   const maxSendAttempts = options.maxSendAttempts ?? 5;
   check(isIntegerIn(maxSendAttempts, 1, 100), 'maxSendAttempts must be an integer from 1 to 100');
   const maxFeedbackAttempts = options.maxFeedbackAttempts ?? 5;
@@ -107,6 +128,8 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
     endpoints: { ...options.endpoints },
     queues,
     sendRate,
+    sendPollers,
+    quotaRefreshSeconds,
     maxSendAttempts,
     maxFeedbackAttempts,
     statusTtlSeconds: Math.max(1, Math.round(statusTtlDays * DAY_SECONDS)),

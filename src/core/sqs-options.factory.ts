@@ -5,8 +5,6 @@ import { QueueDirectory } from './queue-directory';
 import { QueueRole, SQS_CONSUMER } from './queue-roles';
 import { receiveCount, retryDelaySeconds } from './redelivery';
 
-/** Seconds a received sendmail message stays hidden while it waits its turn and is sent. */
-export const SENDMAIL_VISIBILITY_SECONDS = 60;
 /** Seconds a received feedback message stays hidden while it is applied. */
 export const FEEDBACK_VISIBILITY_SECONDS = 30;
 
@@ -35,27 +33,25 @@ function consumer(
   };
 }
 
-/** The @ssut/nestjs-sqs options: one consumer per queue, one producer for the sendmail queue. */
+/**
+ * The @ssut/nestjs-sqs options: one consumer per feedback queue, and the producer of the sendmail
+ * queue. The sendmail queue's consumers are SendmailPool's: it needs several pollers per queue,
+ * which the library's one-handler-per-name binding cannot express.
+ */
 export function buildSqsOptions(
   directory: QueueDirectory,
   options: ResolvedAsesOptions,
 ): SqsOptions {
-  // A batch should not wait much longer than a second for its turn under the rate.
-  const sendmailBatch = Math.min(10, Math.max(1, Math.ceil(options.sendRate)));
   return {
-    consumers: directory.roles.map((role) =>
-      role === 'sendmail'
-        ? consumer(role, directory, options, {
-            batchSize: sendmailBatch,
-            visibilityTimeout: SENDMAIL_VISIBILITY_SECONDS,
-            retryCapSeconds: 300,
-          })
-        : consumer(role, directory, options, {
-            batchSize: 10,
-            visibilityTimeout: FEEDBACK_VISIBILITY_SECONDS,
-            retryCapSeconds: 60,
-          }),
-    ),
+    consumers: directory.roles
+      .filter((role) => role !== 'sendmail')
+      .map((role) =>
+        consumer(role, directory, options, {
+          batchSize: 10,
+          visibilityTimeout: FEEDBACK_VISIBILITY_SECONDS,
+          retryCapSeconds: 60,
+        }),
+      ),
     producers: [
       {
         name: SQS_CONSUMER.sendmail,

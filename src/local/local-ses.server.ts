@@ -64,6 +64,8 @@ interface StoredEmail {
 }
 
 const MAX_BODY_BYTES = 30 * 1024 * 1024;
+/** What GetSendQuota answers locally: a production account's limits, generous for development. */
+export const LOCAL_SEND_QUOTA = { maxSendRate: 100, max24HourSend: 50_000 };
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];
 
 /**
@@ -77,6 +79,8 @@ export class LocalSesServer {
   private readonly logger: LocalStackLogger;
   private readonly agent = new http.Agent({ keepAlive: true });
   private readonly pendingReports = new Set<Promise<void>>();
+  /** When each accepted send arrived, for GetSendQuota's SentLast24Hours. */
+  private readonly sentAt: number[] = [];
   private server?: http.Server;
   private backend?: http.Server;
   private backendPort = 0;
@@ -193,6 +197,8 @@ export class LocalSesServer {
         return this.setIdentityNotificationTopic(res, params);
       case 'GetIdentityNotificationAttributes':
         return this.getIdentityNotificationAttributes(res, params);
+      case 'GetSendQuota':
+        return this.getSendQuota(res);
       default:
         // aws-ses-v2-local never answers an action it does not know: the request would hang.
         return replyXml(
@@ -236,6 +242,23 @@ export class LocalSesServer {
     this.registry.set(identity, kind, topicArn);
     this.logger.log(`local SES: ${kind} notifications of ${identity} -> ${topicArn ?? '(none)'}`);
     replyXml(res, 200, sesResponseXml('SetIdentityNotificationTopic'));
+  }
+
+  private getSendQuota(res: http.ServerResponse): void {
+    const dayAgo = Date.now() - 86_400_000;
+    while (this.sentAt.length > 0 && this.sentAt[0] < dayAgo) {
+      this.sentAt.shift();
+    }
+    replyXml(
+      res,
+      200,
+      sesResponseXml(
+        'GetSendQuota',
+        `<Max24HourSend>${LOCAL_SEND_QUOTA.max24HourSend}</Max24HourSend>` +
+          `<MaxSendRate>${LOCAL_SEND_QUOTA.maxSendRate}</MaxSendRate>` +
+          `<SentLast24Hours>${this.sentAt.length}</SentLast24Hours>`,
+      ),
+    );
   }
 
   private getIdentityNotificationAttributes(
@@ -283,6 +306,9 @@ export class LocalSesServer {
     res.writeHead(upstream.statusCode ?? 502, endToEndHeaders(upstream.headers));
     res.end(answer);
     const messageId = upstream.statusCode === 200 ? messageIdFromXml(answer.toString()) : undefined;
+    if (messageId) {
+      this.sentAt.push(receivedAt.getTime());
+    }
     if (!messageId || !this.options.onMailSent) {
       return;
     }

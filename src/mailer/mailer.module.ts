@@ -6,9 +6,12 @@ import { SuppressionModule } from '../suppression/suppression.module';
 import { TrackingModule } from '../tracking/tracking.module';
 import { MailerController } from './mailer.controller';
 import { MailerService } from './mailer.service';
+import { SendBudgetRepository } from './send-budget.repository';
+import { SendQuotaService } from './send-quota.service';
 import { SendRateLimiter } from './send-rate.limiter';
 import { SenderService } from './sender.service';
 import { SendmailConsumer } from './sendmail.consumer';
+import { SendmailPool } from './sendmail.pool';
 import { SendmailQueue } from './sendmail.queue';
 import { SesTransport } from './ses.transport';
 
@@ -20,8 +23,11 @@ import { SesTransport } from './ses.transport';
     ApiKeyGuard,
     MailerService,
     SenderService,
+    SendBudgetRepository,
     SendmailConsumer,
+    SendmailPool,
     SendmailQueue,
+    SendQuotaService,
     SendRateLimiter,
     SesTransport,
   ],

@@ -1,48 +1,140 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions } from '../core/ases.tokens';
+import { DECREASE_COOLDOWN_MS, RateState, decreasedState, effectiveRate } from './rate-control';
+import { SendBudgetRepository } from './send-budget.repository';
 
-/** A reservation: how long to wait for it, and where the schedule stands after it. */
-export interface SlotReservation {
-  waitMs: number;
-  nextFreeAt: number;
+/** How far ahead a send may reserve its slot; a slot further out is asked for again later. */
+export const RESERVATION_HORIZON_MS = 1000;
+/** How often an instance rereads the shared rate state (another instance may have lowered it). */
+const STATE_REFRESH_MS = 250;
+/** How long a send waits, when the rate is not known yet (SEND_RATE=auto before GetSendQuota answered). */
+const UNKNOWN_RATE_RETRY_MS = 5000;
+
+/** Thrown by {@link SendRateLimiter.acquire} while sending is paused: try again in `leftMs`. */
+export class SendPaused extends Error {
+  constructor(
+    readonly leftMs: number,
+    readonly reason: string,
+  ) {
+    super(`sending is paused for ${Math.ceil(leftMs / 1000)} s: ${reason}`);
+    this.name = 'SendPaused';
+  }
 }
 
 /**
- * Reserves `count` sends on an evenly spaced schedule (a GCRA without burst): the first free slot
- * is never in the past, so an idle period earns no burst, and each send pushes the next slot one
- * interval further.
- */
-export function reserveSlot(
-  nextFreeAt: number,
-  now: number,
-  intervalMs: number,
-  count: number,
-): SlotReservation {
-  const start = Math.max(nextFreeAt, now);
-  return { waitMs: start - now, nextFreeAt: start + intervalMs * count };
-}
-
-/**
- * Spaces this process's sends to `sendRate` per second, counting recipients as SES does.
- * Per process only: several processes add up (a later issue moves the budget into Redis).
+ * The fleet-wide send rate: every instance draws its sends from one schedule in Redis, counting
+ * recipients as SES does. The rate is the ceiling (SEND_RATE, or SES's MaxSendRate with
+ * SEND_RATE=auto) lowered after SES throttles and climbing back (see rate-control.ts).
  */
 @Injectable()
 export class SendRateLimiter {
-  private readonly intervalMs: number;
-  private nextFreeAt = 0;
+  private readonly logger = new Logger('ases');
+  private ceiling: number | null;
+  private state: RateState | null = null;
+  private stateReadAt = Number.NEGATIVE_INFINITY;
+  private stateRead?: Promise<void>;
+  private pausedUntil = 0;
 
-  constructor(@InjectAsesOptions() options: ResolvedAsesOptions) {
-    this.intervalMs = 1000 / options.sendRate;
+  constructor(
+    private readonly budget: SendBudgetRepository,
+    @InjectAsesOptions() options: ResolvedAsesOptions,
+  ) {
+    this.ceiling = options.sendRate === 'auto' ? null : options.sendRate;
   }
 
-  /** Resolves when `recipients` more sends fit under the rate. */
-  async acquire(recipients = 1): Promise<void> {
-    const slot = reserveSlot(this.nextFreeAt, performance.now(), this.intervalMs, recipients);
-    this.nextFreeAt = slot.nextFreeAt;
-    if (slot.waitMs > 0) {
-      await sleep(slot.waitMs);
+  /** The configured or quota-given rate; null until SEND_RATE=auto has read the quota. */
+  get ceilingRate(): number | null {
+    return this.ceiling;
+  }
+
+  /** Sets the ceiling (from SES's MaxSendRate). */
+  setCeiling(ratePerSecond: number): void {
+    this.ceiling = ratePerSecond;
+  }
+
+  /** The rate sends are drawn at now, or null while the ceiling is unknown. */
+  async currentRate(): Promise<number | null> {
+    if (this.ceiling === null) {
+      return null;
+    }
+    if (performance.now() - this.stateReadAt > STATE_REFRESH_MS) {
+      // One read for every send that asks at the same time.
+      this.stateRead ??= this.budget
+        .state()
+        .then((state) => {
+          this.state = state;
+          this.stateReadAt = performance.now();
+        })
+        .finally(() => (this.stateRead = undefined));
+      await this.stateRead;
+    }
+    return effectiveRate(this.ceiling, this.state, Date.now());
+  }
+
+  /**
+   * Resolves when `recipients` more sends fit under the shared rate. Throws {@link SendPaused}
+   * while sending is paused, and the signal's AbortError when it is aborted while waiting.
+   */
+  async acquire(recipients: number, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const rate = await this.currentRate();
+      if (rate === null) {
+        throw new SendPaused(
+          UNKNOWN_RATE_RETRY_MS,
+          'the send quota (GetSendQuota) is not known yet',
+        );
+      }
+      const reservation = await this.budget.reserve(rate, recipients, RESERVATION_HORIZON_MS);
+      if (reservation.kind === 'paused') {
+        this.pausedUntil = Date.now() + reservation.leftMs;
+        throw new SendPaused(reservation.leftMs, reservation.reason);
+      }
+      const waitMs = reservation.kind === 'go' ? reservation.waitMs : reservation.retryInMs;
+      if (waitMs > 0) {
+        await sleep(waitMs, undefined, { signal });
+      }
+      if (reservation.kind === 'go') {
+        return;
+      }
+    }
+  }
+
+  /** How long sending stays paused, as far as this instance has seen; 0 when it is not. */
+  pausedForMs(): number {
+    return Math.max(0, this.pausedUntil - Date.now());
+  }
+
+  /** SES said "Maximum sending rate exceeded": lower the shared rate now (once per overload). */
+  async slowDown(): Promise<void> {
+    if (this.ceiling === null) {
+      return;
+    }
+    const now = Date.now();
+    const next = decreasedState(this.ceiling, await this.budget.state(), now);
+    if (next !== null && (await this.budget.decrease(next, DECREASE_COOLDOWN_MS))) {
+      this.state = next;
+      this.stateReadAt = performance.now();
+      this.logger.warn(
+        `SES throttled a send: rate lowered to ${next.floor.toFixed(1)}/s ` +
+          `(ceiling ${this.ceiling}/s); it climbs back gradually`,
+      );
+    }
+  }
+
+  /** Pauses the sending of every instance for `ms`. */
+  async pause(ms: number, reason: string): Promise<void> {
+    await this.budget.pause(ms, reason);
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+  }
+
+  /** Ends the pause named `reason`, if it is the current one. */
+  async resume(reason: string): Promise<void> {
+    if (await this.budget.resume(reason)) {
+      this.pausedUntil = 0;
+      this.logger.log(`sending resumed (${reason} is over)`);
     }
   }
 }

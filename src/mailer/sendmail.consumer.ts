@@ -1,16 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Message } from '@aws-sdk/client-sqs';
-import { SqsConsumerEventHandler, SqsMessageHandler } from '@ssut/nestjs-sqs';
-import { RetryLater, logProcessingError, logQueueError } from '../core/consumer-errors';
-import { SQS_CONSUMER } from '../core/queue-roles';
-import { receiveCount } from '../core/redelivery';
-import { SenderService } from './sender.service';
+import { retryDelaySeconds, receiveCount } from '../core/redelivery';
+import { MAX_RETRY_DELAY_SECONDS, SenderService } from './sender.service';
 import { parseSendmailJob } from './sendmail-job';
 
+/** What to do with a received sendmail message: delete it, or hide it for `delaySeconds`. */
+export type Disposition = { delete: true } | { delete: false; delaySeconds: number };
+
 /**
- * Takes jobs off the sendmail queue. Policy: a body that is not a job is dropped as poison
- * (logged); a transient SES or network failure is retried with backoff up to the attempt limit;
- * Redis errors throw, so the job stays queued. Everything else is acknowledged.
+ * The sendmail queue's policy, message by message. A body that is not a job is dropped as poison
+ * (logged). A send that must be tried again is put back with the sender's delay. An unexpected
+ * error (Redis down) puts it back with a growing delay, so nothing is deleted before its outcome
+ * is recorded.
  */
 @Injectable()
 export class SendmailConsumer {
@@ -18,44 +19,39 @@ export class SendmailConsumer {
 
   constructor(private readonly sender: SenderService) {}
 
-  @SqsConsumerEventHandler(SQS_CONSUMER.sendmail, 'processing_error')
-  onProcessingError(error: Error, message: Message): void {
-    logProcessingError(this.logger, 'sendmail', error, message);
-  }
-
-  @SqsConsumerEventHandler(SQS_CONSUMER.sendmail, 'timeout_error')
-  onTimeoutError(error: Error, message: Message): void {
-    logProcessingError(this.logger, 'sendmail', error, message);
-  }
-
-  @SqsConsumerEventHandler(SQS_CONSUMER.sendmail, 'error')
-  onError(error: Error): void {
-    logQueueError(this.logger, 'sendmail', error);
-  }
-
-  @SqsMessageHandler(SQS_CONSUMER.sendmail, false)
-  async handle(message: Message): Promise<void> {
+  async handle(message: Message, signal?: AbortSignal): Promise<Disposition> {
     const job = parseSendmailJob(message.Body);
     if (!job) {
       this.logger.error(`sendmail: dropped SQS message ${message.MessageId}: not a sendmail job`);
-      return;
+      return { delete: true };
     }
-    const attempt = receiveCount(message);
-    const outcome = await this.sender.send(job, attempt);
-    switch (outcome.result) {
-      case 'pushed':
-      case 'skipped':
-        return;
-      case 'suppressed':
-        this.logger.warn(`message ${job.id} SUPPRESSED, not sent: ${outcome.reason}`);
-        return;
-      case 'failed':
-        this.logger.warn(`message ${job.id} FAILED: ${outcome.code}: ${outcome.message}`);
-        return;
-      case 'retry':
-        throw new RetryLater(
-          `message ${job.id} attempt ${attempt} failed (${outcome.code}: ${outcome.message}); will retry`,
-        );
+    try {
+      const outcome = await this.sender.send(job, signal);
+      switch (outcome.result) {
+        case 'pushed':
+        case 'skipped':
+          return { delete: true };
+        case 'suppressed':
+          this.logger.warn(`message ${job.id} SUPPRESSED, not sent: ${outcome.reason}`);
+          return { delete: true };
+        case 'failed':
+          this.logger.warn(`message ${job.id} FAILED: ${outcome.code}: ${outcome.message}`);
+          return { delete: true };
+        case 'retry':
+          if (outcome.delaySeconds > 0) {
+            this.logger.warn(
+              `message ${job.id}: ${outcome.reason}; next try in ${outcome.delaySeconds} s`,
+            );
+          }
+          return { delete: false, delaySeconds: outcome.delaySeconds };
+      }
+    } catch (error) {
+      const delaySeconds = retryDelaySeconds(receiveCount(message), MAX_RETRY_DELAY_SECONDS);
+      this.logger.error(
+        `message ${job.id} will be retried in ${delaySeconds} s: ` +
+          (error instanceof Error ? error.message : String(error)),
+      );
+      return { delete: false, delaySeconds };
     }
   }
 }

@@ -34,6 +34,16 @@ describe('SesSendError.from', () => {
     });
   });
 
+  it.each([
+    ['Throttling', 'Maximum sending rate exceeded.', 'throttled'],
+    ['TooManyRequestsException', 'Too many requests', 'throttled'],
+    ['Throttling', 'Daily message quota exceeded.', 'daily-quota'],
+    ['ServiceUnavailable', 'Service unavailable', 'transient'],
+    ['MessageRejected', 'Email address is not verified.', 'permanent'],
+  ])('tells the sender what %s "%s" asks for', (name, message, kind) => {
+    expect(SesSendError.from(sdkError(name, message, 400)).kind).toBe(kind);
+  });
+
   it('names a bare network error', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8005'), {
       code: 'ECONNREFUSED',

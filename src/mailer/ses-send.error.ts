@@ -10,6 +10,15 @@ const PERMANENT = new Set([
   'ValidationError',
 ]);
 
+// SES's throttling answers: the v1 query API says `Throttling`, v2 `TooManyRequestsException`.
+const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException']);
+
+/**
+ * What a failure asks of the sender: `permanent` (record FAILED), `throttled` (slow down, retry),
+ * `daily-quota` (pause all sending, retry when the quota frees up), `transient` (retry).
+ */
+export type SesFailureKind = 'permanent' | 'throttled' | 'daily-quota' | 'transient';
+
 /** A failed SES call, reduced to what the sender decides on. */
 export class SesSendError extends Error {
   constructor(
@@ -21,6 +30,17 @@ export class SesSendError extends Error {
   ) {
     super(message);
     this.name = 'SesSendError';
+  }
+
+  /** What the sender should do about it. */
+  get kind(): SesFailureKind {
+    if (this.permanent) {
+      return 'permanent';
+    }
+    if (!THROTTLING.has(this.code)) {
+      return 'transient';
+    }
+    return /daily (message|sending) quota/i.test(this.message) ? 'daily-quota' : 'throttled';
   }
 
   /** Classifies whatever the SES client threw. Unknown errors count as transient: retries are bounded. */

@@ -1,5 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
+import { GetSendQuotaCommand, SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions } from '../core/ases.tokens';
 import { SesSendError } from './ses-send.error';
@@ -11,18 +13,38 @@ export interface RawSend {
   raw: Buffer;
 }
 
+/** The account's sending limits, as GetSendQuota gives them. */
+export interface SendQuota {
+  /** Sends allowed in 24 hours; -1 means no limit. */
+  max24HourSend: number;
+  /** Sends (recipients) per second. */
+  maxSendRate: number;
+  sentLast24Hours: number;
+}
+
+/** A send that SES has not answered by then is given up (and retried): see the send lease. */
+export const SES_REQUEST_TIMEOUT_MS = 15_000;
+
 /** The only owner of the SES client: sends raw messages and reports failures as `SesSendError`. */
 @Injectable()
 export class SesTransport implements OnApplicationShutdown {
   private readonly client: SESClient;
 
   constructor(@InjectAsesOptions() options: ResolvedAsesOptions) {
+    // Every message in hand may be in an SES call at once; the SDK's default of 50 sockets would
+    // queue sends behind each other at a few hundred mails a second.
+    const agent = { keepAlive: true, maxSockets: Math.max(50, options.sendPollers * 10) };
     this.client = new SESClient({
       region: options.region,
       endpoint: options.endpoints.ses,
       // ases retries through the queue, with backoff and a bounded count; SDK retries on top of
       // that would resend throttled mail at once and hide attempts from the count.
       maxAttempts: 1,
+      requestHandler: {
+        requestTimeout: SES_REQUEST_TIMEOUT_MS,
+        httpAgent: new HttpAgent(agent),
+        httpsAgent: new HttpsAgent(agent),
+      },
     });
   }
 
@@ -43,6 +65,16 @@ export class SesTransport implements OnApplicationShutdown {
     } catch (error) {
       throw SesSendError.from(error);
     }
+  }
+
+  /** The account's sending limits (GetSendQuota). */
+  async getSendQuota(): Promise<SendQuota> {
+    const output = await this.client.send(new GetSendQuotaCommand({}));
+    return {
+      max24HourSend: output.Max24HourSend ?? -1,
+      maxSendRate: output.MaxSendRate ?? 0,
+      sentLast24Hours: output.SentLast24Hours ?? 0,
+    };
   }
 
   onApplicationShutdown(): void {

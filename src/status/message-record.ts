@@ -76,6 +76,8 @@ export interface MessageRecord {
   subject: string;
   tags?: Record<string, string>;
   queuedAt: string;
+  /** Sends tried so far (reset by a retry of a FAILED message). */
+  attempts?: number;
   sesMessageId?: string;
   pushedAt?: string;
   delayedAt?: string;

@@ -74,7 +74,8 @@ redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
 return 1`;
 
-// PUSHED also writes the SES-id index, in the same step, so feedback never sees one without the other.
+// PUSHED also writes the SES-id index, in the same step, so feedback never sees one without the
+// other, and ends the send lease.
 const PUSH = `
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return {0, ''} end
@@ -86,12 +87,14 @@ redis.call('SET', KEYS[2], ARGV[4], 'EX', ttl)
 redis.call('RPUSH', KEYS[3], ARGV[5])
 redis.call('LTRIM', KEYS[3], -tonumber(ARGV[6]), -1)
 redis.call('EXPIRE', KEYS[3], ttl)
+redis.call('DEL', KEYS[4])
 return {1, current}`;
 
 // One atomic step per event: dedupe, status compare-and-set (the caller lists the statuses the
 // change may start from), open/click counters, the timeline entry, and the dedupe marks. An event
 // for a missing (expired) record writes nothing: it must not recreate half a record.
-// KEYS: message hash, timeline list, seen set.
+// A message that becomes FAILED is indexed (lex order of "<failedAt>|<id>") for the FAILED listing.
+// KEYS: message hash, timeline list, seen set, FAILED index.
 // ARGV: ttl fallback, timeline length, event JSON, to, from, tracking kind, tracking source,
 // tracking time, number of dedupe keys n, n dedupe keys, then field/value pairs.
 const APPLY = `
@@ -111,6 +114,11 @@ if ARGV[4] ~= '' then
     if allowed == current then
       redis.call('HSET', KEYS[1], 'status', ARGV[4])
       if #ARGV >= 10 + n then redis.call('HSET', KEYS[1], unpack(ARGV, 10 + n)) end
+      if ARGV[4] == 'FAILED' then
+        local member = (redis.call('HGET', KEYS[1], 'failedAt') or '') .. '|' .. redis.call('HGET', KEYS[1], 'id')
+        redis.call('ZADD', KEYS[4], 0, member)
+        redis.call('HSET', KEYS[1], 'failedIndex', member)
+      end
       code = 1
       break
     end
@@ -134,7 +142,81 @@ if n > 0 then
 end
 return {code, current, tags}`;
 
+// Takes the send lease of a QUEUED message and counts the attempt. A live lease means another
+// receive of the same job is sending it right now: leave it alone.
+// KEYS: message hash, lease. ARGV: owner, lease ms.
+const CLAIM = `
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return {0, '', ''} end
+if current ~= 'QUEUED' then return {2, current, ''} end
+local left = redis.call('PTTL', KEYS[2])
+if left > 0 then return {3, tostring(left), ''} end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+return {1, tostring(attempts), redis.call('HGET', KEYS[1], 'tags') or ''}`;
+
+// Gives the lease back (only the owner's), and with ARGV[2] = '1' the attempt too: the message
+// was not sent (sending paused, or shutdown).
+const RELEASE = `
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+if ARGV[2] == '1' and redis.call('HGET', KEYS[1], 'status') == 'QUEUED' then
+  redis.call('HINCRBY', KEYS[1], 'attempts', -1)
+end
+return 1`;
+
+// FAILED -> QUEUED for a retry: only with the kept job, which it hands back (and forgets).
+// KEYS: message hash, timeline, kept job, FAILED index. ARGV: event JSON, timeline length, ttl.
+const RETRY = `
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return {0, '', '', '', ''} end
+if current ~= 'FAILED' then return {2, current, '', '', ''} end
+local job = redis.call('GET', KEYS[3])
+if not job then return {3, current, '', '', ''} end
+local member = redis.call('HGET', KEYS[1], 'failedIndex') or ''
+if member ~= '' then redis.call('ZREM', KEYS[4], member) end
+local err = redis.call('HGET', KEYS[1], 'error') or ''
+local failedAt = redis.call('HGET', KEYS[1], 'failedAt') or ''
+redis.call('HSET', KEYS[1], 'status', 'QUEUED', 'attempts', 0)
+redis.call('HDEL', KEYS[1], 'failedAt', 'error', 'failedIndex')
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 1 then ttl = tonumber(ARGV[3]) end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+redis.call('EXPIRE', KEYS[2], ttl)
+redis.call('DEL', KEYS[3])
+return {1, job, err, failedAt, member}`;
+
+// Undoes RETRY when the queue did not take the job: FAILED again, as it was.
+// KEYS: message hash, kept job, FAILED index. ARGV: job, error, failedAt, member, ttl.
+const UNRETRY = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'QUEUED' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'FAILED', 'error', ARGV[2], 'failedAt', ARGV[3], 'failedIndex', ARGV[4])
+redis.call('ZADD', KEYS[3], 0, ARGV[4])
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[5])
+return 1`;
+
 type ScriptReply = [number, string];
+
+/** Outcome of claiming a message for one send attempt. */
+export type ClaimResult =
+  | { outcome: 'claimed'; attempts: number; tags: Record<string, string> }
+  | { outcome: 'busy'; leaseLeftMs: number }
+  | { outcome: 'done'; status: MessageStatus }
+  | { outcome: 'missing' };
+
+/** Outcome of asking for a retry of a FAILED message. */
+export type RetryResult =
+  | { outcome: 'queued'; job: string; undo: () => Promise<void> }
+  | { outcome: 'not-failed'; status: MessageStatus }
+  | { outcome: 'no-content' }
+  | { outcome: 'missing' };
+
+/** One page of FAILED messages, newest first. */
+export interface FailedPage {
+  messages: MessageRecord[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+}
 
 interface AsesCommands {
   asesCreate(
@@ -148,6 +230,7 @@ interface AsesCommands {
     key: string,
     indexKey: string,
     eventsKey: string,
+    leaseKey: string,
     sesMessageId: string,
     pushedAt: string,
     ttl: number,
@@ -159,8 +242,30 @@ interface AsesCommands {
     key: string,
     eventsKey: string,
     seenKey: string,
+    failedKey: string,
     ...args: (string | number)[]
   ): Promise<[number, string, string]>;
+  asesClaim(key: string, leaseKey: string, owner: string, leaseMs: number): Promise<string[]>;
+  asesRelease(key: string, leaseKey: string, owner: string, refund: string): Promise<number>;
+  asesRetry(
+    key: string,
+    eventsKey: string,
+    jobKey: string,
+    failedKey: string,
+    event: string,
+    timelineLength: number,
+    ttl: number,
+  ): Promise<[number, string, string, string, string]>;
+  asesUnretry(
+    key: string,
+    jobKey: string,
+    failedKey: string,
+    job: string,
+    error: string,
+    failedAt: string,
+    member: string,
+    ttl: number,
+  ): Promise<number>;
 }
 
 const JSON_FIELDS = ['tags', 'delay', 'bounce', 'complaint', 'error'] as const;
@@ -180,7 +285,9 @@ const TRACKING_SOURCES: readonly TrackingSource[] = ['ases', 'ses'];
  * The only code that knows how statuses are laid out in Redis: `<prefix>msg:<id>` is a hash of
  * the record, `<prefix>ev:<id>` its timeline (a list of JSON entries, the latest
  * {@link TIMELINE_LENGTH}), `<prefix>seen:<id>` the dedupe keys of the feedback applied to it,
- * and `<prefix>ses:<sesMessageId>` holds the id. All carry the record's retention TTL.
+ * and `<prefix>ses:<sesMessageId>` holds the id. `<prefix>lease:<id>` is the send lease of a
+ * message being sent, `<prefix>job:<id>` the kept job of a FAILED one (for a retry), and the sorted
+ * set `<prefix>failed` indexes FAILED messages. All but the index carry the record's retention TTL.
  */
 @Injectable()
 export class StatusRepository implements OnApplicationShutdown {
@@ -190,8 +297,12 @@ export class StatusRepository implements OnApplicationShutdown {
 
   constructor(@InjectAsesRedis() redis: Redis, @InjectAsesOptions() options: ResolvedAsesOptions) {
     redis.defineCommand('asesCreate', { numberOfKeys: 2, lua: CREATE });
-    redis.defineCommand('asesPush', { numberOfKeys: 3, lua: PUSH });
-    redis.defineCommand('asesApply', { numberOfKeys: 3, lua: APPLY });
+    redis.defineCommand('asesPush', { numberOfKeys: 4, lua: PUSH });
+    redis.defineCommand('asesApply', { numberOfKeys: 4, lua: APPLY });
+    redis.defineCommand('asesClaim', { numberOfKeys: 2, lua: CLAIM });
+    redis.defineCommand('asesRelease', { numberOfKeys: 2, lua: RELEASE });
+    redis.defineCommand('asesRetry', { numberOfKeys: 4, lua: RETRY });
+    redis.defineCommand('asesUnretry', { numberOfKeys: 3, lua: UNRETRY });
     this.redis = redis as Redis & AsesCommands;
     this.prefix = options.redis.keyPrefix;
     this.ttlSeconds = options.statusTtlSeconds;
@@ -286,6 +397,7 @@ export class StatusRepository implements OnApplicationShutdown {
         this.messageKey(id),
         this.sesKey(sesMessageId),
         this.eventsKey(id),
+        this.leaseKey(id),
         sesMessageId,
         pushedAt,
         this.ttlSeconds,
@@ -323,6 +435,7 @@ export class StatusRepository implements OnApplicationShutdown {
         this.messageKey(id),
         this.eventsKey(id),
         this.seenKey(id),
+        this.failedKey(),
         this.ttlSeconds,
         TIMELINE_LENGTH,
         JSON.stringify(clipped(update.event)),
@@ -356,6 +469,132 @@ export class StatusRepository implements OnApplicationShutdown {
     event: TimelineEvent,
   ): Promise<UpdateResult> {
     return this.apply(id, { status: to, change, event });
+  }
+
+  /**
+   * Claims a QUEUED message for one send attempt: takes its lease for `leaseMs` (a live lease of
+   * another owner means another receive is sending it) and counts the attempt.
+   */
+  async claim(id: string, owner: string, leaseMs: number): Promise<ClaimResult> {
+    const [code, value, tags] = await this.store(() =>
+      this.redis.asesClaim(this.messageKey(id), this.leaseKey(id), owner, leaseMs),
+    );
+    switch (Number(code)) {
+      case 0:
+        return { outcome: 'missing' };
+      case 2:
+        return { outcome: 'done', status: toMessageStatus(value) };
+      case 3:
+        return { outcome: 'busy', leaseLeftMs: Number(value) };
+      default:
+        return {
+          outcome: 'claimed',
+          attempts: Number(value),
+          tags: parseJson<Record<string, string>>(tags) ?? {},
+        };
+    }
+  }
+
+  /** Gives up the lease of a claim that did not end in PUSHED; `refund` uncounts the attempt. */
+  async release(id: string, owner: string, refund: boolean): Promise<void> {
+    await this.store(() =>
+      this.redis.asesRelease(this.messageKey(id), this.leaseKey(id), owner, refund ? '1' : '0'),
+    );
+  }
+
+  /** Keeps the job of a message about to be recorded FAILED, so that it can be retried. */
+  async keepJob(id: string, job: string): Promise<void> {
+    await this.store(() => this.redis.set(this.jobKey(id), job, 'EX', this.ttlSeconds));
+  }
+
+  /**
+   * Moves a FAILED message back to QUEUED, with its attempts reset, and hands back its kept job
+   * for the caller to enqueue; `undo` restores FAILED when the queue does not take it.
+   */
+  async retry(id: string, event: TimelineEvent): Promise<RetryResult> {
+    const [code, value, error, failedAt, member] = await this.store(() =>
+      this.redis.asesRetry(
+        this.messageKey(id),
+        this.eventsKey(id),
+        this.jobKey(id),
+        this.failedKey(),
+        JSON.stringify(event),
+        TIMELINE_LENGTH,
+        this.ttlSeconds,
+      ),
+    );
+    switch (code) {
+      case 0:
+        return { outcome: 'missing' };
+      case 2:
+        return { outcome: 'not-failed', status: toMessageStatus(value) };
+      case 3:
+        return { outcome: 'no-content' };
+      default:
+        return {
+          outcome: 'queued',
+          job: value,
+          undo: async () => {
+            await this.store(() =>
+              this.redis.asesUnretry(
+                this.messageKey(id),
+                this.jobKey(id),
+                this.failedKey(),
+                value,
+                error,
+                failedAt,
+                member,
+                this.ttlSeconds,
+              ),
+            );
+          },
+        };
+    }
+  }
+
+  /**
+   * FAILED messages, newest first, `limit` to a page. Index entries past the retention, or of
+   * messages no longer FAILED (a later event moved them on), are dropped as they are met.
+   */
+  async failedPage(cursor: string | undefined, limit: number): Promise<FailedPage> {
+    return this.store(async () => {
+      const cutoff = new Date(Date.now() - this.ttlSeconds * 1000).toISOString();
+      await this.redis.zremrangebylex(this.failedKey(), '-', `(${cutoff}`);
+      const messages: MessageRecord[] = [];
+      let from = cursor === undefined ? '+' : `(${cursor}`;
+      let last: string | undefined;
+      let more = true;
+      while (messages.length < limit && more) {
+        const members = await this.redis.zrevrangebylex(
+          this.failedKey(),
+          from,
+          '-',
+          'LIMIT',
+          0,
+          limit - messages.length,
+        );
+        more = members.length === limit - messages.length;
+        const pipeline = this.redis.pipeline();
+        members.forEach((member) => pipeline.hgetall(this.messageKey(idOfMember(member))));
+        const replies = members.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+        const stale: string[] = [];
+        members.forEach((member, index) => {
+          const [error, hash] = replies[index] ?? [];
+          const record = error ? null : toRecord(hash as Record<string, string>);
+          if (record?.status === MessageStatus.FAILED) {
+            messages.push(record);
+          } else if (!error) {
+            stale.push(member);
+          }
+        });
+        if (stale.length > 0) {
+          await this.redis.zrem(this.failedKey(), ...stale);
+        }
+        last = members.at(-1) ?? last;
+        from = last === undefined ? from : `(${last}`;
+      }
+      return more && last !== undefined ? { messages, nextCursor: last } : { messages };
+    });
   }
 
   /** Throws when Redis does not answer. */
@@ -393,6 +632,23 @@ export class StatusRepository implements OnApplicationShutdown {
   private sesKey(sesMessageId: string): string {
     return `${this.prefix}ses:${sesMessageId}`;
   }
+
+  private leaseKey(id: string): string {
+    return `${this.prefix}lease:${id}`;
+  }
+
+  private jobKey(id: string): string {
+    return `${this.prefix}job:${id}`;
+  }
+
+  private failedKey(): string {
+    return `${this.prefix}failed`;
+  }
+}
+
+/** The message id of a FAILED index member, `<failedAt>|<id>`. */
+function idOfMember(member: string): string {
+  return member.slice(member.indexOf('|') + 1);
 }
 
 /** Longest `detail` a timeline entry keeps: a line to read, not a copy of the SMTP conversation. */
@@ -464,6 +720,9 @@ function toRecord(hash: Record<string, string>, events?: string[]): MessageRecor
     subject: hash.subject ?? '',
     queuedAt: hash.queuedAt ?? '',
   };
+  if (hash.attempts !== undefined) {
+    record.attempts = Number(hash.attempts);
+  }
   for (const name of TEXT_FIELDS) {
     if (hash[name] !== undefined) {
       record[name] = hash[name];

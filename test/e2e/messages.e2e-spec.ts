@@ -240,9 +240,9 @@ describe('messages API (real Redis, local SQS/SNS/SES)', () => {
     await waitForStatus(t, accepted.body.id, 'DELIVERED');
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     try {
-      // Suppressions and feedback stats are meant to outlive message retention.
+      // Suppressions, feedback stats and the fleet's send budget are not per message.
       const keys = (await redis.keys(`${t.keyPrefix}*`)).filter(
-        (key) => !/^(sup|stats):/.test(key.slice(t.keyPrefix.length)),
+        (key) => !/^(sup|stats|rate):/.test(key.slice(t.keyPrefix.length)),
       );
       expect(keys.length).toBeGreaterThan(1);
       const ttls = await Promise.all(keys.map((key) => redis.ttl(key)));

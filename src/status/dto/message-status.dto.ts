@@ -61,6 +61,8 @@ export class MessageStatusDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
   tags?: Record<string, string>;
   @ApiProperty() queuedAt!: string;
+  @ApiPropertyOptional({ description: 'Sends tried so far; a retry of a FAILED message resets it' })
+  attempts?: number;
   @ApiPropertyOptional() sesMessageId?: string;
   @ApiPropertyOptional() pushedAt?: string;
   @ApiPropertyOptional() delayedAt?: string;
