@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { BatchItemResult, MailerService, SendmailResult } from './mailer/mailer.service';
 import { SendMessageDto } from './mailer/dto/send-message.dto';
 import { MessageRecord } from './status/message-record';
+import { MessageStatus } from './status/message-status';
+import { FailedPage } from './status/status.repository';
 import { StatusService } from './status/status.service';
 import { SuppressionEntry, SuppressResult } from './suppression/suppression-entry';
 import { SuppressionService } from './suppression/suppression.service';
@@ -27,6 +29,19 @@ export class AsesService {
   /** Queues up to 500 messages; one result per message, in order. */
   sendmailBatch(messages: SendMessageDto[]): Promise<BatchItemResult[]> {
     return this.mailer.sendmailBatch(messages);
+  }
+
+  /**
+   * Queues a FAILED message again (attempts reset). Throws MESSAGE_NOT_FOUND, NOT_RETRYABLE (not
+   * FAILED, or SES refused it after accepting it) or QUEUE_UNAVAILABLE.
+   */
+  retry(id: string): Promise<{ id: string; status: MessageStatus }> {
+    return this.mailer.retry(id);
+  }
+
+  /** FAILED messages, newest first, a page at a time (`nextCursor` continues). */
+  listFailed(options: { cursor?: string; limit?: number } = {}): Promise<FailedPage> {
+    return this.status.listFailed(options.cursor, options.limit ?? 100);
   }
 
   /** A message's record by ases id or SES message id; throws MESSAGE_NOT_FOUND when unknown. */

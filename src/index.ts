@@ -29,5 +29,6 @@ export type {
   SuppressionSource,
 } from './suppression/suppression-entry';
 export type { FeedbackSourceStats } from './feedback/feedback-stats.repository';
+export type { FailedPage } from './status/status.repository';
 export { MessageStatus } from './status/message-status';
 export { setupOpenApi } from './openapi';

@@ -15,6 +15,7 @@ const STATUS_BY_CODE: Record<AsesErrorCode, number> = {
   [AsesErrorCode.UNAUTHORIZED]: HttpStatus.UNAUTHORIZED,
   [AsesErrorCode.MESSAGE_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [AsesErrorCode.IDEMPOTENCY_CONFLICT]: HttpStatus.CONFLICT,
+  [AsesErrorCode.NOT_RETRYABLE]: HttpStatus.CONFLICT,
   [AsesErrorCode.RECIPIENT_SUPPRESSED]: HttpStatus.UNPROCESSABLE_ENTITY,
   [AsesErrorCode.SUPPRESSION_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [AsesErrorCode.FORBIDDEN]: HttpStatus.FORBIDDEN,

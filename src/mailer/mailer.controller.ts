@@ -2,8 +2,10 @@ import {
   Body,
   Controller,
   Header,
+  Headers,
   HttpCode,
   HttpStatus,
+  Param,
   Post,
   Res,
   UseFilters,
@@ -15,6 +17,8 @@ import {
   ApiBearerAuth,
   ApiBody,
   ApiConflictResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -23,7 +27,7 @@ import { ApiKeyGuard } from '../core/api-key.guard';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
 import { AcceptedMessageDto, BatchResultDto, SendBatchDto } from './dto/send-batch.dto';
-import { SendMessageDto } from './dto/send-message.dto';
+import { LOCAL_MESSAGE_ID, SendMessageDto } from './dto/send-message.dto';
 import { BatchItemResult, MailerService } from './mailer.service';
 
 /** `POST /v1/messages` and `POST /v1/messages/batch`: accept mail for sending. */
@@ -45,11 +49,21 @@ export class MailerController {
     description: '`{ statusCode, code: "INVALID_MESSAGE", message, errors }`',
   })
   @ApiConflictResponse({ description: 'localMessageId already used for a different message' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      "Alias of the body's localMessageId (same characters). A repeated request replays the " +
+      'first answer (header Idempotent-Replayed: true) and sends nothing; a different body is 409.',
+  })
   async send(
     @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<AcceptedMessageDto> {
-    const { id, status, replayed } = await this.mailer.sendmail(body);
+    const { id, status, replayed } = await this.mailer.sendmail(
+      withIdempotencyKey(body, idempotencyKey),
+    );
     if (replayed) {
       response.setHeader('Idempotent-Replayed', 'true');
     }
@@ -61,7 +75,16 @@ export class MailerController {
   @Header('Cache-Control', 'no-store')
   @ApiBody({ type: SendBatchDto })
   @ApiAcceptedResponse({ type: BatchResultDto })
-  async sendBatch(@Body() body: unknown): Promise<{ results: BatchItemResult[] }> {
+  async sendBatch(
+    @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ): Promise<{ results: BatchItemResult[] }> {
+    if (idempotencyKey !== undefined) {
+      throw new AsesException(
+        AsesErrorCode.INVALID_REQUEST,
+        'Idempotency-Key applies to POST /v1/messages; give each message of a batch its own localMessageId',
+      );
+    }
     const { messages, ...rest } = (body ?? {}) as { messages?: unknown };
     if (!Array.isArray(messages) || Object.keys(rest).length > 0) {
       throw new AsesException(
@@ -71,4 +94,42 @@ export class MailerController {
     }
     return { results: await this.mailer.sendmailBatch(messages) };
   }
+
+  @Post(':id/retry')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ type: AcceptedMessageDto })
+  @ApiNotFoundResponse({ description: '`{ code: "MESSAGE_NOT_FOUND", id }`' })
+  @ApiConflictResponse({
+    description: '`{ code: "NOT_RETRYABLE", id, status }`: not FAILED, or failed after SES took it',
+  })
+  retry(@Param('id') id: string): Promise<AcceptedMessageDto> {
+    return this.mailer.retry(id);
+  }
+}
+
+/**
+ * The body with the Idempotency-Key header as its localMessageId. The two may both be given only
+ * when they agree; a malformed key is refused here, under its own name.
+ */
+function withIdempotencyKey(body: unknown, key: string | undefined): unknown {
+  if (key === undefined) {
+    return body;
+  }
+  if (!LOCAL_MESSAGE_ID.test(key)) {
+    throw new AsesException(
+      AsesErrorCode.INVALID_REQUEST,
+      'Idempotency-Key must be 1-128 characters of letters, digits, ".", "_", ":", "@" or "-"',
+    );
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return body;
+  }
+  const given = (body as { localMessageId?: unknown }).localMessageId;
+  if (given !== undefined && given !== key) {
+    throw new AsesException(
+      AsesErrorCode.INVALID_REQUEST,
+      'Idempotency-Key and localMessageId differ; give one of them, or the same value in both',
+    );
+  }
+  return { ...body, localMessageId: key };
 }

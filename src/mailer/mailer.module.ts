@@ -6,6 +6,7 @@ import { SuppressionModule } from '../suppression/suppression.module';
 import { TrackingModule } from '../tracking/tracking.module';
 import { MailerController } from './mailer.controller';
 import { MailerService } from './mailer.service';
+import { SendingController } from './sending.controller';
 import { SendBudgetRepository } from './send-budget.repository';
 import { SendQuotaService } from './send-quota.service';
 import { SendRateLimiter } from './send-rate.limiter';
@@ -18,7 +19,7 @@ import { SesTransport } from './ses.transport';
 /** Accepting mail (REST and `AsesService`) and sending it through SES at the configured rate. */
 @Module({
   imports: [QueueModule, StatusModule, SuppressionModule, TrackingModule],
-  controllers: [MailerController],
+  controllers: [MailerController, SendingController],
   providers: [
     ApiKeyGuard,
     MailerService,

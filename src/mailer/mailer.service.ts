@@ -7,7 +7,7 @@ import { StatusService } from '../status/status.service';
 import { SuppressionService } from '../suppression/suppression.service';
 import { SendMessageDto } from './dto/send-message.dto';
 import { checkSendRequest, describeProblems } from './send-request.validator';
-import { MAX_JOB_BYTES, SendmailJob, serializeSendmailJob } from './sendmail-job';
+import { MAX_JOB_BYTES, SendmailJob, parseSendmailJob, serializeSendmailJob } from './sendmail-job';
 import { SendmailQueue } from './sendmail.queue';
 
 /** Most messages in one batch request. */
@@ -73,6 +73,65 @@ export class MailerService {
         ? { error: { code: result.code, message: result.message, ...result.details } }
         : { id: result.id, status: result.status },
     );
+  }
+
+  /**
+   * Queues a FAILED message again, with its attempts reset, from the job kept when it failed.
+   * Throws MESSAGE_NOT_FOUND, NOT_RETRYABLE (not FAILED, or SES refused it after accepting it, so
+   * there is no job) or QUEUE_UNAVAILABLE (then it stays FAILED).
+   */
+  async retry(id: string): Promise<{ id: string; status: MessageStatus }> {
+    const at = new Date().toISOString();
+    const result = await this.repository.retry(id, {
+      type: 'retried',
+      at,
+      detail: 'queued again by request',
+      source: 'ases',
+    });
+    switch (result.outcome) {
+      case 'missing':
+        throw new AsesException(
+          AsesErrorCode.MESSAGE_NOT_FOUND,
+          `no message with id "${id}" (never sent, or its record expired)`,
+          { id, status: MessageStatus.UNKNOWN },
+        );
+      case 'not-failed':
+        throw new AsesException(
+          AsesErrorCode.NOT_RETRYABLE,
+          `message "${id}" is ${result.status}; only FAILED messages can be retried`,
+          { id, status: result.status },
+        );
+      case 'no-content':
+        throw new AsesException(
+          AsesErrorCode.NOT_RETRYABLE,
+          `message "${id}" failed after SES accepted it (rejected or not renderable); its ` +
+            'content is not kept, so send it again as a new message',
+          { id, status: MessageStatus.FAILED },
+        );
+      case 'queued':
+        break;
+    }
+    const job = parseSendmailJob(result.job);
+    const failed = job
+      ? await this.queue.enqueue([job])
+      : new Map([[0, 'the kept job is unreadable']]);
+    if (failed.size > 0) {
+      await result.undo();
+      this.logger.error(`message ${id} not queued again: ${[...failed.values()].join('; ')}`);
+      throw new AsesException(
+        AsesErrorCode.QUEUE_UNAVAILABLE,
+        'the sendmail queue did not take the message; it is still FAILED, try again',
+        { id },
+      );
+    }
+    this.status.announceStatus(
+      id,
+      MessageStatus.FAILED,
+      MessageStatus.QUEUED,
+      { type: 'retried', at, source: 'ases' },
+      result.tags,
+    );
+    return { id, status: MessageStatus.QUEUED };
   }
 
   private async acceptAll(inputs: unknown[]): Promise<Array<SendmailResult | AsesException>> {
@@ -150,7 +209,8 @@ export class MailerService {
         { id: job.id },
       );
     }
-    return { id: job.id, status: outcome.existing.status, replayed: true };
+    // The original answer, whatever became of the message since (its status is a GET away).
+    return { id: job.id, status: MessageStatus.QUEUED, replayed: true };
   }
 }
 

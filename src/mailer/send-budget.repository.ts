@@ -132,6 +132,16 @@ export class SendBudgetRepository {
     await this.store(() => this.redis.set(this.key('pause'), reason, 'PX', Math.max(1, ms)));
   }
 
+  /** The current pause, if any: how long it has left and why. */
+  async currentPause(): Promise<{ leftMs: number; reason: string } | null> {
+    const [left, reason] = await this.store(async () => {
+      const replies =
+        (await this.redis.multi().pttl(this.key('pause')).get(this.key('pause')).exec()) ?? [];
+      return [replies[0]?.[1], replies[1]?.[1]] as [number | undefined, string | null | undefined];
+    });
+    return typeof left === 'number' && left > 0 ? { leftMs: left, reason: reason ?? '' } : null;
+  }
+
   /** Ends the pause named `reason`, if it is the current one. */
   async resume(reason: string): Promise<boolean> {
     return (await this.store(() => this.redis.asesResume(this.key('pause'), reason))) === 1;

@@ -59,7 +59,9 @@ export class SendQuotaService implements OnApplicationBootstrap, OnApplicationSh
     try {
       quota = await this.transport.getSendQuota();
     } catch (error) {
-      this.logger.warn(`GetSendQuota failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `GetSendQuota failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
       if (this.auto && this.limiter.ceilingRate === null) {
         this.scheduleRecheck(UNKNOWN_QUOTA_RETRY_MS);
       }

@@ -23,6 +23,16 @@ export class SendPaused extends Error {
   }
 }
 
+/** `GET /v1/sending`: the ceiling, the rate in force (lower after throttling), the pause. */
+export interface SendingState {
+  /** SEND_RATE, or SES's MaxSendRate with SEND_RATE=auto (null until read). */
+  ceiling: number | null;
+  /** The rate sends are drawn at now, mails per second. */
+  rate: number | null;
+  /** Set while all sending is paused (SES's 24-hour quota used up). */
+  paused: { leftMs: number; reason: string } | null;
+}
+
 /**
  * The fleet-wide send rate: every instance draws its sends from one schedule in Redis, counting
  * recipients as SES does. The rate is the ceiling (SEND_RATE, or SES's MaxSendRate with
@@ -100,6 +110,20 @@ export class SendRateLimiter {
         return;
       }
     }
+  }
+
+  /** Where sending stands for the whole fleet: the rates, and the pause if there is one. */
+  async snapshot(): Promise<SendingState> {
+    const pause = await this.budget.currentPause();
+    if (pause) {
+      this.pausedUntil = Date.now() + pause.leftMs;
+    }
+    const rate = await this.currentRate();
+    return {
+      ceiling: this.ceiling,
+      rate: rate === null ? null : Math.round(rate * 100) / 100,
+      paused: pause,
+    };
   }
 
   /** How long sending stays paused, as far as this instance has seen; 0 when it is not. */

@@ -80,7 +80,7 @@ export class SenderService {
         'the processes sending it stopped before recording an outcome',
         false,
       );
-      return this.fail(job, attempt - 1, lost);
+      return this.fail(job, owner, attempt - 1, lost);
     }
     // The address may have gone on the suppression list while the message waited in the queue.
     const suppressed = await this.suppressions.find(job.to);
@@ -177,7 +177,7 @@ export class SenderService {
       await this.limiter.slowDown();
     }
     if (kind === 'permanent' || attempt >= this.options.maxSendAttempts) {
-      return this.fail(job, attempt, failure);
+      return this.fail(job, owner, attempt, failure);
     }
     const delaySeconds = retryDelaySeconds(attempt, MAX_RETRY_DELAY_SECONDS);
     await this.repository.release(job.id, owner, false);
@@ -195,6 +195,7 @@ export class SenderService {
   /** Records FAILED with the reason, keeping the job so that it can be retried by hand. */
   private async fail(
     job: SendmailJob,
+    owner: string,
     attempt: number,
     failure: SesSendError,
   ): Promise<SendOutcome> {
@@ -208,6 +209,8 @@ export class SenderService {
       change: { failedAt: at, error: { code: failure.code, message } },
       event: { type: 'failed', at, detail: `${failure.code}: ${message}`, source: 'ases' },
     });
+    // Free at once for a retry by hand.
+    await this.repository.release(job.id, owner, false);
     return { result: 'failed', code: failure.code, message };
   }
 }

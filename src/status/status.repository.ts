@@ -184,7 +184,7 @@ redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
 redis.call('EXPIRE', KEYS[2], ttl)
 redis.call('DEL', KEYS[3])
-return {1, job, err, failedAt, member}`;
+return {1, job, err, failedAt, member, redis.call('HGET', KEYS[1], 'tags') or ''}`;
 
 // Undoes RETRY when the queue did not take the job: FAILED again, as it was.
 // KEYS: message hash, kept job, FAILED index. ARGV: job, error, failedAt, member, ttl.
@@ -206,7 +206,12 @@ export type ClaimResult =
 
 /** Outcome of asking for a retry of a FAILED message. */
 export type RetryResult =
-  | { outcome: 'queued'; job: string; undo: () => Promise<void> }
+  | {
+      outcome: 'queued';
+      job: string;
+      tags: Record<string, string>;
+      undo: () => Promise<void>;
+    }
   | { outcome: 'not-failed'; status: MessageStatus }
   | { outcome: 'no-content' }
   | { outcome: 'missing' };
@@ -255,7 +260,7 @@ interface AsesCommands {
     event: string,
     timelineLength: number,
     ttl: number,
-  ): Promise<[number, string, string, string, string]>;
+  ): Promise<[number, string, string, string, string, string?]>;
   asesUnretry(
     key: string,
     jobKey: string,
@@ -512,7 +517,7 @@ export class StatusRepository implements OnApplicationShutdown {
    * for the caller to enqueue; `undo` restores FAILED when the queue does not take it.
    */
   async retry(id: string, event: TimelineEvent): Promise<RetryResult> {
-    const [code, value, error, failedAt, member] = await this.store(() =>
+    const [code, value, error, failedAt, member, tags] = await this.store(() =>
       this.redis.asesRetry(
         this.messageKey(id),
         this.eventsKey(id),
@@ -534,6 +539,7 @@ export class StatusRepository implements OnApplicationShutdown {
         return {
           outcome: 'queued',
           job: value,
+          tags: parseJson<Record<string, string>>(tags) ?? {},
           undo: async () => {
             await this.store(() =>
               this.redis.asesUnretry(

@@ -4,7 +4,7 @@ import { ASES_EVENTS, AsesMessageEvent } from '../core/ases-events';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { MessageRecord, TimelineEvent } from './message-record';
 import { MessageStatus } from './message-status';
-import { MessageUpdate, StatusRepository, UpdateResult } from './status.repository';
+import { FailedPage, MessageUpdate, StatusRepository, UpdateResult } from './status.repository';
 
 const EVENT_BY_STATUS: Partial<Record<MessageStatus, string>> = {
   [MessageStatus.QUEUED]: ASES_EVENTS.queued,
@@ -54,6 +54,18 @@ export class StatusService {
     }
     const ownId = await this.repository.idForSesMessage(id);
     return ownId === null ? null : this.repository.find(ownId);
+  }
+
+  /**
+   * FAILED messages, newest first; `cursor` is the `nextCursor` of the page before (opaque:
+   * base64url of the index entry it continues after).
+   */
+  async listFailed(cursor: string | undefined, limit: number): Promise<FailedPage> {
+    const after = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString();
+    const page = await this.repository.failedPage(after, limit);
+    return page.nextCursor === undefined
+      ? page
+      : { ...page, nextCursor: Buffer.from(page.nextCursor).toString('base64url') };
   }
 
   /** Applies an update (see {@link StatusRepository.apply}) and tells the host app what changed. */

@@ -165,10 +165,63 @@ describe('messages API (real Redis, local SQS/SNS/SES)', () => {
       expect(second.body.id).toBe(body.localMessageId);
       expect(second.headers['idempotent-replayed']).toBe('true');
       const record = await waitForStatus(t, body.localMessageId, 'DELIVERED');
+      // The original answer is replayed, whatever became of the message since.
       const third = await post(body);
-      expect(third.body).toEqual({ id: body.localMessageId, status: 'DELIVERED' });
+      expect(third.status).toBe(202);
+      expect(third.body).toEqual({ id: body.localMessageId, status: 'QUEUED' });
+      expect(third.headers['idempotent-replayed']).toBe('true');
       expect((await sentMail()).filter((m) => m.subject === body.subject)).toHaveLength(1);
       expect(record.id).toBe(body.localMessageId);
+    });
+
+    it('takes an Idempotency-Key header as the localMessageId', async () => {
+      const key = `key-${Date.now()}`;
+      const body = message('jane@example.org', { subject: `keyed ${Date.now()}` });
+      const withKey = () =>
+        t.http().post('/v1/messages').auth(API_KEY, { type: 'bearer' }).set('Idempotency-Key', key);
+      const first = await withKey().send(body);
+      expect(first.status).toBe(202);
+      expect(first.body).toEqual({ id: key, status: 'QUEUED' });
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
+      const again = await withKey().send(body);
+      expect(again.status).toBe(202);
+      expect(again.body).toEqual({ id: key, status: 'QUEUED' });
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      // The same key in the body is the same request.
+      expect((await post({ ...body, localMessageId: key })).headers['idempotent-replayed']).toBe(
+        'true',
+      );
+      const other = await withKey().send({ ...body, subject: 'something else' });
+      expect(other.status).toBe(409);
+      expect(other.body).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', id: key });
+      await waitForStatus(t, key, 'DELIVERED');
+      expect((await sentMail()).filter((m) => m.subject === body.subject)).toHaveLength(1);
+    });
+
+    it.each([
+      ['a malformed key', 'has space', {}, 'Idempotency-Key must be'],
+      ['a key that differs from localMessageId', 'key-a', { localMessageId: 'key-b' }, 'differ'],
+    ])('answers 400 to %s', async (_name, key, extra, problem) => {
+      const response = await t
+        .http()
+        .post('/v1/messages')
+        .auth(API_KEY, { type: 'bearer' })
+        .set('Idempotency-Key', key)
+        .send(message('jane@example.org', extra));
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('INVALID_REQUEST');
+      expect(response.body.message).toContain(problem);
+    });
+
+    it('refuses an Idempotency-Key on a batch', async () => {
+      const response = await t
+        .http()
+        .post('/v1/messages/batch')
+        .auth(API_KEY, { type: 'bearer' })
+        .set('Idempotency-Key', 'batch-key')
+        .send({ messages: [message('jane@example.org')] });
+      expect(response.status).toBe(400);
+      expect(response.body.message).toContain('localMessageId');
     });
 
     it('refuses the same localMessageId for a different message with 409', async () => {

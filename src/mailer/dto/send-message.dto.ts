@@ -23,7 +23,8 @@ export const MAX_TAGS = 10;
 // Header values must not smuggle a CR/LF (header injection) or other control characters.
 // eslint-disable-next-line no-control-regex
 const NO_CONTROL_CHARACTERS = /^[^\x00-\x08\x0a-\x1f\x7f]*$/;
-const LOCAL_MESSAGE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+/** What a localMessageId (or Idempotency-Key) may hold. */
+export const LOCAL_MESSAGE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const TAG_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 function NoControlCharacters(): PropertyDecorator {

@@ -83,3 +83,12 @@ export class MessageStatusDto {
   })
   events?: TimelineEventDto[];
 }
+
+/** A page of `GET /v1/messages?status=FAILED`. */
+export class FailedMessagesDto {
+  @ApiProperty({ type: [MessageStatusDto], description: 'Newest failure first, without timelines' })
+  messages!: MessageStatusDto[];
+
+  @ApiPropertyOptional({ description: 'Pass as `cursor` for the next page; absent on the last' })
+  nextCursor?: string;
+}
