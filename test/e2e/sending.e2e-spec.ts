@@ -1,0 +1,136 @@
+import { Redis } from 'ioredis';
+import type { ResolvedAsesOptions } from '../../src/core/ases-options';
+import { SendBudgetRepository } from '../../src/mailer/send-budget.repository';
+import { SesStub } from '../helpers/ses-stub';
+import { API_KEY, deleteKeys, startTestApp, waitFor, waitForStatus } from '../helpers/test-app';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+describe('the shared send budget (Redis)', () => {
+  const prefix = `ases-test:budget-${Date.now()}:`;
+  const options = { redis: { url: REDIS_URL, keyPrefix: prefix } } as ResolvedAsesOptions;
+  // Two connections stand for two instances of the service.
+  const connections = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
+  const [one, two] = connections.map((redis) => new SendBudgetRepository(redis, options));
+  const slot = async (): Promise<number> => Number(await connections[0].get(`${prefix}rate:slot`));
+
+  afterAll(async () => {
+    await deleteKeys(prefix);
+    connections.forEach((redis) => redis.disconnect());
+  });
+
+  beforeEach(() => deleteKeys(prefix));
+
+  it('gives every instance its slots from one schedule, one interval per recipient', async () => {
+    // 10 mails/s: 100 000 µs apart, on Redis's clock.
+    expect(await one.reserve(10, 1, 5000)).toEqual({ kind: 'go', waitMs: 0 });
+    const start = await slot();
+    for (let i = 0; i < 4; i += 1) {
+      const reservation = await (i % 2 === 0 ? two : one).reserve(10, 1, 5000);
+      expect(reservation.kind).toBe('go');
+    }
+    expect((await slot()) - start).toBe(4 * 100_000);
+    // A send to three recipients takes three slots.
+    await one.reserve(10, 3, 5000);
+    expect((await slot()) - start).toBe(7 * 100_000);
+  });
+
+  it('refuses a slot beyond the horizon instead of queueing far ahead', async () => {
+    await one.reserve(10, 1, 150);
+    await two.reserve(10, 1, 150);
+    const before = await slot();
+    const refused = await one.reserve(10, 1, 150);
+    expect(refused.kind).toBe('full');
+    expect(await slot()).toBe(before);
+  });
+
+  it('earns no burst from an idle spell', async () => {
+    await one.reserve(100, 1, 1000);
+    const old = await slot();
+    const redisNow = async (): Promise<number> => {
+      const [seconds, micros] = await connections[0].time();
+      return Number(seconds) * 1_000_000 + Number(micros);
+    };
+    await waitFor(redisNow, (now) => now > old + 20_000, { what: 'the schedule to lie past' });
+    // The next send goes now, and the schedule restarts from now, not from the old slot.
+    expect(await two.reserve(100, 1, 1000)).toEqual({ kind: 'go', waitMs: 0 });
+    expect((await slot()) - old).toBeGreaterThan(20_000 + 10_000);
+  });
+
+  it('pauses every instance until the pause ends or is lifted by its reason', async () => {
+    await one.pause(60_000, 'quota');
+    expect(await two.reserve(10, 1, 1000)).toMatchObject({ kind: 'paused', reason: 'quota' });
+    expect(await two.resume('another reason')).toBe(false);
+    expect(await two.resume('quota')).toBe(true);
+    expect((await two.reserve(10, 1, 1000)).kind).toBe('go');
+  });
+
+  it('keeps one decrease per cooldown, whichever instance asks', async () => {
+    expect(await one.decrease({ floor: 75, decreasedAt: 10_000 }, 1000)).toBe(true);
+    expect(await two.decrease({ floor: 56, decreasedAt: 10_500 }, 1000)).toBe(false);
+    expect(await one.state()).toEqual({ floor: 75, decreasedAt: 10_000 });
+    expect(await two.decrease({ floor: 56, decreasedAt: 11_000 }, 1000)).toBe(true);
+  });
+});
+
+describe('SEND_RATE=auto', () => {
+  it("sends at the account's MaxSendRate, read with GetSendQuota", async () => {
+    const stub = new SesStub(() => 'ok', {
+      quota: { max24HourSend: 50_000, maxSendRate: 7, sentLast24Hours: 0 },
+    });
+    const t = await startTestApp('auto-rate', {
+      sendRate: 'auto',
+      endpoints: { ses: await stub.start() },
+    });
+    try {
+      const sending = await t.http().get('/v1/sending').auth(API_KEY, { type: 'bearer' });
+      expect(sending.body).toEqual({ ceiling: 7, rate: 7, paused: null });
+      expect(stub.quotaCalls).toBe(1);
+      const response = await t
+        .http()
+        .post('/v1/messages')
+        .auth(API_KEY, { type: 'bearer' })
+        .send({ from: t.sender(), to: 'auto@example.org', subject: 'auto', text: 'hi' });
+      await waitForStatus(t, response.body.id, 'PUSHED');
+    } finally {
+      await t.close();
+      await stub.stop();
+    }
+  });
+});
+
+describe('the send lease', () => {
+  it('leaves a message alone while another receive holds its lease, then sends it once', async () => {
+    const stub = new SesStub(() => 'ok');
+    const t = await startTestApp('lease', { endpoints: { ses: await stub.start() } });
+    const redis = new Redis(REDIS_URL);
+    try {
+      const id = `leased-${Date.now()}`;
+      // As if another process were sending it right now.
+      await redis.set(`${t.keyPrefix}lease:${id}`, 'another-process', 'PX', 1500);
+      const response = await t.http().post('/v1/messages').auth(API_KEY, { type: 'bearer' }).send({
+        localMessageId: id,
+        from: t.sender(),
+        to: 'leased@example.org',
+        subject: 'lease',
+        text: 'hi',
+      });
+      expect(response.status).toBe(202);
+      // Received while the lease was live: not sent, not counted, put back for later.
+      await waitFor(
+        () => redis.pttl(`${t.keyPrefix}lease:${id}`),
+        (left) => left < 0,
+        { what: 'the other lease to run out' },
+      );
+      const record = await waitForStatus(t, id, 'PUSHED', 30_000);
+      expect(record.attempts).toBe(1);
+      expect(stub.calls.get('leased@example.org')).toBe(1);
+      // PUSHED ends the lease.
+      expect(await redis.exists(`${t.keyPrefix}lease:${id}`)).toBe(0);
+    } finally {
+      redis.disconnect();
+      await t.close();
+      await stub.stop();
+    }
+  });
+});
