@@ -1,12 +1,13 @@
 import {
   GetIdentityNotificationAttributesCommand,
+  GetSendQuotaCommand,
   SESClient,
   SendEmailCommand,
   SendRawEmailCommand,
   SetIdentityNotificationTopicCommand,
   VerifyEmailIdentityCommand,
 } from '@aws-sdk/client-ses';
-import { LocalSesServer, type SentMail } from './local-ses.server';
+import { LOCAL_SEND_QUOTA, LocalSesServer, type SentMail } from './local-ses.server';
 
 const TOPIC = 'arn:aws:sns:us-east-1:000000000000:bounces';
 
@@ -136,6 +137,19 @@ describe('LocalSesServer', () => {
       emails: Array<{ messageId: string }>;
     };
     expect(store.emails.map((e) => e.messageId)).toContain(MessageId);
+  });
+
+  it('answers GetSendQuota with its limits and the mails sent in the last 24 hours', async () => {
+    const before = await ses.send(new GetSendQuotaCommand({}));
+    expect(before).toMatchObject({
+      MaxSendRate: LOCAL_SEND_QUOTA.maxSendRate,
+      Max24HourSend: LOCAL_SEND_QUOTA.max24HourSend,
+      SentLast24Hours: 0,
+    });
+    const mime = 'From: news@example.com\r\nTo: a@example.com\r\nSubject: S\r\n\r\nHi';
+    await ses.send(new SendRawEmailCommand({ RawMessage: { Data: Buffer.from(mime) } }));
+    await reportsOf(1);
+    expect((await ses.send(new GetSendQuotaCommand({}))).SentLast24Hours).toBe(1);
   });
 
   it('prefers the Source and Destinations parameters of SendRawEmail', async () => {

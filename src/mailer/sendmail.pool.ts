@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { ChangeMessageVisibilityBatchCommand, Message } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions } from '../core/ases.tokens';
@@ -49,6 +50,8 @@ export class SendmailPool
   ) {}
 
   onApplicationBootstrap(): void {
+    // Every message in hand waiting for its slot listens for the stop.
+    setMaxListeners(this.options.sendPollers * POLLER_BATCH + 10, this.stopping.signal);
     const queueUrl = this.directory.urls.sendmail;
     if (queueUrl === undefined) {
       return;
@@ -72,6 +75,11 @@ export class SendmailPool
       this.consumers.set(`sendmail-${index}`, poller);
       poller.start();
     }
+  }
+
+  /** The pollers' states, for health and tests: running (not stopped), polling (busy). */
+  pollerStates(): Array<{ isRunning: boolean; isPolling: boolean }> {
+    return [...this.consumers.values()].map((poller) => poller.status);
   }
 
   /** Stops polling, and cuts short the waits for a slot (those messages go back at once). */

@@ -35,6 +35,7 @@ import {
   type AsesMessageEvent,
   type AsesModuleOptions,
 } from '../../src/index';
+import { SendmailPool } from '../../src/mailer/sendmail.pool';
 import { ASES_SQS_SERVICE } from '../../src/core/ases.tokens';
 import { deleteKeys, waitFor } from '../helpers/test-app';
 import {
@@ -212,9 +213,13 @@ function consumerStates(sqs: SqsService): Array<{ isRunning: boolean; isPolling:
   return [...sqs.consumers.values()].map(({ instance }) => instance.status);
 }
 
-/** What is left of an app after `app.close()`: its SQS consumers and its two Redis connections. */
+/**
+ * What is left of an app after `app.close()`: its SQS consumers (ases's sendmail pollers among
+ * them) and its two Redis connections.
+ */
 interface Leftovers {
   sqs: SqsService[];
+  pollers: SendmailPool;
   redis: { host: Redis; ases: Redis };
 }
 
@@ -222,6 +227,7 @@ interface Leftovers {
 function leftoversOf(app: INestApplication, sqs: SqsService[]): Leftovers {
   return {
     sqs,
+    pollers: app.get(SendmailPool, { strict: false }),
     redis: {
       host: app.get<Redis>(getRedisConnectionToken()),
       ases: app.get<Redis>(getRedisConnectionToken('ases')),
@@ -234,12 +240,15 @@ async function closeAndWaitForConsumers(
   app: INestApplication,
   leftovers: Leftovers,
 ): Promise<void> {
-  for (const service of leftovers.sqs) {
-    expect(consumerStates(service).every((state) => state.isRunning)).toBe(true);
-  }
+  const states = (): Array<{ isRunning: boolean; isPolling: boolean }> => [
+    ...leftovers.sqs.flatMap(consumerStates),
+    ...leftovers.pollers.pollerStates(),
+  ];
+  expect(leftovers.pollers.pollerStates().length).toBeGreaterThan(0);
+  expect(states().every((state) => state.isRunning)).toBe(true);
   await app.close();
   await waitFor(
-    () => Promise.resolve(leftovers.sqs.flatMap(consumerStates)),
+    () => Promise.resolve(states()),
     (states) => states.every((state) => !state.isRunning && !state.isPolling),
     { timeoutMs: 5_000, what: 'every SQS consumer to stop polling' },
   );
@@ -419,7 +428,8 @@ describe('ases embedded in a host app (own config, default Redis, global filter)
   // Last: closes the app.
   it('closes: ases consumers stop polling, ases and host Redis connections are closed', async () => {
     const asesSqs = app.get<SqsService>(ASES_SQS_SERVICE);
-    expect(consumerStates(asesSqs)).toHaveLength(4);
+    // The three feedback queues; the sendmail queue has ases's own pollers (SendmailPool).
+    expect(consumerStates(asesSqs)).toHaveLength(3);
     closed = true;
     leftovers = leftoversOf(app, [asesSqs]);
     await closeAndWaitForConsumers(app, leftovers);
@@ -526,7 +536,6 @@ describe('ases embedded in a host app that uses @ssut/nestjs-sqs itself', () => 
       'ases:bounces',
       'ases:complaints',
       'ases:deliveries',
-      'ases:sendmail',
     ]);
   });
 

@@ -187,11 +187,14 @@ describe('when the daily sending quota is used up', () => {
     try {
       const first = await send(t, 'one@example.org');
       const sending = await waitFor(
-        async () => (await t.http().get('/v1/sending').auth(API_KEY, { type: 'bearer' })).body,
+        async () =>
+          (await t.http().get('/v1/sending').auth(API_KEY, { type: 'bearer' })).body as {
+            paused: { reason: string } | null;
+          },
         (body) => body.paused !== null,
         { what: 'sending to pause' },
       );
-      expect(sending.paused.reason).toContain('Daily message quota exceeded');
+      expect(sending.paused?.reason).toContain('Daily message quota exceeded');
       // Paused for the whole fleet: the state is in Redis.
       expect(await redis.pttl(`${t.keyPrefix}rate:pause`)).toBeGreaterThan(0);
       const second = await send(t, 'two@example.org');
