@@ -37,6 +37,9 @@ const redis = {
         // Connect on first use: a start-up that fails on a queue then leaves no socket open.
         lazyConnect: true,
         connectionName: 'ases',
+        // Hundreds of messages in hand each run a few commands: commands issued in the same tick
+        // go out in one write, which saves a syscall and a parse per command.
+        enableAutoPipelining: true,
       },
     }) as Redis,
   inject: [ASES_OPTIONS],

@@ -175,12 +175,19 @@ export class MailerService {
     fingerprint,
   }: Prepared): Promise<SendmailResult | AsesException> {
     // A repeated request for a message accepted before the address was suppressed still gets
-    // its original answer; only a new message is refused.
-    const replay =
-      message.localMessageId !== undefined &&
-      (await this.repository.find(job.id, { events: false })) !== null;
-    if (!replay) {
+    // its original answer; only a new message is refused. The record is read only then, not for
+    // every message.
+    try {
       await this.suppressions.assertSendable(job.to);
+    } catch (error) {
+      const replay =
+        error instanceof AsesException &&
+        error.code === AsesErrorCode.RECIPIENT_SUPPRESSED &&
+        message.localMessageId !== undefined &&
+        (await this.repository.find(job.id, { events: false })) !== null;
+      if (!replay) {
+        throw error;
+      }
     }
     const queuedAt = new Date().toISOString();
     const outcome = await this.repository.create({
