@@ -5,7 +5,9 @@ import { MessageStatus } from '../status/message-status';
 import { StatusRepository } from '../status/status.repository';
 import { StatusService } from '../status/status.service';
 import { SuppressionService } from '../suppression/suppression.service';
+import { TrackingService } from '../tracking/tracking.service';
 import { SendMessageDto } from './dto/send-message.dto';
+import { buildMimeMessage } from './mime-message';
 import { checkSendRequest, describeProblems } from './send-request.validator';
 import { MAX_JOB_BYTES, SendmailJob, parseSendmailJob, serializeSendmailJob } from './sendmail-job';
 import { SendmailQueue } from './sendmail.queue';
@@ -48,6 +50,7 @@ export class MailerService {
     private readonly status: StatusService,
     private readonly queue: SendmailQueue,
     private readonly suppressions: SuppressionService,
+    private readonly tracking: TrackingService,
   ) {}
 
   /** Accepts one message; throws `AsesException` (INVALID_MESSAGE, IDEMPOTENCY_CONFLICT, ...). */
@@ -134,8 +137,50 @@ export class MailerService {
     return { id, status: MessageStatus.QUEUED };
   }
 
+  /**
+   * Checks a message and builds its MIME source (with the tracking pixel): once, here, so that
+   * the send path, which the rate bounds, only sends, and a retry sends exactly what was accepted.
+   */
+  private async prepare(input: unknown): Promise<Prepared | AsesException> {
+    const check = checkSendRequest(input);
+    if (!check.ok) {
+      return new AsesException(
+        AsesErrorCode.INVALID_MESSAGE,
+        `invalid message: ${describeProblems(check.problems)}`,
+        { errors: check.problems },
+      );
+    }
+    const { value: message } = check;
+    const id = message.localMessageId ?? randomUUID();
+    const raw = await buildMimeMessage({
+      from: message.from,
+      to: message.to,
+      subject: message.subject,
+      html: message.html === undefined ? undefined : this.tracking.instrumentHtml(id, message.html),
+      text: message.text,
+    });
+    const job: SendmailJob = {
+      v: 2,
+      id,
+      from: message.from,
+      to: message.to,
+      subject: message.subject,
+      raw: raw.toString('utf8'),
+    };
+    const bytes = Buffer.byteLength(serializeSendmailJob(job), 'utf8');
+    if (bytes > MAX_JOB_BYTES) {
+      return new AsesException(
+        AsesErrorCode.INVALID_MESSAGE,
+        `invalid message: html and text are too large together (${bytes} bytes as a MIME ` +
+          `message on the queue; the sendmail queue takes at most ${MAX_JOB_BYTES})`,
+        { errors: [{ field: 'html', problems: ['too large together with text'] }] },
+      );
+    }
+    return { job, message, fingerprint: fingerprintOf(message) };
+  }
+
   private async acceptAll(inputs: unknown[]): Promise<Array<SendmailResult | AsesException>> {
-    const prepared = inputs.map((input) => prepare(input));
+    const prepared = await Promise.all(inputs.map((input) => this.prepare(input)));
     // Each item settles on its own: one that Redis failed must not hide others it recorded,
     // which still have to be queued.
     const results = await Promise.all(
@@ -226,35 +271,4 @@ function asesErrorOrThrow(error: unknown): AsesException {
     return error;
   }
   throw error;
-}
-
-function prepare(input: unknown): Prepared | AsesException {
-  const check = checkSendRequest(input);
-  if (!check.ok) {
-    return new AsesException(
-      AsesErrorCode.INVALID_MESSAGE,
-      `invalid message: ${describeProblems(check.problems)}`,
-      { errors: check.problems },
-    );
-  }
-  const { value: message } = check;
-  const job: SendmailJob = {
-    v: 1,
-    id: message.localMessageId ?? randomUUID(),
-    from: message.from,
-    to: message.to,
-    subject: message.subject,
-    html: message.html,
-    text: message.text,
-  };
-  const bytes = Buffer.byteLength(serializeSendmailJob(job), 'utf8');
-  if (bytes > MAX_JOB_BYTES) {
-    return new AsesException(
-      AsesErrorCode.INVALID_MESSAGE,
-      `invalid message: html and text are too large together (${bytes} bytes encoded; the ` +
-        `sendmail queue takes at most ${MAX_JOB_BYTES})`,
-      { errors: [{ field: 'html', problems: ['too large together with text'] }] },
-    );
-  }
-  return { job, message, fingerprint: fingerprintOf(message) };
 }

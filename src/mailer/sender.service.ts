@@ -105,14 +105,18 @@ export class SenderService {
       });
       return { result: 'suppressed', reason: suppressed.reason };
     }
-    // Built before the wait for a slot, so the send leaves as soon as its slot comes.
-    const raw = await buildMimeMessage({
-      from: job.from,
-      to: job.to,
-      subject: job.subject,
-      html: job.html === undefined ? undefined : this.tracking.instrumentHtml(job.id, job.html),
-      text: job.text,
-    });
+    // Built when the message was accepted (v2); only jobs queued by earlier releases need it here.
+    const raw =
+      job.raw === undefined
+        ? await buildMimeMessage({
+            from: job.from,
+            to: job.to,
+            subject: job.subject,
+            html:
+              job.html === undefined ? undefined : this.tracking.instrumentHtml(job.id, job.html),
+            text: job.text,
+          })
+        : Buffer.from(job.raw, 'utf8');
     try {
       await this.limiter.acquire(1, signal);
     } catch (error) {

@@ -1,12 +1,20 @@
-/** What a message on the sendmail queue carries: the content lives only here, not in Redis. */
+/**
+ * What a message on the sendmail queue carries; the content lives only here, not in Redis.
+ * Version 2 carries the MIME source, built once when the message is accepted; version 1 (queued
+ * by earlier releases) carries the parts, and the sender builds the MIME source itself.
+ */
 export interface SendmailJob {
-  v: 1;
+  v: 1 | 2;
   id: string;
   from: string;
   to: string;
   subject: string;
+  /** v1 only. */
   html?: string;
+  /** v1 only. */
   text?: string;
+  /** v2: the RFC 5322 message SendRawEmail takes. */
+  raw?: string;
 }
 
 /** Largest serialized job: SQS's classic 256 KiB message limit. */
@@ -33,11 +41,15 @@ export function parseSendmailJob(body: string | undefined): SendmailJob | null {
     return null;
   }
   const job = value as Record<string, unknown>;
-  const valid =
-    job.v === 1 &&
-    [job.id, job.from, job.to, job.subject].every((field) => typeof field === 'string' && field) &&
-    optionalString(job.html) &&
-    optionalString(job.text) &&
-    (job.html !== undefined || job.text !== undefined);
-  return valid ? (job as unknown as SendmailJob) : null;
+  const common = [job.id, job.from, job.to, job.subject].every(
+    (field) => typeof field === 'string' && field,
+  );
+  const content =
+    job.v === 2
+      ? typeof job.raw === 'string' && job.raw !== ''
+      : job.v === 1 &&
+        optionalString(job.html) &&
+        optionalString(job.text) &&
+        (job.html !== undefined || job.text !== undefined);
+  return common && content ? (job as unknown as SendmailJob) : null;
 }
