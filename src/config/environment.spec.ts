@@ -321,14 +321,14 @@ describe('validateEnvironment', () => {
 
   describe('SEND_POLLERS and SEND_QUOTA_REFRESH_SECONDS', () => {
     it('accept integers in range', () => {
-      accepts('SEND_POLLERS', '1', 1);
+      accepts('SEND_POLLERS', '0', 0);
       accepts('SEND_POLLERS', '100', 100);
       accepts('SEND_QUOTA_REFRESH_SECONDS', '10', 10);
       accepts('SEND_QUOTA_REFRESH_SECONDS', '86400', 86400);
     });
 
     it('reject what is out of range', () => {
-      expect(rejects('SEND_POLLERS', '0')).toContain('an integer from 1 to 100');
+      expect(rejects('SEND_POLLERS', '101')).toContain('an integer from 0');
       expect(rejects('SEND_POLLERS', '2.5')).toContain('SEND_POLLERS: got "2.5"');
       expect(rejects('SEND_QUOTA_REFRESH_SECONDS', '5')).toContain('from 10 to 86400');
     });

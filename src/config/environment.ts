@@ -46,7 +46,7 @@ export interface Environment {
   SES_EVENTS_QUEUE?: string;
   /** Mails per second for the whole fleet, or `auto` (SES's MaxSendRate). Default 100. */
   SEND_RATE: number | 'auto';
-  /** Concurrent pollers of the sendmail queue per process. Default from SEND_RATE. */
+  /** Concurrent pollers of the sendmail queue per process; 0: accept mail, do not send. Default from SEND_RATE. */
   SEND_POLLERS?: number;
   /** How often GetSendQuota is read (SEND_RATE=auto, or while the daily quota is used up). Default 300. */
   SEND_QUOTA_REFRESH_SECONDS: number;
@@ -352,7 +352,11 @@ class EnvironmentVariables {
   SEND_RATE!: number | 'auto';
 
   @IsOptional()
-  @IntegerBetween(1, 100, 'an integer from 1 to 100 (default: from SEND_RATE)')
+  @IntegerBetween(
+    0,
+    100,
+    'an integer from 0 (this instance does not send) to 100 (default: from SEND_RATE)',
+  )
   SEND_POLLERS?: number;
 
   @IntegerBetween(10, 86400, 'a number of seconds from 10 to 86400 (default 300)')

@@ -61,8 +61,8 @@ export interface AsesModuleOptions {
    */
   sendRate?: number | 'auto';
   /**
-   * Concurrent pollers of the sendmail queue in this process, each holding up to 10 messages.
-   * Default `clamp(ceil(rate / 20), 2, 50)`, 25 with `sendRate: 'auto'`.
+   * Concurrent pollers of the sendmail queue in this process, each holding up to 10 messages;
+   * 0 makes an instance that accepts mail and follows feedback but does not send. Default `clamp(ceil(rate / 20), 2, 50)`, 25 with `sendRate: 'auto'`.
    */
   sendPollers?: number;
   /** How often GetSendQuota is read with `sendRate: 'auto'` or while the daily quota is used up, in seconds. Default 300. */

@@ -37,6 +37,8 @@ export class QueueDirectory implements OnApplicationShutdown {
       // With a custom endpoint (a local stack, a VPC endpoint) the queue URL's own host may not
       // resolve; the SDK would otherwise switch to it.
       useQueueUrlAsEndpoint: !custom,
+      // Resolve the middleware stack once per command type, not on every call.
+      cacheMiddleware: true,
       // Each sendmail poller keeps a long poll open; deletes, visibility changes and the producer
       // need sockets besides. The SDK's default of 50 would make them queue behind the polls.
       requestHandler: {

@@ -38,8 +38,9 @@ describe('resolveAsesOptions', () => {
     expect(resolveAsesOptions({ ...minimal, sendRate: 5000 }).sendPollers).toBe(50);
     expect(resolveAsesOptions({ ...minimal, sendRate: 'auto' }).sendPollers).toBe(25);
     expect(resolveAsesOptions({ ...minimal, sendRate: 500, sendPollers: 3 }).sendPollers).toBe(3);
-    expect(() => resolveAsesOptions({ ...minimal, sendPollers: 0 })).toThrow(
-      'sendPollers must be an integer from 1 to 100',
+    expect(resolveAsesOptions({ ...minimal, sendPollers: 0 }).sendPollers).toBe(0);
+    expect(() => resolveAsesOptions({ ...minimal, sendPollers: 101 })).toThrow(
+      'sendPollers must be an integer from 0 to 100',
     );
   });
 

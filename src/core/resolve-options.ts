@@ -75,7 +75,7 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
     "sendRate must be a number of mails per second greater than 0, or 'auto'",
   );
   const sendPollers = options.sendPollers ?? defaultPollers(sendRate);
-  check(isIntegerIn(sendPollers, 1, 100), 'sendPollers must be an integer from 1 to 100');
+  check(isIntegerIn(sendPollers, 0, 100), 'sendPollers must be an integer from 0 to 100');
   const quotaRefreshSeconds = options.quotaRefreshSeconds ?? 300;
   check(
     isIntegerIn(quotaRefreshSeconds, 1, 86_400),

@@ -24,6 +24,8 @@ export const SENDMAIL_VISIBILITY_SECONDS = 60;
 export const SENDMAIL_HEARTBEAT_SECONDS = 20;
 /** Messages one poller receives and holds at once (SQS's maximum). */
 export const POLLER_BATCH = 10;
+/** Delay between the starts of two pollers. */
+const STAGGER_MS = 100;
 
 /**
  * The consumers of the sendmail queue: `sendPollers` sqs-consumer pollers, each receiving up to 10
@@ -56,6 +58,10 @@ export class SendmailPool
     if (queueUrl === undefined) {
       return;
     }
+    if (this.options.sendPollers === 0) {
+      this.logger.log('sendPollers is 0: this instance accepts mail but does not send it');
+      return;
+    }
     for (let index = 1; index <= this.options.sendPollers; index += 1) {
       const poller = Consumer.create({
         queueUrl,
@@ -73,7 +79,12 @@ export class SendmailPool
       });
       poller.on('error', (error) => this.logger.error(`sendmail: SQS error: ${error.message}`));
       this.consumers.set(`sendmail-${index}`, poller);
-      poller.start();
+      // Started one after another over a couple of seconds: hundreds of first sends at once
+      // (cold code, new sockets) would stall the event loop and make their slots late.
+      setTimeout(
+        () => this.stopping.signal.aborted || poller.start(),
+        (index - 1) * STAGGER_MS,
+      ).unref();
     }
   }
 
