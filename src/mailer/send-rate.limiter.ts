@@ -12,9 +12,9 @@ const STATE_REFRESH_MS = 250;
 /**
  * A send that wakes up later than this after its slot (a busy event loop, a GC pause) gives the
  * slot up and takes a new one: late sends leaving together would crowd one second above the rate.
- * 15 ms late at most keeps any second within 1.5 % of the rate.
+ * 10 ms late at most keeps any second within 1 % of the rate (plus the network's jitter).
  */
-export const LATE_SLOT_TOLERANCE_MS = 15;
+export const LATE_SLOT_TOLERANCE_MS = 10;
 /** How long a send waits, when the rate is not known yet (SEND_RATE=auto before GetSendQuota answered). */
 const UNKNOWN_RATE_RETRY_MS = 5000;
 

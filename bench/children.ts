@@ -1,0 +1,49 @@
+import type { ChildProcess } from 'node:child_process';
+
+// Every child of this harness, so that the exit handler can kill what a crash left running.
+const children = new Set<ChildProcess>();
+let exitHandlerInstalled = false;
+
+/** True until the child has exited. */
+export function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/** Makes sure the child dies with the harness, however the harness ends. */
+export function trackChild(child: ChildProcess): void {
+  if (!exitHandlerInstalled) {
+    exitHandlerInstalled = true;
+    // 'exit' handlers must be synchronous: no graceful stop here, only a sure one.
+    process.on('exit', () => {
+      for (const running of children) {
+        if (isRunning(running)) {
+          running.kill('SIGKILL');
+        }
+      }
+    });
+  }
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
+/** Resolves when the child has exited. */
+export function exited(child: ChildProcess): Promise<void> {
+  return isRunning(child)
+    ? new Promise((resolve) => child.once('exit', () => resolve()))
+    : Promise.resolve();
+}
+
+/** Sends `signal`, then SIGKILL if the child is still there after `timeoutMs`. */
+export async function stopChild(
+  child: ChildProcess,
+  signal: NodeJS.Signals,
+  timeoutMs: number,
+): Promise<void> {
+  if (!isRunning(child)) {
+    return;
+  }
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited(child);
+  clearTimeout(timer);
+}

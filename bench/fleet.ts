@@ -1,0 +1,288 @@
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isRunning, stopChild, trackChild } from './children';
+
+/** The bearer key the bench's app processes accept. */
+/** The Node options of `npm run start:prod`, the documented production command. */
+const START_PROD_NODE_ARGS = ['--max-semi-space-size=32'];
+
+export const BENCH_API_KEY = 'bench-api-key-0123456789';
+
+const REGION = 'us-east-1';
+const HEALTH_TIMEOUT_MS = 60_000;
+// Longer than the app's own shutdown budget (15 s by default) for in-flight sends.
+const STOP_TIMEOUT_MS = 30_000;
+
+/** A port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') {
+    throw new Error('freePort: the probe server has no TCP address');
+  }
+  return address.port;
+}
+
+// The variables of the app as of this build, in case a .env file names one the bench does not set.
+const FALLBACK_APP_VARIABLES = [
+  'NODE_ENV',
+  'SES_EVENTS_QUEUE',
+  'MAX_SEND_ATTEMPTS',
+  'STATUS_TTL_DAYS',
+  'SUPPRESS_AFTER_TRANSIENT_BOUNCES',
+  'SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS',
+  'SNS_TOPIC_ARNS',
+  'SNS_CONFIRM_SUBSCRIPTIONS',
+];
+
+/** Every environment variable the built app reads, from its own list in dist. */
+function appVariables(root: string): string[] {
+  try {
+    const load = createRequire(join(root, 'package.json'));
+    const { ENVIRONMENT_VARIABLES } = load('./dist/config/environment') as {
+      ENVIRONMENT_VARIABLES?: unknown;
+    };
+    if (Array.isArray(ENVIRONMENT_VARIABLES)) {
+      return ENVIRONMENT_VARIABLES.filter((name): name is string => typeof name === 'string');
+    }
+  } catch {
+    // Moved or renamed in a later build: the fixed list still covers most of it.
+  }
+  return FALLBACK_APP_VARIABLES;
+}
+
+function logTail(path: string, lines = 20): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Options of {@link Fleet}. */
+export interface FleetOptions {
+  /** Repository root: where `dist/main` is and the processes run. */
+  root: string;
+  /** Scenario name, for log file names. */
+  scenario: string;
+  /** Unique per scenario run; names the queues and the Redis key prefix. */
+  runId: string;
+  /** Where `<scenario>-p<n>.log` and `<scenario>-fauxqs.log` go. */
+  logDir: string;
+  redisUrl: string;
+  sesEndpoint: string;
+  /** SEND_RATE of each app process. */
+  sendRate: number;
+}
+
+/** One app process. */
+export interface AppProcess {
+  /** `p1`, `p2`, ...: its AWS_SDK_UA_APP_ID, so the SES stub can tell the processes apart. */
+  name: string;
+  url: string;
+  child: ChildProcess;
+  logFile: string;
+}
+
+/** The queue names of one scenario run. */
+export type BenchQueues = Record<'sendmail' | 'bounces' | 'complaints' | 'deliveries', string>;
+
+/**
+ * The processes of one scenario run: fauxqs (SQS) in a child process of its own, so its CPU does
+ * not count against the harness, the run's queues, and the app processes (`node dist/main`).
+ */
+export class Fleet {
+  /** The sending processes, p1, p2, ... */
+  readonly apps: AppProcess[] = [];
+  /** The process that takes the API requests and does not send (SEND_POLLERS=0), if started. */
+  api?: AppProcess;
+  readonly queues: BenchQueues;
+  readonly redisKeyPrefix: string;
+  private fauxqs?: ChildProcess;
+  private sqsEndpoint?: string;
+
+  constructor(private readonly options: FleetOptions) {
+    const queue = (role: string): string => `bench-${options.runId}-${role}`;
+    this.queues = {
+      sendmail: queue('sendmail'),
+      bounces: queue('bounces'),
+      complaints: queue('complaints'),
+      deliveries: queue('deliveries'),
+    };
+    this.redisKeyPrefix = `bench:${options.runId}:`;
+    mkdirSync(options.logDir, { recursive: true });
+  }
+
+  /** Starts fauxqs and creates the run's queues. */
+  async startSqs(): Promise<void> {
+    const logFile = join(this.options.logDir, `${this.options.scenario}-fauxqs.log`);
+    const log = openSync(logFile, 'w');
+    // fauxqs is ESM-only; a real import() in an eval script loads it. Closing our end of its
+    // stdin (which also happens when this harness dies, however it dies) stops it.
+    const script =
+      `import('fauxqs').then((m) => m.startFauxqs({ port: 0, host: '127.0.0.1', logger: false, ` +
+      `defaultRegion: '${REGION}' })).then((server) => {` +
+      `process.stdout.write(JSON.stringify({ port: server.port }) + '\\n');` +
+      `process.stdin.on('end', () => process.exit(0)); process.stdin.resume();` +
+      `}, (error) => { console.error(error); process.exit(1); });`;
+    const child = spawn(process.execPath, ['-e', script], {
+      cwd: this.options.root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      stdio: ['pipe', 'pipe', log],
+    });
+    closeSync(log);
+    trackChild(child);
+    this.fauxqs = child;
+    const port = await new Promise<number>((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(() => reject(new Error('fauxqs did not start in 30 s')), 30_000);
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        const line = output.split('\n')[0];
+        if (output.includes('\n')) {
+          clearTimeout(timer);
+          try {
+            resolve((JSON.parse(line) as { port: number }).port);
+          } catch {
+            reject(new Error(`fauxqs printed ${JSON.stringify(line)} instead of its port`));
+          }
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`fauxqs exited with ${code} while starting:\n${logTail(logFile)}`));
+      });
+    });
+    this.sqsEndpoint = `http://127.0.0.1:${port}`;
+
+    const sqs = new SQSClient({
+      region: REGION,
+      endpoint: this.sqsEndpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      // Otherwise the SDK sends to the QueueUrl's own host, sqs.<region>.localhost.
+      useQueueUrlAsEndpoint: false,
+    });
+    try {
+      for (const name of Object.values(this.queues)) {
+        await sqs.send(new CreateQueueCommand({ QueueName: name }));
+      }
+    } finally {
+      sqs.destroy();
+    }
+  }
+
+  /**
+   * Starts app process p<n> and waits until its `/health` answers 200. `api`: the process that
+   * takes the feeder's requests instead, with SEND_POLLERS=0, so that the CPU of accepting mail
+   * does not count against the senders measured (as when API and workers are separate).
+   */
+  async startApp({ api = false } = {}): Promise<AppProcess> {
+    if (this.sqsEndpoint === undefined) {
+      throw new Error('Fleet.startApp: call startSqs first: the app checks its queues at start');
+    }
+    const name = api ? 'api' : `p${this.apps.length + 1}`;
+    const port = await freePort();
+    const logFile = join(this.options.logDir, `${this.options.scenario}-${name}.log`);
+    const log = openSync(logFile, 'w');
+    // For profiling a run: BENCH_APP_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+    const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, ...START_PROD_NODE_ARGS, 'dist/main'], {
+      cwd: this.options.root,
+      env: { ...this.appEnvironment(name, port), ...(api ? { SEND_POLLERS: '0' } : {}) },
+      stdio: ['ignore', log, log],
+    });
+    closeSync(log);
+    trackChild(child);
+    const app: AppProcess = { name, url: `http://127.0.0.1:${port}`, child, logFile };
+    if (api) {
+      this.api = app;
+    } else {
+      this.apps.push(app);
+    }
+    await this.waitHealthy(app);
+    return app;
+  }
+
+  /** SIGKILLs one app: no shutdown hook runs, as when a machine dies. */
+  async kill(app: AppProcess): Promise<void> {
+    await stopChild(app.child, 'SIGKILL', 0);
+  }
+
+  /** Stops the apps (SIGTERM: they finish their in-flight sends), then fauxqs. */
+  async stop(): Promise<void> {
+    const all = this.api ? [this.api, ...this.apps] : this.apps;
+    await Promise.all(all.map((app) => stopChild(app.child, 'SIGTERM', STOP_TIMEOUT_MS)));
+    if (this.fauxqs) {
+      this.fauxqs.stdin?.end();
+      await stopChild(this.fauxqs, 'SIGTERM', 5000);
+    }
+  }
+
+  private appEnvironment(name: string, port: number): NodeJS.ProcessEnv {
+    const { options } = this;
+    // Every variable the app knows is set, to an empty value when the bench has no opinion:
+    // dist/main loads ./.env, which never overrides a variable that is set, and the app reads an
+    // empty value as unset. So neither the shell nor a developer's .env reaches the app.
+    const blank = Object.fromEntries(appVariables(options.root).map((variable) => [variable, '']));
+    return {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...blank,
+      LOCAL_STACK: 'false',
+      PORT: String(port),
+      API_KEYS: BENCH_API_KEY,
+      TRACKING_BASE_URL: `http://localhost:${port}`,
+      TRACKING_SECRET: 'bench-tracking-secret-0123456789abcdef',
+      REDIS_URL: options.redisUrl,
+      REDIS_KEY_PREFIX: this.redisKeyPrefix,
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_SQS: this.sqsEndpoint,
+      AWS_ENDPOINT_URL_SES: options.sesEndpoint,
+      AWS_SDK_UA_APP_ID: name,
+      SES_SENDMAIL_QUEUE: this.queues.sendmail,
+      SES_BOUNCES_QUEUE: this.queues.bounces,
+      SES_COMPLAINTS_QUEUE: this.queues.complaints,
+      SES_DELIVERIES_QUEUE: this.queues.deliveries,
+      SEND_RATE: String(options.sendRate),
+    };
+  }
+
+  private async waitHealthy(app: AppProcess): Promise<void> {
+    const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+    let last = 'no answer';
+    while (Date.now() < deadline) {
+      if (!isRunning(app.child)) {
+        throw new Error(
+          `app ${app.name} exited with ${app.child.exitCode ?? app.child.signalCode} while ` +
+            `starting; last lines of ${app.logFile}:\n${logTail(app.logFile)}`,
+        );
+      }
+      try {
+        const response = await fetch(`${app.url}/health`, { signal: AbortSignal.timeout(2000) });
+        if (response.status === 200) {
+          return;
+        }
+        last = `HTTP ${response.status}: ${await response.text()}`;
+      } catch (error) {
+        last = error instanceof Error ? error.message : String(error);
+      }
+      await sleep(200);
+    }
+    throw new Error(
+      `app ${app.name}: GET /health did not answer 200 within ${HEALTH_TIMEOUT_MS / 1000} s ` +
+        `(last: ${last}); see ${app.logFile}`,
+    );
+  }
+}

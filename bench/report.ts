@@ -1,0 +1,264 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
+
+/** A figure: a number (null when it could not be measured), a text, or one number per agent. */
+export type FigureValue = number | string | null | Record<string, number | null>;
+
+/** One goal and whether the run met it. */
+export interface GoalResult {
+  goal: string;
+  target: string;
+  actual: string;
+  pass: boolean;
+}
+
+/** Where a run ran. */
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGb: number;
+  os: string;
+  node: string;
+  redis: string;
+}
+
+/** What `bench/results/<scenario>.json` holds. */
+export interface ScenarioResult {
+  scenario: string;
+  /** One sentence: what the scenario does. */
+  summary: string;
+  /** ISO time the run ended. */
+  date: string;
+  /** `git rev-parse --short HEAD`, with `+dirty` when the tree had changes. */
+  commit: string;
+  machine: MachineInfo;
+  config: Record<string, unknown>;
+  figures: Record<string, FigureValue>;
+  goals: GoalResult[];
+}
+
+const LABELS: Record<string, string> = {
+  configuredRate: 'Configured rate (shared)',
+  feedSeconds: 'Feeding',
+  accepted: 'Accepted by the API',
+  refused: 'Refused by the API',
+  sesSends: 'SendRawEmail calls',
+  sesOk: 'Accepted by SES',
+  sesThrottled: 'Throttled by SES',
+  sesFailed: 'Failed (500) at SES',
+  achievedRate: 'Achieved rate',
+  achievedRatio: 'Achieved / configured',
+  achievedSteadyRatio: 'Achieved / configured, after the first 10 s',
+  maxWindow: 'Max calls in a 1-s window',
+  maxWindowRatio: 'Max 1-s window / configured',
+  maxWindowAtSeconds: 'Max 1-s window starts after',
+  queuedToPushedP50Ms: 'Queued → pushed p50',
+  queuedToPushedP99Ms: 'Queued → pushed p99',
+  drainSeconds: 'Drain after feeding',
+  lost: 'Lost (not PUSHED)',
+  failedRecords: 'Recorded FAILED',
+  duplicates: 'Duplicates (ids accepted twice)',
+  ratePerProcess: 'Rate per process',
+  settledAfterSeconds: 'Limiter settled after',
+  settledRate: 'Rate after settling',
+  throttledAfterSettling: 'Throttled after settling',
+  killedAtSeconds: 'p2 killed after',
+  unansweredAtKill: 'p2 calls SES never answered',
+  unrecordedAtKill: 'p2 sends SES accepted, not recorded PUSHED',
+  inFlightAtKill: 'In flight at kill (p2, the two above)',
+  foreignCpuCores: 'CPU used by other processes',
+  stubLoopDelayP99Ms: 'SES stub event-loop delay p99',
+  stubLoopDelayMaxMs: 'SES stub event-loop delay max',
+};
+
+/** Formats a figure by the unit its name ends in (`…Cores`, `…Ratio`, `…Ms`, `…Seconds`, `…Rate`). */
+export function formatFigure(name: string, value: FigureValue): string {
+  if (value === null) {
+    return 'n/a';
+  }
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (typeof value === 'object') {
+    return Object.entries(value)
+      .map(([key, rate]) => `${key} ${formatFigure('rate', rate)}`)
+      .join(', ');
+  }
+  if (/Cores$/.test(name)) {
+    return `${value.toFixed(2)} cores`;
+  }
+  if (/Ratio$/.test(name)) {
+    return `${(value * 100).toFixed(1)} %`;
+  }
+  if (/Ms$/.test(name)) {
+    return `${Math.round(value)} ms`;
+  }
+  if (/Seconds$/.test(name)) {
+    return `${value.toFixed(1)} s`;
+  }
+  if (/[rR]ate$/.test(name)) {
+    return `${value.toFixed(1)}/s`;
+  }
+  return String(value);
+}
+
+function describeMachine(machine: MachineInfo): string {
+  return (
+    `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}, ` +
+    `Node ${machine.node}, Redis ${machine.redis}`
+  );
+}
+
+function describeConfig(config: Record<string, unknown>): string {
+  return Object.entries(config)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key} ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(', ');
+}
+
+/** The machine this runs on; `redis` is the server's version. */
+export function machineInfo(redis: string): MachineInfo {
+  const cores = cpus();
+  return {
+    cpu: cores[0]?.model.trim() ?? 'unknown',
+    cores: cores.length,
+    memoryGb: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    os: `${type()} ${release()}`,
+    node: process.version,
+    redis,
+  };
+}
+
+/**
+ * The commit under test. The bench's own output (results, docs/benchmarks.md) does not make the
+ * tree dirty, or every run after the first would say so.
+ */
+export function commitInfo(root: string): string {
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+  try {
+    const head = git('rev-parse', '--short', 'HEAD');
+    const changes = git(
+      'status',
+      '--porcelain',
+      '--',
+      '.',
+      ':(exclude)bench/results',
+      ':(exclude)docs/benchmarks.md',
+    );
+    return changes === '' ? head : `${head}+dirty`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The console table of one result. */
+export function renderConsole(result: ScenarioResult): string {
+  const rows: Array<[string, string]> = [
+    ['Commit', result.commit],
+    ['Config', describeConfig(result.config)],
+    ...Object.entries(result.figures).map(([name, value]): [string, string] => [
+      LABELS[name] ?? name,
+      formatFigure(name, value),
+    ]),
+    ...result.goals.map((goal): [string, string] => [
+      `${goal.pass ? 'PASS' : 'FAIL'} ${goal.goal}`,
+      `${goal.actual} (target ${goal.target})`,
+    ]),
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const title = `== ${result.scenario}: ${result.summary}`;
+  return [title, ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`)].join('\n');
+}
+
+/** Writes `<dir>/<scenario>.json`. */
+export function writeResult(dir: string, result: ScenarioResult): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${result.scenario}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}
+
+/** Every result in `dir`, in `order` (names not in it last, alphabetically). */
+export function readResults(dir: string, order: readonly string[]): ScenarioResult[] {
+  if (!existsSync(dir)) {
+    return [];
+  }
+  const rank = (name: string): number => {
+    const index = order.indexOf(name);
+    return index === -1 ? order.length : index;
+  };
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as ScenarioResult)
+    .sort((a, b) => rank(a.scenario) - rank(b.scenario) || a.scenario.localeCompare(b.scenario));
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+/** docs/benchmarks.md, from every result. */
+export function renderMarkdown(results: readonly ScenarioResult[]): string {
+  const lines = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by `npm run bench` from bench/results/*.json: edit bench/report.ts, not this file. -->',
+    '',
+    '`npm run bench` builds the service and runs every scenario below, in order, against real ' +
+      "processes: `node dist/main` app processes, fauxqs as SQS and the bench's own SES stub " +
+      '(bench/ses-stub.ts, which answers after a fixed latency and records every call), each in ' +
+      'a process of its own, and the local Redis. The feeder posts `POST /v1/messages/batch` ' +
+      'to one more app process with `SEND_POLLERS=0` (it accepts mail, does not send), so the ' +
+      'CPU of accepting mail is not counted against the senders measured, as with separate API ' +
+      'and worker instances; all of them share the machine. `npm run bench -- rate-500` runs one scenario ' +
+      '(several names run in order); `--duration 20` feeds for 20 s instead of 60, `--quick` ' +
+      'for 15 s; `--report-only` just rewrites this page. Each run writes ' +
+      '`bench/results/<scenario>.json`, which is committed, and regenerates this page from all ' +
+      'of them, so running one scenario refreshes only its own section; the app logs and every ' +
+      'call the stub saw go to `bench/results/logs/`. Rates are measured at the stub: achieved ' +
+      'rate is the sends SES accepted divided by the time from the first to the last; the 1-s ' +
+      'window is the most calls (throttled ones included) in any 1000 ms starting at a call; ' +
+      "queued → pushed comes from each message's Redis record; lost is a message the API " +
+      'accepted that is not PUSHED after the drain wait; a duplicate is an id SES accepted more ' +
+      'than once. The machine is shared: CPU used by other processes says how much other work ' +
+      "ran alongside, and the stub's event-loop delay bounds how late it may have timestamped a " +
+      'call.',
+  ];
+  if (results.length === 0) {
+    lines.push('', 'No results yet.');
+  }
+  for (const result of results) {
+    lines.push('', `## ${result.scenario}`, '', result.summary, '');
+    lines.push('| Run | |', '| --- | --- |');
+    lines.push(`| Date | ${cell(result.date)} |`);
+    lines.push(`| Machine | ${cell(describeMachine(result.machine))} |`);
+    lines.push(`| Commit | ${cell(result.commit)} |`);
+    lines.push(`| Config | ${cell(describeConfig(result.config))} |`);
+    for (const [name, value] of Object.entries(result.figures)) {
+      lines.push(`| ${cell(LABELS[name] ?? name)} | ${cell(formatFigure(name, value))} |`);
+    }
+    if (result.goals.length > 0) {
+      lines.push('', '| Goal | Target | Actual | Result |', '| --- | --- | --- | --- |');
+      for (const goal of result.goals) {
+        lines.push(
+          `| ${cell(goal.goal)} | ${cell(goal.target)} | ${cell(goal.actual)} | ` +
+            `${goal.pass ? 'PASS' : '**FAIL**'} |`,
+        );
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Regenerates the markdown page from every result, formatted as `prettier --check` expects. */
+export async function writeMarkdown(
+  file: string,
+  results: readonly ScenarioResult[],
+): Promise<void> {
+  const config = (await resolveConfig(file)) ?? {};
+  writeFileSync(file, await format(renderMarkdown(results), { ...config, filepath: file }));
+}

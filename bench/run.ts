@@ -1,0 +1,517 @@
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Feeder, FeedResult } from './feeder';
+import { BENCH_API_KEY, Fleet } from './fleet';
+import { ForeignLoadSampler } from './foreign-load';
+import { MessageStore, StoredMessage, redisServer } from './message-store';
+import {
+  arrivals,
+  clock,
+  duplicateIds,
+  maxWindowCount,
+  okRateByAgent,
+  percentile,
+  rateBetween,
+  ratePerSecond,
+  SendRecord,
+  settlePoint,
+} from './metrics';
+import {
+  commitInfo,
+  FigureValue,
+  GoalResult,
+  machineInfo,
+  readResults,
+  renderConsole,
+  ScenarioResult,
+  writeMarkdown,
+  writeResult,
+} from './report';
+import type { SesStubOptions } from './ses-stub';
+import { SesStubProcess } from './ses-stub-process';
+
+const ROOT = resolve(__dirname, '..');
+const RESULTS_DIR = join(ROOT, 'bench', 'results');
+const LOG_DIR = join(RESULTS_DIR, 'logs');
+const DOCS_FILE = join(ROOT, 'docs', 'benchmarks.md');
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_DURATION_SECONDS = 60;
+const QUICK_DURATION_SECONDS = 15;
+const BACKLOG_SECONDS = 1;
+const STUB_LATENCY_MS = 100;
+const MAX_WINDOW_RATIO = 1.02;
+const MIN_ACHIEVED_RATIO = 0.98;
+
+/** One scenario: the processes, the SES stub's behaviour, and which goals apply. */
+interface ScenarioDefinition {
+  name: string;
+  summary: string;
+  processes: number;
+  /** SEND_RATE of every process; they share one budget, so it is also the configured total. */
+  sendRate: number;
+  stub: Omit<SesStubOptions, 'random'>;
+  /** How long to wait after feeding for every message to leave QUEUED. */
+  drainWaitSeconds: number;
+  /** SIGKILL this process (1-based) halfway through feeding. */
+  killProcess?: number;
+  goals: {
+    achieved?: boolean;
+    noDuplicates?: boolean;
+    duplicatesWithinInFlight?: boolean;
+  };
+  figures: { perProcess?: boolean; settling?: boolean };
+}
+
+/** Start-up excluded from the steady-state rate. */
+const STEADY_AFTER_MS = 10_000;
+
+const SCENARIOS: readonly ScenarioDefinition[] = [
+  {
+    name: 'rate-100',
+    summary: 'One process with SEND_RATE=100; SES answers every call after 100 ms.',
+    processes: 1,
+    sendRate: 100,
+    stub: { latencyMs: STUB_LATENCY_MS },
+    drainWaitSeconds: 30,
+    goals: { achieved: true },
+    figures: {},
+  },
+  {
+    name: 'rate-500',
+    summary: 'One process with SEND_RATE=500; SES answers every call after 100 ms.',
+    processes: 1,
+    sendRate: 500,
+    stub: { latencyMs: STUB_LATENCY_MS },
+    drainWaitSeconds: 30,
+    goals: { achieved: true },
+    figures: {},
+  },
+  {
+    name: 'fleet-300',
+    summary:
+      'Three processes, each with SEND_RATE=300, which they share through Redis: 300/s in ' +
+      'all. SES answers after 100 ms.',
+    processes: 3,
+    sendRate: 300,
+    stub: { latencyMs: STUB_LATENCY_MS },
+    drainWaitSeconds: 30,
+    goals: {},
+    figures: { perProcess: true },
+  },
+  {
+    name: 'throttle',
+    summary:
+      'One process with SEND_RATE=200 against an SES that throttles above 160 sends a second ' +
+      '(80 %), answering after 100 ms. The limiter has settled at the start of the first 5-s ' +
+      'span (tried every second from the first call, until feeding ends) in which throttled ' +
+      'calls are under 1 % of the calls in it; the rate after settling counts the sends SES ' +
+      'accepted from there to the end of feeding.',
+    processes: 1,
+    sendRate: 200,
+    stub: { latencyMs: STUB_LATENCY_MS, throttleAbovePerSecond: 160 },
+    drainWaitSeconds: 90,
+    goals: { noDuplicates: true },
+    figures: { settling: true },
+  },
+  {
+    name: 'kill',
+    summary:
+      'Three processes sharing SEND_RATE=300; p2 gets SIGKILL halfway through feeding. Its ' +
+      'received messages come back after the 60 s SQS visibility timeout; the bench waits ' +
+      'until every accepted message is PUSHED. In flight at kill: sends between the SES call ' +
+      'and the status write when p2 died, i.e. its calls never answered plus those SES ' +
+      'accepted whose record was still QUEUED right after the kill.',
+    processes: 3,
+    sendRate: 300,
+    stub: { latencyMs: STUB_LATENCY_MS },
+    drainWaitSeconds: 150,
+    killProcess: 2,
+    goals: { duplicatesWithinInFlight: true },
+    figures: { perProcess: true },
+  },
+];
+
+interface Cli {
+  scenarios: ScenarioDefinition[];
+  durationSeconds: number;
+  reportOnly: boolean;
+}
+
+const USAGE =
+  `usage: npm run bench -- [scenario ...] [--duration <seconds> | --quick]\n` +
+  `  scenarios: ${SCENARIOS.map(({ name }) => name).join(', ')} (default: all, in this order)\n` +
+  `  --duration S  seconds of feeding (default ${DEFAULT_DURATION_SECONDS})\n` +
+  `  --quick       the same as --duration ${QUICK_DURATION_SECONDS}\n` +
+  `  --report-only rewrite docs/benchmarks.md from bench/results, run nothing`;
+
+function parseCli(args: readonly string[]): Cli {
+  const names: string[] = [];
+  let durationSeconds = DEFAULT_DURATION_SECONDS;
+  let reportOnly = false;
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index];
+    if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (arg === '--report-only') {
+      reportOnly = true;
+    } else if (arg === '--quick') {
+      durationSeconds = QUICK_DURATION_SECONDS;
+    } else if (arg === '--duration' || arg.startsWith('--duration=')) {
+      const value = arg === '--duration' ? args[(index += 1)] : arg.slice('--duration='.length);
+      durationSeconds = Number(value);
+      if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
+        throw new Error(`--duration: got ${JSON.stringify(value)}; expected seconds > 0\n${USAGE}`);
+      }
+    } else if (SCENARIOS.some(({ name }) => name === arg)) {
+      names.push(arg);
+    } else {
+      throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
+    }
+  }
+  return {
+    scenarios:
+      names.length === 0 ? [...SCENARIOS] : SCENARIOS.filter((s) => names.includes(s.name)),
+    durationSeconds,
+    reportOnly,
+  };
+}
+
+function log(scenario: string, text: string): void {
+  console.log(`[${scenario}] ${text}`);
+}
+
+function percent(ratio: number | null): string {
+  return ratio === null ? 'n/a' : `${(ratio * 100).toFixed(1)} %`;
+}
+
+interface Measured {
+  definition: ScenarioDefinition;
+  feed: FeedResult;
+  sends: SendRecord[];
+  messages: StoredMessage[];
+  drain: { finished: boolean; waitedMs: number };
+  /** Average cores other processes used during feeding and drain; null when not measurable. */
+  foreignCpuCores: number | null;
+  /** The stub's event-loop delay, in ms: arrivals are timestamped no more precisely. */
+  stubLoopDelay: { p99Ms: number; maxMs: number };
+  /** `queued`: the ids accepted so far whose record was still QUEUED once the victim was dead. */
+  kill?: { at: number; afterSeconds: number; queued: ReadonlySet<string> };
+}
+
+/** Figures and goals of a run, from what the SES stub saw and what Redis holds. */
+function evaluate(run: Measured): { figures: Record<string, FigureValue>; goals: GoalResult[] } {
+  const { definition, sends, messages } = run;
+  const raw = sends.filter((send) => send.action === 'SendRawEmail');
+  const all = arrivals(raw);
+  const ok = arrivals(raw, (send) => send.outcome === 'ok');
+  const rate = definition.sendRate;
+  const achievedRate = ratePerSecond(ok);
+  const achievedRatio = achievedRate === null ? null : achievedRate / rate;
+  // The same after the first 10 s (start-up: cold code, new connections) until feeding ended.
+  const steadyRate =
+    ok.length > 0 ? rateBetween(ok, ok[0] + STEADY_AFTER_MS, run.feed.endedAt) : null;
+  const { count: window, startAt: windowAt } = maxWindowCount(all);
+  const windowRatio = window / rate;
+  const latencies = messages.flatMap((message) =>
+    message.queuedAt !== undefined && message.pushedAt !== undefined
+      ? [message.pushedAt - message.queuedAt]
+      : [],
+  );
+  const lost = messages.filter((message) => message.pushedAt === undefined).length;
+  const duplicates = duplicateIds(raw);
+  const refused = Object.values(run.feed.refused).reduce((sum, count) => sum + count, 0);
+
+  const figures: Record<string, FigureValue> = {
+    configuredRate: rate,
+    accepted: run.feed.accepted.length,
+    refused: refused === 0 ? 0 : `${refused} (${JSON.stringify(run.feed.refused)})`,
+    sesSends: raw.length,
+    sesOk: ok.length,
+    sesThrottled: raw.filter((send) => send.outcome === 'throttled').length,
+    sesFailed: raw.filter((send) => send.outcome === 'failed').length,
+    achievedRate,
+    achievedRatio,
+    achievedSteadyRatio: steadyRate === null ? null : steadyRate / rate,
+    maxWindow: window,
+    maxWindowRatio: windowRatio,
+    maxWindowAtSeconds: windowAt === null ? null : (windowAt - all[0]) / 1000,
+    queuedToPushedP50Ms: percentile(latencies, 50),
+    queuedToPushedP99Ms: percentile(latencies, 99),
+    drainSeconds: run.drain.finished
+      ? run.drain.waitedMs / 1000
+      : `not done after ${definition.drainWaitSeconds} s`,
+    lost,
+    failedRecords: messages.filter((message) => message.status === 'FAILED').length,
+    duplicates,
+    foreignCpuCores: run.foreignCpuCores,
+    stubLoopDelayP99Ms: run.stubLoopDelay.p99Ms,
+    stubLoopDelayMaxMs: run.stubLoopDelay.maxMs,
+  };
+  if (definition.figures.perProcess) {
+    figures.ratePerProcess = okRateByAgent(raw);
+  }
+  if (definition.figures.settling) {
+    const settled = settlePoint(raw, run.feed.endedAt);
+    figures.settledAfterSeconds = settled ? settled.afterSeconds : 'never during feeding';
+    figures.settledRate = settled ? rateBetween(ok, settled.at, run.feed.endedAt) : null;
+    // Settling once is not staying settled: a limiter that climbs back is throttled again.
+    figures.throttledAfterSettling = settled
+      ? raw.filter((send) => send.outcome === 'throttled' && send.at >= settled.at).length
+      : null;
+  }
+  let inFlight: number | undefined;
+  if (run.kill) {
+    const victim = `p${definition.killProcess}`;
+    const { at, queued } = run.kill;
+    figures.killedAtSeconds = run.kill.afterSeconds;
+    // A send is in flight from the SES call until its status is written. At the kill that is
+    // p2's calls never answered, and those SES accepted whose record was still QUEUED right after
+    // it died (nobody else could record them until SQS handed them out again, 60 s later).
+    const mine = raw.filter((send) => send.agent === victim && send.at <= at);
+    const unanswered = new Set(mine.filter((send) => !send.answered).map((send) => send.id));
+    const unrecorded = new Set(
+      mine.filter((send) => send.outcome === 'ok' && queued.has(send.id)).map((send) => send.id),
+    );
+    figures.unansweredAtKill = unanswered.size;
+    figures.unrecordedAtKill = unrecorded.size;
+    inFlight = new Set([...unanswered, ...unrecorded]).size;
+    figures.inFlightAtKill = inFlight;
+  }
+
+  const goals: GoalResult[] = [];
+  if (definition.goals.achieved) {
+    goals.push({
+      goal: 'achieved rate',
+      target: `≥ ${MIN_ACHIEVED_RATIO * 100} % of ${rate}/s`,
+      actual: percent(achievedRatio),
+      pass: achievedRatio !== null && achievedRatio >= MIN_ACHIEVED_RATIO,
+    });
+  }
+  goals.push({
+    goal: 'no 1-s window over the rate',
+    target: `≤ ${MAX_WINDOW_RATIO * 100} % of ${rate}/s`,
+    actual: `${percent(windowRatio)} (${window} calls)`,
+    pass: windowRatio <= MAX_WINDOW_RATIO,
+  });
+  goals.push({ goal: 'nothing lost', target: '0', actual: String(lost), pass: lost === 0 });
+  if (definition.goals.noDuplicates) {
+    goals.push({
+      goal: 'no duplicates',
+      target: '0',
+      actual: String(duplicates),
+      pass: duplicates === 0,
+    });
+  }
+  if (definition.goals.duplicatesWithinInFlight && inFlight !== undefined) {
+    goals.push({
+      goal: 'duplicates only from sends in flight at kill',
+      target: `≤ ${inFlight}`,
+      actual: String(duplicates),
+      pass: duplicates <= inFlight,
+    });
+  }
+  return { figures, goals };
+}
+
+async function runScenario(
+  definition: ScenarioDefinition,
+  durationSeconds: number,
+  redis: Redis,
+  redisPid: number | undefined,
+  signal: AbortSignal,
+): Promise<Omit<ScenarioResult, 'date' | 'commit' | 'machine'>> {
+  const { name } = definition;
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  let stub: SesStubProcess | undefined;
+  let fleet: Fleet | undefined;
+  let store: MessageStore | undefined;
+  try {
+    stub = await SesStubProcess.start(definition.stub, ROOT);
+    const sesStub = stub;
+    fleet = new Fleet({
+      root: ROOT,
+      scenario: name,
+      runId,
+      logDir: LOG_DIR,
+      redisUrl: REDIS_URL,
+      sesEndpoint: stub.url,
+      sendRate: definition.sendRate,
+    });
+    store = new MessageStore(redis, fleet.redisKeyPrefix);
+    log(name, `run ${runId}: starting fauxqs and ${definition.processes} app process(es)`);
+    await fleet.startSqs();
+    for (let index = 0; index < definition.processes; index += 1) {
+      await fleet.startApp();
+    }
+    const api = await fleet.startApp({ api: true });
+
+    const running = fleet;
+    const messageStore = store;
+    const victim =
+      definition.killProcess === undefined ? undefined : running.apps[definition.killProcess - 1];
+    let kill: Measured['kill'];
+    const feeder: Feeder = new Feeder({
+      rate: definition.sendRate,
+      durationSeconds,
+      backlogSeconds: BACKLOG_SECONDS,
+      apiKey: BENCH_API_KEY,
+      idPrefix: `${runId}-`,
+      targets: () => [api],
+      signal,
+      beforeTick: async (elapsedMs) => {
+        if (victim && kill === undefined && elapsedMs >= (durationSeconds * 1000) / 2) {
+          const at = clock();
+          await running.kill(victim);
+          const queued = new Set(
+            (await messageStore.read(feeder.acceptedSoFar()))
+              .filter((message) => message.status === 'QUEUED')
+              .map((message) => message.id),
+          );
+          kill = { at, afterSeconds: elapsedMs / 1000, queued };
+          log(name, `SIGKILL ${victim.name} after ${(elapsedMs / 1000).toFixed(1)} s`);
+        }
+      },
+      onProgress: ({ elapsedMs, posted, accepted, total }) =>
+        log(
+          name,
+          `${(elapsedMs / 1000).toFixed(0)} s: posted ${posted}/${total}, accepted ${accepted}, ` +
+            `SES accepted ${sesStub.counts().ok}`,
+        ),
+    });
+    log(name, `feeding ${definition.sendRate}/s for ${durationSeconds} s`);
+    const foreignLoad = new ForeignLoadSampler(redisPid === undefined ? [] : [redisPid]);
+    foreignLoad.start();
+    const feed = await feeder.run();
+    log(
+      name,
+      `fed: ${feed.accepted.length} accepted; waiting up to ${definition.drainWaitSeconds} s ` +
+        'for every message to leave QUEUED',
+    );
+    const drain = await store.waitUntilFinished(
+      feed.accepted,
+      definition.drainWaitSeconds * 1000,
+      signal,
+    );
+    const foreignCpuCores = foreignLoad.stop();
+    if (foreignCpuCores !== null && foreignCpuCores > 0.1) {
+      log(
+        name,
+        `warning: other processes used ${foreignCpuCores.toFixed(2)} cores on average during ` +
+          'the run; its figures are skewed by them',
+      );
+    }
+    const { sends, loopDelay } = await stub.stop();
+    // Raw material for a second look at a surprising figure; gitignored with the app logs.
+    writeFileSync(
+      join(LOG_DIR, `${name}-sends.jsonl`),
+      sends.map((send) => JSON.stringify(send)).join('\n') + '\n',
+    );
+    const { figures, goals } = evaluate({
+      definition,
+      feed,
+      sends,
+      messages: drain.messages,
+      drain,
+      foreignCpuCores,
+      stubLoopDelay: loopDelay,
+      kill,
+    });
+    return {
+      scenario: name,
+      summary: definition.summary,
+      config: {
+        processes: definition.processes,
+        sendRate: definition.sendRate,
+        stubLatencyMs: definition.stub.latencyMs,
+        throttleAbovePerSecond: definition.stub.throttleAbovePerSecond,
+        feedSeconds: durationSeconds,
+        backlogSeconds: BACKLOG_SECONDS,
+        drainWaitSeconds: definition.drainWaitSeconds,
+        killProcess: victim?.name,
+      },
+      figures,
+      goals,
+    };
+  } finally {
+    // Apps first: a running app could write keys again after they were deleted.
+    await fleet?.stop();
+    await stub?.close();
+    if (store) {
+      const deleted = await store.deleteAll();
+      log(name, `stopped; deleted ${deleted} Redis keys under ${fleet?.redisKeyPrefix}`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  // The harness's own SQS client would print a Node 22 notice in the middle of the progress lines.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const cli = parseCli(process.argv.slice(2));
+  const scenarioOrder = SCENARIOS.map(({ name }) => name);
+  if (cli.reportOnly) {
+    await writeMarkdown(DOCS_FILE, readResults(RESULTS_DIR, scenarioOrder));
+    console.log(`wrote ${DOCS_FILE}`);
+    return;
+  }
+  if (!existsSync(join(ROOT, 'dist', 'main.js'))) {
+    throw new Error('dist/main.js is missing: run `nest build` (npm run bench does)');
+  }
+  const aborter = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (aborter.signal.aborted) {
+      process.exit(130);
+    }
+    console.error(`${signal}: stopping the processes and deleting the run's Redis keys`);
+    aborter.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
+  try {
+    const server = await redisServer(redis);
+    const machine = machineInfo(server.version);
+    const commit = commitInfo(ROOT);
+    for (const definition of cli.scenarios) {
+      const measured = await runScenario(
+        definition,
+        cli.durationSeconds,
+        redis,
+        server.pid,
+        aborter.signal,
+      );
+      const result: ScenarioResult = {
+        scenario: measured.scenario,
+        summary: measured.summary,
+        date: new Date().toISOString(),
+        commit,
+        machine,
+        config: measured.config,
+        figures: measured.figures,
+        goals: measured.goals,
+      };
+      console.log(`\n${renderConsole(result)}\n`);
+      const file = writeResult(RESULTS_DIR, result);
+      await writeMarkdown(DOCS_FILE, readResults(RESULTS_DIR, scenarioOrder));
+      log(definition.name, `wrote ${file} and ${DOCS_FILE}`);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+main().then(
+  // Explicit exit: a keep-alive socket or a timer of a failed run must not hold the harness open.
+  () => process.exit(0),
+  (error: unknown) => {
+    if (error instanceof Error && error.name === 'AbortError') {
+      console.error('interrupted: the scenario in progress was not recorded');
+      process.exit(130);
+    }
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  },
+);
