@@ -15,6 +15,8 @@ const STATE_REFRESH_MS = 250;
  * 10 ms late at most keeps any second within 1 % of the rate (plus the network's jitter).
  */
 export const LATE_SLOT_TOLERANCE_MS = 10;
+/** Slots one send gives up for lateness before it goes anyway: progress under a starved CPU. */
+export const MAX_LATE_RETRIES = 3;
 /** How long a send waits, when the rate is not known yet (SEND_RATE=auto before GetSendQuota answered). */
 const UNKNOWN_RATE_RETRY_MS = 5000;
 
@@ -94,7 +96,7 @@ export class SendRateLimiter {
    * while sending is paused, and the signal's AbortError when it is aborted while waiting.
    */
   async acquire(recipients: number, signal?: AbortSignal): Promise<void> {
-    for (;;) {
+    for (let late = 0; ;) {
       signal?.throwIfAborted();
       const rate = await this.currentRate();
       if (rate === null) {
@@ -116,8 +118,11 @@ export class SendRateLimiter {
       if (left > 0) {
         await sleep(left, undefined, { signal });
       }
-      if (reservation.kind === 'go' && performance.now() - due <= LATE_SLOT_TOLERANCE_MS) {
-        return;
+      if (reservation.kind === 'go') {
+        if (performance.now() - due <= LATE_SLOT_TOLERANCE_MS || late >= MAX_LATE_RETRIES) {
+          return;
+        }
+        late += 1;
       }
     }
   }

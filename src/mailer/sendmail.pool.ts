@@ -78,17 +78,23 @@ export class SendmailPool
           retryDelaySeconds(receiveCount(messages[0] ?? {}), MAX_RETRY_DELAY_SECONDS),
       });
       poller.on('error', (error) => this.logger.error(`sendmail: SQS error: ${error.message}`));
-      this.consumers.set(`sendmail-${index}`, poller);
-      // Started one after another over a couple of seconds: hundreds of first sends at once
-      // (cold code, new sockets) would stall the event loop and make their slots late.
-      setTimeout(
-        () => this.stopping.signal.aborted || poller.start(),
-        (index - 1) * STAGGER_MS,
-      ).unref();
+      const start = (): void => {
+        if (!this.stopping.signal.aborted) {
+          this.consumers.set(`sendmail-${index}`, poller);
+          poller.start();
+        }
+      };
+      // Started one after another: hundreds of first sends at once (cold code, new sockets)
+      // would stall the event loop and make their slots late.
+      if (index === 1) {
+        start();
+      } else {
+        setTimeout(start, (index - 1) * STAGGER_MS).unref();
+      }
     }
   }
 
-  /** The pollers' states, for health and tests: running (not stopped), polling (busy). */
+  /** The started pollers' states, for tests: running (not stopped), polling (busy). */
   pollerStates(): Array<{ isRunning: boolean; isPolling: boolean }> {
     return [...this.consumers.values()].map((poller) => poller.status);
   }
