@@ -66,6 +66,7 @@ const LABELS: Record<string, string> = {
   settledRate: 'Rate after settling',
   throttledAfterSettling: 'Throttled after settling',
   killedAtSeconds: 'p2 killed after',
+  restartedAtSeconds: 'p4 started after',
   unansweredAtKill: 'p2 calls SES never answered',
   unrecordedAtKill: 'p2 sends SES accepted, not recorded PUSHED',
   inFlightAtKill: 'In flight at kill (p2, the two above)',

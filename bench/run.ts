@@ -120,7 +120,8 @@ const SCENARIOS: readonly ScenarioDefinition[] = [
     summary:
       'Three processes sharing SEND_RATE=300; p2 gets SIGKILL halfway through feeding. Its ' +
       'received messages come back after the 60 s SQS visibility timeout; the bench waits ' +
-      'until every accepted message is PUSHED. In flight at kill: sends between the SES call ' +
+      'until every accepted message is PUSHED. At three quarters of feeding a new process (p4) ' +
+      'starts and joins the shared budget. In flight at kill: sends between the SES call ' +
       'and the status write when p2 died, i.e. its calls never answered plus those SES ' +
       'accepted whose record was still QUEUED right after the kill.',
     processes: 3,
@@ -353,6 +354,8 @@ async function runScenario(
     const victim =
       definition.killProcess === undefined ? undefined : running.apps[definition.killProcess - 1];
     let kill: Measured['kill'];
+    let restarting: Promise<void> | undefined;
+    let restartedAfterSeconds: number | undefined;
     const feeder: Feeder = new Feeder({
       rate: definition.sendRate,
       durationSeconds,
@@ -373,6 +376,14 @@ async function runScenario(
           kill = { at, afterSeconds: elapsedMs / 1000, queued };
           log(name, `SIGKILL ${victim.name} after ${(elapsedMs / 1000).toFixed(1)} s`);
         }
+        if (kill && restarting === undefined && elapsedMs >= (durationSeconds * 1000 * 3) / 4) {
+          // A new process joins the shared budget: it must not burst (started in the background
+          // so that feeding goes on meanwhile).
+          restarting = running.startApp().then(() => {
+            log(name, `restarted: p${running.apps.length} joins the fleet`);
+          });
+          restartedAfterSeconds = elapsedMs / 1000;
+        }
       },
       onProgress: ({ elapsedMs, posted, accepted, total }) =>
         log(
@@ -385,6 +396,7 @@ async function runScenario(
     const foreignLoad = new ForeignLoadSampler(redisPid === undefined ? [] : [redisPid]);
     foreignLoad.start();
     const feed = await feeder.run();
+    await restarting;
     log(
       name,
       `fed: ${feed.accepted.length} accepted; waiting up to ${definition.drainWaitSeconds} s ` +
@@ -419,6 +431,9 @@ async function runScenario(
       stubLoopDelay: loopDelay,
       kill,
     });
+    if (restartedAfterSeconds !== undefined) {
+      figures.restartedAtSeconds = restartedAfterSeconds;
+    }
     return {
       scenario: name,
       summary: definition.summary,
