@@ -100,6 +100,8 @@ export class SendRateLimiter {
       signal?.throwIfAborted();
       const rate = await this.currentRate();
       if (rate === null) {
+        // Pollers hold off receiving meanwhile, as during a pause.
+        this.pausedUntil = Date.now() + UNKNOWN_RATE_RETRY_MS;
         throw new SendPaused(
           UNKNOWN_RATE_RETRY_MS,
           'the send quota (GetSendQuota) is not known yet',
