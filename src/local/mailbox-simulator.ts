@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { SentMail } from './local-ses.server';
@@ -359,6 +360,8 @@ export class MailboxSimulator {
     this.complaintDelayMs = options.complaintDelayMs ?? 100;
     this.accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
     this.logger = options.logger ?? silentLogger;
+    // Every mail in its delay listens for the stop: hundreds at a time at a high send rate.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** Schedules the notifications for a sent mail; returns at once and never throws. */
