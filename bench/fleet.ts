@@ -1,16 +1,16 @@
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ENVIRONMENT_VARIABLES } from '../src/config/environment';
 import { isRunning, stopChild, trackChild } from './children';
 
-/** The bearer key the bench's app processes accept. */
 /** The Node options of `npm run start:prod`, the documented production command. */
 const START_PROD_NODE_ARGS = ['--max-semi-space-size=32'];
 
+/** The bearer key the bench's app processes accept. */
 export const BENCH_API_KEY = 'bench-api-key-0123456789';
 
 const REGION = 'us-east-1';
@@ -31,34 +31,6 @@ export async function freePort(): Promise<number> {
     throw new Error('freePort: the probe server has no TCP address');
   }
   return address.port;
-}
-
-// The variables of the app as of this build, in case a .env file names one the bench does not set.
-const FALLBACK_APP_VARIABLES = [
-  'NODE_ENV',
-  'SES_EVENTS_QUEUE',
-  'MAX_SEND_ATTEMPTS',
-  'STATUS_TTL_DAYS',
-  'SUPPRESS_AFTER_TRANSIENT_BOUNCES',
-  'SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS',
-  'SNS_TOPIC_ARNS',
-  'SNS_CONFIRM_SUBSCRIPTIONS',
-];
-
-/** Every environment variable the built app reads, from its own list in dist. */
-function appVariables(root: string): string[] {
-  try {
-    const load = createRequire(join(root, 'package.json'));
-    const { ENVIRONMENT_VARIABLES } = load('./dist/config/environment') as {
-      ENVIRONMENT_VARIABLES?: unknown;
-    };
-    if (Array.isArray(ENVIRONMENT_VARIABLES)) {
-      return ENVIRONMENT_VARIABLES.filter((name): name is string => typeof name === 'string');
-    }
-  } catch {
-    // Moved or renamed in a later build: the fixed list still covers most of it.
-  }
-  return FALLBACK_APP_VARIABLES;
 }
 
 function logTail(path: string, lines = 20): string {
@@ -233,7 +205,7 @@ export class Fleet {
     // Every variable the app knows is set, to an empty value when the bench has no opinion:
     // dist/main loads ./.env, which never overrides a variable that is set, and the app reads an
     // empty value as unset. So neither the shell nor a developer's .env reaches the app.
-    const blank = Object.fromEntries(appVariables(options.root).map((variable) => [variable, '']));
+    const blank = Object.fromEntries(ENVIRONMENT_VARIABLES.map((variable) => [variable, '']));
     return {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
