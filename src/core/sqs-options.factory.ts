@@ -7,27 +7,27 @@ import { receiveCount, retryDelaySeconds } from './redelivery';
 
 /** Seconds a received feedback message stays hidden while it is applied. */
 export const FEEDBACK_VISIBILITY_SECONDS = 30;
+/** Longest delay before a failed feedback message is handed out again. */
+const FEEDBACK_RETRY_CAP_SECONDS = 60;
 
-function consumer(
+/** The consumer of one feedback queue. */
+function feedbackConsumer(
   role: QueueRole,
   directory: QueueDirectory,
   options: ResolvedAsesOptions,
-  settings: Pick<SqsConsumerOptions, 'batchSize' | 'visibilityTimeout'> & {
-    retryCapSeconds: number;
-  },
 ): SqsConsumerOptions {
   return {
     name: SQS_CONSUMER[role],
     queueUrl: directory.urls[role] ?? '',
     sqs: directory.client,
-    batchSize: settings.batchSize,
-    visibilityTimeout: settings.visibilityTimeout,
+    batchSize: 10,
+    visibilityTimeout: FEEDBACK_VISIBILITY_SECONDS,
     waitTimeSeconds: options.pollWaitSeconds,
     messageSystemAttributeNames: ['ApproximateReceiveCount'],
     // A handler that throws asks for a retry: hide the message for a growing delay, not the full
     // visibility timeout, and not zero (which would spin on a failing dependency).
     terminateVisibilityTimeout: (messages: Message[]) =>
-      retryDelaySeconds(receiveCount(messages[0] ?? {}), settings.retryCapSeconds),
+      retryDelaySeconds(receiveCount(messages[0] ?? {}), FEEDBACK_RETRY_CAP_SECONDS),
     // No abort at shutdown: ConsumerDrain lets the pending poll return and its messages finish.
     stopOptions: { abort: false },
   };
@@ -45,13 +45,7 @@ export function buildSqsOptions(
   return {
     consumers: directory.roles
       .filter((role) => role !== 'sendmail')
-      .map((role) =>
-        consumer(role, directory, options, {
-          batchSize: 10,
-          visibilityTimeout: FEEDBACK_VISIBILITY_SECONDS,
-          retryCapSeconds: 60,
-        }),
-      ),
+      .map((role) => feedbackConsumer(role, directory, options)),
     producers: [
       {
         name: SQS_CONSUMER.sendmail,
