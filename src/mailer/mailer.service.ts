@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { MessageStatus } from '../status/message-status';
 import { StatusRepository } from '../status/status.repository';
-import { StatusService } from '../status/status.service';
+import { StatusService, messageNotFound } from '../status/status.service';
 import { SuppressionService } from '../suppression/suppression.service';
 import { TrackingService } from '../tracking/tracking.service';
 import { SendMessageDto } from './dto/send-message.dto';
@@ -93,11 +93,7 @@ export class MailerService {
     });
     switch (result.outcome) {
       case 'missing':
-        throw new AsesException(
-          AsesErrorCode.MESSAGE_NOT_FOUND,
-          `no message with id "${id}" (never sent, or its record expired)`,
-          { id, status: MessageStatus.UNKNOWN },
-        );
+        throw messageNotFound(id);
       case 'not-failed':
         throw new AsesException(
           AsesErrorCode.NOT_RETRYABLE,

@@ -23,6 +23,15 @@ const EVENT_BY_TIMELINE_TYPE: Readonly<Record<string, string>> = {
   'auto-reply': ASES_EVENTS.autoReplied,
 };
 
+/** The MESSAGE_NOT_FOUND error of an id with no record (never sent, or expired). */
+export function messageNotFound(id: string): AsesException {
+  return new AsesException(
+    AsesErrorCode.MESSAGE_NOT_FOUND,
+    `no message with id "${id}" (never sent, or its record expired)`,
+    { id, status: MessageStatus.UNKNOWN },
+  );
+}
+
 /** Looks up what ases knows about a message, and records what happens to it. */
 @Injectable()
 export class StatusService {
@@ -37,11 +46,7 @@ export class StatusService {
   async getStatus(id: string): Promise<MessageRecord> {
     const record = await this.findStatus(id);
     if (!record) {
-      throw new AsesException(
-        AsesErrorCode.MESSAGE_NOT_FOUND,
-        `no message with id "${id}" (never sent, or its record expired)`,
-        { id, status: MessageStatus.UNKNOWN },
-      );
+      throw messageNotFound(id);
     }
     return record;
   }
