@@ -1,5 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { signTrackingToken, verifyTrackingToken } from './tracking-token';
+import {
+  isTrackableUrl,
+  signLinkToken,
+  signTrackingToken,
+  verifyLinkToken,
+  verifyTrackingToken,
+} from './tracking-token';
 
 const SECRET = 'test-tracking-secret-0123456789abcdef';
 const MESSAGE_ID = '0100018f2b3c4d5e-6f7a8b9c-1234-5678-9abc-def012345678-000000';
@@ -130,5 +136,86 @@ describe('tracking tokens', () => {
     it('refuses an empty secret', () => {
       expect(() => signTrackingToken('o', MESSAGE_ID, '')).toThrow(/secret must not be empty/);
     });
+  });
+});
+
+describe('link tokens', () => {
+  const target = { messageId: MESSAGE_ID, index: 3, url: 'https://shop.example.com/a?b=1&c=%20#d' };
+
+  it('round-trips the message id, index and URL', () => {
+    const token = signLinkToken(target, SECRET);
+    expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
+    expect(verifyLinkToken(token, SECRET)).toEqual(target);
+  });
+
+  it('round-trips a unicode URL and a 2048-character URL', () => {
+    for (const url of ['https://例え.jp/パス?q=ü', `https://e.example/${'x'.repeat(2029)}`]) {
+      expect(verifyLinkToken(signLinkToken({ ...target, url }, SECRET), SECRET)).toEqual({
+        ...target,
+        url,
+      });
+    }
+  });
+
+  it('is not an open token, and an open token is not a link token', () => {
+    const link = signLinkToken(target, SECRET);
+    expect(verifyTrackingToken('o', link, SECRET)).toBeNull();
+    expect(verifyTrackingToken('c', link, SECRET)).toBeNull();
+    expect(verifyLinkToken(signTrackingToken('o', MESSAGE_ID, SECRET), SECRET)).toBeNull();
+    expect(verifyLinkToken(signTrackingToken('c', MESSAGE_ID, SECRET), SECRET)).toBeNull();
+  });
+
+  it('rejects another secret, a changed URL and a forged mac', () => {
+    const token = signLinkToken(target, SECRET);
+    const [, mac] = token.split('.');
+    const evil = Buffer.from(`${MESSAGE_ID}\n3\nhttps://evil.example/`).toString('base64url');
+    expect(verifyLinkToken(token, `${SECRET}x`)).toBeNull();
+    expect(verifyLinkToken(`${evil}.${mac}`, SECRET)).toBeNull();
+    expect(verifyLinkToken(`${evil}.${'A'.repeat(22)}`, SECRET)).toBeNull();
+    expect(verifyLinkToken(token.slice(0, -1), SECRET)).toBeNull();
+    expect(verifyLinkToken('', SECRET)).toBeNull();
+  });
+
+  it('rejects a genuinely signed payload that is not a link (defence in depth)', () => {
+    const signed = (payload: string): string => {
+      const mac = createHmac('sha256', SECRET).update(`c:${payload}`).digest('base64url');
+      return `${Buffer.from(payload).toString('base64url')}.${mac.slice(0, 22)}`;
+    };
+    expect(verifyLinkToken(signed(`${MESSAGE_ID}\n3\njavascript:alert(1)`), SECRET)).toBeNull();
+    expect(verifyLinkToken(signed(`${MESSAGE_ID}\n3\n//evil.example/`), SECRET)).toBeNull();
+    expect(verifyLinkToken(signed(`${MESSAGE_ID}\nx\nhttps://a.example/`), SECRET)).toBeNull();
+    expect(verifyLinkToken(signed(`${MESSAGE_ID}\n03\nhttps://a.example/`), SECRET)).toBeNull();
+    expect(verifyLinkToken(signed(`\n3\nhttps://a.example/`), SECRET)).toBeNull();
+    expect(verifyLinkToken(signed(`${MESSAGE_ID}\nhttps://a.example/`), SECRET)).toBeNull();
+    expect(verifyLinkToken(signed(`${MESSAGE_ID}\n3\nhttps://a.example/`), SECRET)).toEqual({
+      messageId: MESSAGE_ID,
+      index: 3,
+      url: 'https://a.example/',
+    });
+  });
+
+  it('refuses to sign what it would refuse to verify', () => {
+    expect(() => signLinkToken({ ...target, url: 'mailto:a@example.com' }, SECRET)).toThrow(
+      /absolute http\(s\) URL/,
+    );
+    expect(() =>
+      signLinkToken({ ...target, url: `https://e.example/${'x'.repeat(2048)}` }, SECRET),
+    ).toThrow(/at most 2048/);
+    expect(() => signLinkToken({ ...target, index: -1 }, SECRET)).toThrow(/index is -1/);
+    expect(() => signLinkToken({ ...target, index: 1.5 }, SECRET)).toThrow(/index is 1.5/);
+    expect(() => signLinkToken({ ...target, messageId: 'a\nb' }, SECRET)).toThrow(/line break/);
+    expect(() => signLinkToken({ ...target, messageId: '' }, SECRET)).toThrow(/1 to 256/);
+  });
+
+  it.each([
+    ['https://a.example/x', true],
+    ['HTTP://A.EXAMPLE', true],
+    ['https://', false],
+    ['ftp://a.example/', false],
+    ['/relative', false],
+    [' https://a.example/', false],
+    ['javascript:alert(1)', false],
+  ])('isTrackableUrl(%j) is %s', (url, expected) => {
+    expect(isTrackableUrl(url)).toBe(expected);
   });
 });

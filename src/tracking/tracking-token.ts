@@ -1,19 +1,96 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** Purposes keep tokens for one use from being replayed as another (o = open pixel). */
+/** Purposes keep tokens for one use from being replayed as another (o = open pixel, c = link). */
 export type TrackingTokenPurpose = 'o' | 'c';
+
+/** A tracked link, as its token carries it. */
+export interface LinkTarget {
+  messageId: string;
+  /** 0-based position among the message's tracked links. */
+  index: number;
+  /** Where the link goes: an absolute http(s) URL. */
+  url: string;
+}
 
 const MAC_LENGTH = 22;
 const MAX_TOKEN_LENGTH = 512;
 const MAX_MESSAGE_ID_LENGTH = 256;
+/** Longest link target a token carries; a longer link is left untracked. */
+export const MAX_TRACKED_URL_LENGTH = 2048;
+// base64url of id + index + URL with the separators, plus the MAC: well under Node's 16 KB of
+// request line and headers.
+const MAX_LINK_TOKEN_LENGTH = 3200;
 const TOKEN_PATTERN = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{22})$/;
+const INDEX_PATTERN = /^(0|[1-9][0-9]{0,5})$/;
+// The link payload is "id\nindex\nurl": a message id never holds a line break (the sign side
+// refuses one), and the URL is the rest.
+const SEPARATOR = '\n';
 
 // 22 base64url characters carry 132 bits of the HMAC: unforgeable, and short enough for a URL.
-function mac(purpose: TrackingTokenPurpose, messageId: string, secret: string): string {
+function mac(purpose: TrackingTokenPurpose, payload: string, secret: string): string {
   return createHmac('sha256', secret)
-    .update(`${purpose}:${messageId}`, 'utf8')
+    .update(`${purpose}:${payload}`, 'utf8')
     .digest('base64url')
     .slice(0, MAC_LENGTH);
+}
+
+function checkMessageId(messageId: string): void {
+  if (messageId === '' || messageId.length > MAX_MESSAGE_ID_LENGTH) {
+    throw new Error(
+      `messageId has ${messageId.length} characters; expected 1 to ${MAX_MESSAGE_ID_LENGTH}`,
+    );
+  }
+  if (messageId.includes(SEPARATOR)) {
+    throw new Error('messageId must not contain a line break');
+  }
+}
+
+function sign(
+  purpose: TrackingTokenPurpose,
+  payload: string,
+  secret: string,
+  maxLength: number,
+  what: string,
+): string {
+  if (secret === '') {
+    throw new Error('secret must not be empty: expected the tracking secret');
+  }
+  const encoded = Buffer.from(payload, 'utf8');
+  // A lone surrogate would come back as U+FFFD, so the token would name another id.
+  if (encoded.toString('utf8') !== payload) {
+    throw new Error(`${what} is not well-formed Unicode: expected no unpaired surrogates`);
+  }
+  const token = `${encoded.toString('base64url')}.${mac(purpose, payload, secret)}`;
+  if (token.length > maxLength) {
+    throw new Error(
+      `${what} is too long to track: its token has ${token.length} characters; expected at most ${maxLength}`,
+    );
+  }
+  return token;
+}
+
+/** The payload a genuine token carries, or null. */
+function verify(
+  purpose: TrackingTokenPurpose,
+  token: string,
+  secret: string,
+  maxLength: number,
+): string | null {
+  if (typeof token !== 'string' || token.length > maxLength || secret === '') {
+    return null;
+  }
+  const match = TOKEN_PATTERN.exec(token);
+  if (match === null) {
+    return null;
+  }
+  const [, encoded, givenMac] = match;
+  const payload = Buffer.from(encoded, 'base64url').toString('utf8');
+  // Node decodes leniently (stray bits, invalid UTF-8); only the one canonical spelling is accepted.
+  if (Buffer.from(payload, 'utf8').toString('base64url') !== encoded) {
+    return null;
+  }
+  const expectedMac = Buffer.from(mac(purpose, payload, secret), 'ascii');
+  return timingSafeEqual(Buffer.from(givenMac, 'ascii'), expectedMac) ? payload : null;
 }
 
 /** Signs a message id into a URL-path-safe token: `base64url(messageId).mac`. */
@@ -22,26 +99,8 @@ export function signTrackingToken(
   messageId: string,
   secret: string,
 ): string {
-  if (secret === '') {
-    throw new Error('secret must not be empty: expected the tracking secret');
-  }
-  if (messageId === '' || messageId.length > MAX_MESSAGE_ID_LENGTH) {
-    throw new Error(
-      `messageId has ${messageId.length} characters; expected 1 to ${MAX_MESSAGE_ID_LENGTH}`,
-    );
-  }
-  const encoded = Buffer.from(messageId, 'utf8');
-  // A lone surrogate would come back as U+FFFD, so the token would name another id.
-  if (encoded.toString('utf8') !== messageId) {
-    throw new Error('messageId is not well-formed Unicode: expected no unpaired surrogates');
-  }
-  const token = `${encoded.toString('base64url')}.${mac(purpose, messageId, secret)}`;
-  if (token.length > MAX_TOKEN_LENGTH) {
-    throw new Error(
-      `messageId is too long to track: its token has ${token.length} characters; expected at most ${MAX_TOKEN_LENGTH}`,
-    );
-  }
-  return token;
+  checkMessageId(messageId);
+  return sign(purpose, messageId, secret, MAX_TOKEN_LENGTH, 'messageId');
 }
 
 /** Returns the message id a token was signed for, or null for any token that is not genuine. */
@@ -50,22 +109,65 @@ export function verifyTrackingToken(
   token: string,
   secret: string,
 ): string | null {
-  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || secret === '') {
+  const messageId = verify(purpose, token, secret, MAX_TOKEN_LENGTH);
+  // A line break would make it a link token's payload, which is not a message id.
+  return messageId === null ||
+    messageId === '' ||
+    messageId.length > MAX_MESSAGE_ID_LENGTH ||
+    messageId.includes(SEPARATOR)
+    ? null
+    : messageId;
+}
+
+/** Whether a link target can go into a token: an absolute http(s) URL of at most 2048 characters. */
+export function isTrackableUrl(url: string): boolean {
+  if (url.length > MAX_TRACKED_URL_LENGTH || !/^https?:\/\//i.test(url)) {
+    return false;
+  }
+  return URL.canParse(url);
+}
+
+/**
+ * Signs a tracked link: `base64url(messageId \n index \n url).mac`. The token carries the URL, so
+ * the redirect needs no lookup and keeps working after the message's record has expired.
+ */
+export function signLinkToken(target: LinkTarget, secret: string): string {
+  checkMessageId(target.messageId);
+  if (!INDEX_PATTERN.test(String(target.index))) {
+    throw new Error(`index is ${target.index}; expected an integer from 0 to 999999`);
+  }
+  if (!isTrackableUrl(target.url)) {
+    throw new Error(
+      `url must be an absolute http(s) URL of at most ${MAX_TRACKED_URL_LENGTH} characters`,
+    );
+  }
+  const payload = [target.messageId, target.index, target.url].join(SEPARATOR);
+  return sign('c', payload, secret, MAX_LINK_TOKEN_LENGTH, 'url');
+}
+
+/**
+ * The link a token was signed for, or null for any token that is not genuine. A genuine token
+ * only ever names a URL ases itself put in a message: the redirect can never be steered elsewhere.
+ */
+export function verifyLinkToken(token: string, secret: string): LinkTarget | null {
+  const payload = verify('c', token, secret, MAX_LINK_TOKEN_LENGTH);
+  if (payload === null) {
     return null;
   }
-  const match = TOKEN_PATTERN.exec(token);
-  if (match === null) {
+  const first = payload.indexOf(SEPARATOR);
+  const second = payload.indexOf(SEPARATOR, first + 1);
+  if (first < 1 || second < 0) {
     return null;
   }
-  const [, encodedId, givenMac] = match;
-  const messageId = Buffer.from(encodedId, 'base64url').toString('utf8');
-  // Node decodes leniently (stray bits, invalid UTF-8); only the one canonical spelling is accepted.
-  if (Buffer.from(messageId, 'utf8').toString('base64url') !== encodedId) {
+  const messageId = payload.slice(0, first);
+  const index = payload.slice(first + 1, second);
+  const url = payload.slice(second + 1);
+  if (
+    messageId.length > MAX_MESSAGE_ID_LENGTH ||
+    !INDEX_PATTERN.test(index) ||
+    !isTrackableUrl(url)
+  ) {
     return null;
   }
-  if (messageId === '' || messageId.length > MAX_MESSAGE_ID_LENGTH) {
-    return null;
-  }
-  const expectedMac = Buffer.from(mac(purpose, messageId, secret), 'ascii');
-  return timingSafeEqual(Buffer.from(givenMac, 'ascii'), expectedMac) ? messageId : null;
+  return { messageId, index: Number(index), url };
 }
