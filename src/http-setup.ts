@@ -5,7 +5,12 @@ import { setupOpenApi } from './openapi';
 export const BODY_LIMIT = '10mb';
 
 /** The HTTP set-up of the standalone service (and of the tests that stand in for it). */
-export function configureHttp(app: NestExpressApplication): void {
+export function configureHttp(app: NestExpressApplication, { trustProxyHops = 0 } = {}): void {
   app.useBodyParser('json', { limit: BODY_LIMIT });
+  // The client IP the tracking classifier sees (Apple's proxy range) comes from X-Forwarded-For
+  // only through proxies the operator says are there; a client could write the header itself.
+  if (trustProxyHops > 0) {
+    app.set('trust proxy', trustProxyHops);
+  }
   setupOpenApi(app);
 }

@@ -10,18 +10,25 @@ export { ASES_EVENTS } from './core/ases-events';
 export type { AsesMessageEvent, SuppressionEvent } from './core/ases-events';
 export { AsesErrorCode, AsesException } from './core/ases.exception';
 export { ASES_OPTIONS } from './core/ases.tokens';
-export { SendMessageDto } from './mailer/dto/send-message.dto';
+export { SendMessageDto, TrackOptionsDto } from './mailer/dto/send-message.dto';
 export type { BatchItemResult, SendmailResult } from './mailer/mailer.service';
 export type {
   BounceInfo,
+  ClickCounter,
   ComplaintInfo,
   DelayInfo,
+  HitClass,
+  HitDetails,
+  LinkClicks,
   MessageRecord,
   SendErrorInfo,
   TimelineEvent,
   TrackingCounter,
   TrackingSource,
+  TrackSettings,
 } from './status/message-record';
+export { classifyHit } from './tracking/hit-classifier';
+export type { Hit, HitClassification } from './tracking/hit-classifier';
 export type {
   NewSuppression,
   SuppressionEntry,

@@ -64,7 +64,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     logger: ['fatal', 'error', 'warn', 'log'],
   });
-  configureHttp(app);
+  configureHttp(app, { trustProxyHops: env.TRUST_PROXY_HOPS });
   await app.listen(env.PORT);
 
   const base = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');

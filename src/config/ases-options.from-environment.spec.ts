@@ -24,4 +24,23 @@ describe('asesOptionsFromEnvironment', () => {
     expect(options.suppressAfterTransientBounces).toEqual({ count: 3, withinDays: 2 });
     expect(options.sns).toEqual({ topicArns: [arn], confirmSubscriptions: false });
   });
+
+  it('passes the tracking choices on', () => {
+    const options = asesOptionsFromEnvironment(
+      validateEnvironment({
+        TRACKING_BASE_URL: 'https://t.example.com',
+        TRACK_OPENS: 'false',
+        TRACKING_STORE_CLIENT: 'true',
+        TRACKING_SCANNER_WINDOW_SECONDS: '30',
+      }),
+    );
+    expect(options.tracking).toEqual({
+      baseUrl: 'https://t.example.com',
+      secret: 'local-tracking-secret',
+      opens: false,
+      clicks: true,
+      storeClient: true,
+      scannerWindowSeconds: 30,
+    });
+  });
 });

@@ -5,7 +5,14 @@ import type { Environment } from './environment';
 export function asesOptionsFromEnvironment(env: Environment): AsesModuleOptions {
   return {
     apiKeys: env.API_KEYS,
-    tracking: { baseUrl: env.TRACKING_BASE_URL, secret: env.TRACKING_SECRET },
+    tracking: {
+      baseUrl: env.TRACKING_BASE_URL,
+      secret: env.TRACKING_SECRET,
+      opens: env.TRACK_OPENS,
+      clicks: env.TRACK_CLICKS,
+      storeClient: env.TRACKING_STORE_CLIENT,
+      scannerWindowSeconds: env.TRACKING_SCANNER_WINDOW_SECONDS,
+    },
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
     region: env.AWS_REGION,
     queues: {

@@ -61,6 +61,11 @@ describe('validateEnvironment', () => {
       SNS_CONFIRM_SUBSCRIPTIONS: true,
       TRACKING_BASE_URL: 'http://localhost:3000',
       TRACKING_SECRET: 'local-tracking-secret',
+      TRACK_OPENS: true,
+      TRACK_CLICKS: true,
+      TRACKING_STORE_CLIENT: false,
+      TRACKING_SCANNER_WINDOW_SECONDS: 10,
+      TRUST_PROXY_HOPS: 0,
       LOCAL_STACK: true,
       LOCAL_SQS_PORT: 4566,
       LOCAL_SES_PORT: 8005,
@@ -381,6 +386,47 @@ describe('validateEnvironment', () => {
     ])('rejects %s', (bad) => {
       expect(rejects('TRACKING_BASE_URL', bad)).toContain(
         'expected an absolute http:// or https:// URL without query or fragment',
+      );
+    });
+  });
+
+  describe('tracking choices', () => {
+    it('track opens and clicks, keep no client details, and judge clicks in 10 s by default', () => {
+      expect(validateEnvironment({})).toMatchObject({
+        TRACK_OPENS: true,
+        TRACK_CLICKS: true,
+        TRACKING_STORE_CLIENT: false,
+        TRACKING_SCANNER_WINDOW_SECONDS: 10,
+        TRUST_PROXY_HOPS: 0,
+      });
+    });
+
+    it('take booleans and numbers', () => {
+      expect(
+        validateEnvironment({
+          TRACK_OPENS: 'no',
+          TRACK_CLICKS: '0',
+          TRACKING_STORE_CLIENT: 'true',
+          TRACKING_SCANNER_WINDOW_SECONDS: '0',
+          TRUST_PROXY_HOPS: '2',
+        }),
+      ).toMatchObject({
+        TRACK_OPENS: false,
+        TRACK_CLICKS: false,
+        TRACKING_STORE_CLIENT: true,
+        TRACKING_SCANNER_WINDOW_SECONDS: 0,
+        TRUST_PROXY_HOPS: 2,
+      });
+    });
+
+    it('name what is wrong', () => {
+      expect(rejects('TRACK_CLICKS', 'maybe')).toContain('expected true or false');
+      expect(rejects('TRACKING_STORE_CLIENT', 'ip')).toContain('(also 1/0, yes/no; default false)');
+      expect(rejects('TRACKING_SCANNER_WINDOW_SECONDS', '3601')).toContain(
+        'expected a number of seconds from 0 (rule off) to 3600 (default 10)',
+      );
+      expect(rejects('TRUST_PROXY_HOPS', 'all')).toContain(
+        'expected a number of reverse proxies from 0 to 10 (default 0)',
       );
     });
   });

@@ -66,6 +66,16 @@ export interface Environment {
   TRACKING_BASE_URL: string;
   /** Signs tracking links. Default `local-tracking-secret` when LOCAL_STACK=true; required otherwise. */
   TRACKING_SECRET: string;
+  /** Put the open pixel in HTML mail unless the request says `track.opens: false`. Default true. */
+  TRACK_OPENS: boolean;
+  /** Rewrite the links of HTML mail unless the request says `track.clicks: false`. Default true. */
+  TRACK_CLICKS: boolean;
+  /** Keep each open's and click's IP address and full user agent in the timeline. Default false. */
+  TRACKING_STORE_CLIENT: boolean;
+  /** Clicks this soon after push or delivery count as link scanners; 0 turns the rule off. Default 10. */
+  TRACKING_SCANNER_WINDOW_SECONDS: number;
+  /** Reverse proxies in front of the service whose X-Forwarded-For is trusted for the client IP. Default 0. */
+  TRUST_PROXY_HOPS: number;
   /** Run against the local AWS stack. Default true, or false when NODE_ENV=production. */
   LOCAL_STACK: boolean;
   /** Port of the local SQS emulator, 0 for any free port. Default 4566. */
@@ -106,6 +116,11 @@ export const ENVIRONMENT_VARIABLES = [
   'SNS_CONFIRM_SUBSCRIPTIONS',
   'TRACKING_BASE_URL',
   'TRACKING_SECRET',
+  'TRACK_OPENS',
+  'TRACK_CLICKS',
+  'TRACKING_STORE_CLIENT',
+  'TRACKING_SCANNER_WINDOW_SECONDS',
+  'TRUST_PROXY_HOPS',
   'LOCAL_STACK',
   'LOCAL_SQS_PORT',
   'LOCAL_SES_PORT',
@@ -128,6 +143,11 @@ const DEFAULTS: Partial<Record<Variable, string>> = {
   STATUS_TTL_DAYS: '14',
   SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS: '7',
   SNS_CONFIRM_SUBSCRIPTIONS: 'true',
+  TRACK_OPENS: 'true',
+  TRACK_CLICKS: 'true',
+  TRACKING_STORE_CLIENT: 'false',
+  TRACKING_SCANNER_WINDOW_SECONDS: '10',
+  TRUST_PROXY_HOPS: '0',
   LOCAL_SQS_PORT: '4566',
   LOCAL_SES_PORT: '8005',
 };
@@ -415,6 +435,24 @@ class EnvironmentVariables {
   TRACKING_SECRET?: string;
 
   @Transform(({ value }) => toBoolean(value))
+  @IsBoolean({ message: 'true or false (also 1/0, yes/no; default true)' })
+  TRACK_OPENS!: boolean;
+
+  @Transform(({ value }) => toBoolean(value))
+  @IsBoolean({ message: 'true or false (also 1/0, yes/no; default true)' })
+  TRACK_CLICKS!: boolean;
+
+  @Transform(({ value }) => toBoolean(value))
+  @IsBoolean({ message: 'true or false (also 1/0, yes/no; default false)' })
+  TRACKING_STORE_CLIENT!: boolean;
+
+  @IntegerBetween(0, 3600, 'a number of seconds from 0 (rule off) to 3600 (default 10)')
+  TRACKING_SCANNER_WINDOW_SECONDS!: number;
+
+  @IntegerBetween(0, 10, 'a number of reverse proxies from 0 to 10 (default 0)')
+  TRUST_PROXY_HOPS!: number;
+
+  @Transform(({ value }) => toBoolean(value))
   @IsBoolean({
     message: 'true or false (also 1/0, yes/no; default true, or false when NODE_ENV=production)',
   })
@@ -520,6 +558,11 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
       '',
     ),
     TRACKING_SECRET: env.TRACKING_SECRET ?? LOCAL_TRACKING_SECRET,
+    TRACK_OPENS: env.TRACK_OPENS,
+    TRACK_CLICKS: env.TRACK_CLICKS,
+    TRACKING_STORE_CLIENT: env.TRACKING_STORE_CLIENT,
+    TRACKING_SCANNER_WINDOW_SECONDS: env.TRACKING_SCANNER_WINDOW_SECONDS,
+    TRUST_PROXY_HOPS: env.TRUST_PROXY_HOPS,
     LOCAL_STACK: env.LOCAL_STACK,
     LOCAL_SQS_PORT: env.LOCAL_SQS_PORT,
     LOCAL_SES_PORT: env.LOCAL_SES_PORT,

@@ -14,6 +14,7 @@ const STATUS_BY_CODE: Record<AsesErrorCode, number> = {
   [AsesErrorCode.INVALID_REQUEST]: HttpStatus.BAD_REQUEST,
   [AsesErrorCode.UNAUTHORIZED]: HttpStatus.UNAUTHORIZED,
   [AsesErrorCode.MESSAGE_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [AsesErrorCode.LINK_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [AsesErrorCode.IDEMPOTENCY_CONFLICT]: HttpStatus.CONFLICT,
   [AsesErrorCode.NOT_RETRYABLE]: HttpStatus.CONFLICT,
   [AsesErrorCode.RECIPIENT_SUPPRESSED]: HttpStatus.UNPROCESSABLE_ENTITY,

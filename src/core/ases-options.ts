@@ -35,12 +35,20 @@ export interface SnsEndpointOptions {
 export interface AsesModuleOptions {
   /** Bearer keys accepted on `/v1/*`. Required, at least one. */
   apiKeys: string[];
-  /** Open tracking: where the pixel is served from, and the HMAC secret of its tokens. Required. */
+  /** Open and click tracking: where the pixel and links are served from, and how. Required. */
   tracking: {
     /** Public base URL of this service, e.g. `https://mail.example.com`. */
     baseUrl: string;
-    /** Secret the pixel tokens are signed with. */
+    /** Secret the pixel and link tokens are signed with (HMAC-SHA256). */
     secret: string;
+    /** Put the open pixel in HTML mail unless a message says `track.opens: false`. Default true. */
+    opens?: boolean;
+    /** Rewrite the http(s) links of HTML mail unless a message says `track.clicks: false`. Default true. */
+    clicks?: boolean;
+    /** Keep each hit's IP address and full user agent in the timeline. Default false: only its class. */
+    storeClient?: boolean;
+    /** Clicks within this many seconds after push or delivery are link scanners; 0 turns the rule off. Default 10. */
+    scannerWindowSeconds?: number;
   };
   /** Redis ases keeps statuses in. Default `{ url: 'redis://127.0.0.1:6379', keyPrefix: 'ases:' }`. */
   redis?: {
@@ -89,7 +97,14 @@ export interface AsesModuleOptions {
 /** The options with every default applied; what the services see. */
 export interface ResolvedAsesOptions {
   apiKeys: string[];
-  tracking: { baseUrl: string; secret: string };
+  tracking: {
+    baseUrl: string;
+    secret: string;
+    opens: boolean;
+    clicks: boolean;
+    storeClient: boolean;
+    scannerWindowMs: number;
+  };
   redis: { url: string; keyPrefix: string };
   region?: string;
   endpoints: { sqs?: string; ses?: string };

@@ -10,7 +10,14 @@ describe('resolveAsesOptions', () => {
     const resolved = resolveAsesOptions(minimal);
     expect(resolved).toEqual({
       apiKeys: ['key'],
-      tracking: { baseUrl: 'https://mail.example.com', secret: 's3cret' },
+      tracking: {
+        baseUrl: 'https://mail.example.com',
+        secret: 's3cret',
+        opens: true,
+        clicks: true,
+        storeClient: false,
+        scannerWindowMs: 10_000,
+      },
       redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'ases:' },
       region: undefined,
       endpoints: {},
@@ -41,6 +48,28 @@ describe('resolveAsesOptions', () => {
     expect(resolveAsesOptions({ ...minimal, sendPollers: 0 }).sendPollers).toBe(0);
     expect(() => resolveAsesOptions({ ...minimal, sendPollers: 101 })).toThrow(
       'sendPollers must be an integer from 0 to 100',
+    );
+  });
+
+  it('takes the tracking choices, and names a bad one', () => {
+    const tracking = {
+      ...minimal.tracking,
+      opens: false,
+      clicks: false,
+      storeClient: true,
+      scannerWindowSeconds: 0,
+    };
+    expect(resolveAsesOptions({ ...minimal, tracking }).tracking).toEqual({
+      baseUrl: 'https://mail.example.com',
+      secret: 's3cret',
+      opens: false,
+      clicks: false,
+      storeClient: true,
+      scannerWindowMs: 0,
+    });
+    const bad = { ...tracking, clicks: 'yes' as unknown as boolean, scannerWindowSeconds: 3601 };
+    expect(() => resolveAsesOptions({ ...minimal, tracking: bad })).toThrow(
+      'tracking.clicks must be a boolean; tracking.scannerWindowSeconds must be an integer from 0 to 3600',
     );
   });
 

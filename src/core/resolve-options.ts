@@ -57,6 +57,15 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
     typeof options.tracking?.secret === 'string' && options.tracking.secret.length > 0,
     'tracking.secret must be a non-empty string',
   );
+  for (const name of ['opens', 'clicks', 'storeClient'] as const) {
+    const value = options.tracking?.[name];
+    check(value === undefined || typeof value === 'boolean', `tracking.${name} must be a boolean`);
+  }
+  const scannerWindowSeconds = options.tracking?.scannerWindowSeconds ?? 10;
+  check(
+    isIntegerIn(scannerWindowSeconds, 0, 3600),
+    'tracking.scannerWindowSeconds must be an integer from 0 to 3600',
+  );
 
   const queues: ResolvedAsesOptions['queues'] = { ...DEFAULT_QUEUES, ...options.queues };
   if (queues.events === undefined) {
@@ -122,6 +131,10 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
     tracking: {
       baseUrl: options.tracking.baseUrl.replace(/\/+$/, ''),
       secret: options.tracking.secret,
+      opens: options.tracking.opens ?? true,
+      clicks: options.tracking.clicks ?? true,
+      storeClient: options.tracking.storeClient ?? false,
+      scannerWindowMs: scannerWindowSeconds * 1000,
     },
     redis: { url: redisUrl, keyPrefix },
     region: options.region,

@@ -5,6 +5,7 @@ import { ASES_OPTIONS } from '../core/ases.tokens';
 import { QueueModule } from '../core/queue.module';
 import { StatusModule } from '../status/status.module';
 import { SuppressionModule } from '../suppression/suppression.module';
+import { TrackingModule } from '../tracking/tracking.module';
 import { FeedbackStatsRepository } from './feedback-stats.repository';
 import { FeedbackConsumer } from './feedback.consumer';
 import { FeedbackController } from './feedback.controller';
@@ -18,7 +19,7 @@ import { SnsMessageVerifier } from './sns-message.verifier';
  * overridden, e.g. by tests that sign with their own certificate.
  */
 @Module({
-  imports: [QueueModule, StatusModule, SuppressionModule],
+  imports: [QueueModule, StatusModule, SuppressionModule, TrackingModule],
   controllers: [FeedbackController],
   providers: [
     ApiKeyGuard,

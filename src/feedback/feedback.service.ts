@@ -4,13 +4,14 @@ import { InjectAsesOptions } from '../core/ases.tokens';
 import { StatusRepository } from '../status/status.repository';
 import { StatusService } from '../status/status.service';
 import { SuppressionService } from '../suppression/suppression.service';
+import { HitRequest, HitUpdate, TrackingService } from '../tracking/tracking.service';
 import {
   FeedbackCounter,
   FeedbackSource,
   FeedbackStatsRepository,
 } from './feedback-stats.repository';
 import { ParsedFeedback, SesNotification } from './ses-notification';
-import { eventIdentity, feedbackEffectFor } from './status-change';
+import { eventIdentity, FeedbackEffect, feedbackEffectFor } from './status-change';
 
 /**
  * What applying a notification did. `unknown-message`: no message has this SES id (yet: the
@@ -51,6 +52,7 @@ export class FeedbackService {
     private readonly status: StatusService,
     private readonly suppressions: SuppressionService,
     private readonly stats: FeedbackStatsRepository,
+    private readonly tracking: TrackingService,
     @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
   ) {}
 
@@ -147,11 +149,12 @@ export class FeedbackService {
     if (envelope) {
       dedupeKeys.push(`sns:${envelope.messageId}`);
     }
+    const hit = effect.tracking && (await this.hitOf(id, effect.tracking));
     const result = await this.status.update(id, {
       status: effect.status,
       change: effect.change,
-      tracking: effect.tracking && { ...effect.tracking, source: 'ses' },
-      event: effect.event,
+      tracking: hit?.tracking,
+      event: hit ? { ...effect.event, hit: hit.event.hit } : effect.event,
       dedupeKeys,
     });
     if (result.outcome === 'missing') {
@@ -161,6 +164,24 @@ export class FeedbackService {
       await this.suppressions.recordTransientBounce(recipient, effect.event.at, id);
     }
     return result.outcome;
+  }
+
+  /** SES's open or click, classified like ases's own hits, so both land in the same counters. */
+  private async hitOf(
+    id: string,
+    hit: NonNullable<FeedbackEffect['tracking']>,
+  ): Promise<HitUpdate> {
+    const request: HitRequest = {
+      method: 'GET',
+      userAgent: hit.userAgent,
+      ip: hit.ipAddress,
+      at: new Date(hit.at),
+    };
+    if (hit.kind === 'open' || hit.link === undefined) {
+      return this.tracking.hitUpdate(hit.kind, 'ses', request);
+    }
+    const times = await this.status.sendTimes(id);
+    return this.tracking.hitUpdate('click', 'ses', request, { url: hit.link, times });
   }
 
   /**

@@ -96,30 +96,37 @@ describe('feedbackEffectFor', () => {
       });
     });
 
-    it('counts an open with the user agent as detail', () => {
+    it('counts an open with the client for the classifier, keeping it out of the timeline', () => {
       expect(feedbackEffectFor(documented('event-open'), 'recipient@example.com')).toStrictEqual({
-        tracking: { kind: 'open', at: '2017-08-09T22:00:19.652Z' },
-        event: {
-          type: 'open',
+        tracking: {
+          kind: 'open',
           at: '2017-08-09T22:00:19.652Z',
-          detail:
+          ipAddress: '192.0.2.1',
+          userAgent:
             'Mozilla/5.0 (iPhone; CPU iPhone OS 10_3_3 like Mac OS X) AppleWebKit/603.3.8 (KHTML, like Gecko) Mobile/14G60',
-          source: 'ses',
         },
+        event: { type: 'open', at: '2017-08-09T22:00:19.652Z', source: 'ses' },
       });
     });
 
-    it('counts an open without a user agent, leaving the detail out', () => {
+    it('counts an open without a user agent', () => {
       const open = notification({ type: 'Open', open: { ipAddress: '192.0.2.1' } });
       expect(feedbackEffectFor(open, 'jane@example.org')).toStrictEqual({
-        tracking: { kind: 'open', at: AT },
+        tracking: { kind: 'open', at: AT, ipAddress: '192.0.2.1' },
         event: { type: 'open', at: AT, source: 'ses' },
       });
     });
 
     it('counts a click with the link as detail', () => {
       expect(feedbackEffectFor(documented('event-click'), 'recipient@example.com')).toStrictEqual({
-        tracking: { kind: 'click', at: '2017-08-09T23:51:25.570Z' },
+        tracking: {
+          kind: 'click',
+          at: '2017-08-09T23:51:25.570Z',
+          ipAddress: '192.0.2.1',
+          userAgent:
+            'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/60.0.3112.90 Safari/537.36',
+          link: 'http://docs.aws.amazon.com/ses/latest/DeveloperGuide/send-email-smtp.html',
+        },
         event: {
           type: 'click',
           at: '2017-08-09T23:51:25.570Z',

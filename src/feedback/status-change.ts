@@ -9,8 +9,15 @@ export interface FeedbackEffect {
   /** The status to move to, if the ranking allows it, with the fields it records. Absent: no status change. */
   status?: MessageStatus;
   change?: StatusChange;
-  /** An open or a click to count (source `ses`). */
-  tracking?: { kind: 'open' | 'click'; at: string };
+  /** An open or a click to count (source `ses`), with what the classifier needs. */
+  tracking?: {
+    kind: 'open' | 'click';
+    at: string;
+    userAgent?: string;
+    ipAddress?: string;
+    /** The clicked link. */
+    link?: string;
+  };
   /** The timeline entry (source `ses`). */
   event: TimelineEvent;
   /** The recipient should go on the suppression list, for this reason. */
@@ -198,15 +205,28 @@ export function feedbackEffectFor(
       };
     }
 
+    // The user agent and IP stay out of the timeline: the tracking service classifies the hit
+    // and keeps them only when told to (TRACKING_STORE_CLIENT).
     case 'Open':
       return {
-        tracking: { kind: 'open', at },
-        event: event('open', notification.open?.userAgent),
+        tracking: withoutUndefined({
+          kind: 'open' as const,
+          at,
+          userAgent: notification.open?.userAgent,
+          ipAddress: notification.open?.ipAddress,
+        }),
+        event: event('open'),
       };
 
     case 'Click':
       return {
-        tracking: { kind: 'click', at },
+        tracking: withoutUndefined({
+          kind: 'click' as const,
+          at,
+          userAgent: notification.click?.userAgent,
+          ipAddress: notification.click?.ipAddress,
+          link: notification.click?.link,
+        }),
         event: event('click', notification.click?.link),
       };
 

@@ -5,6 +5,7 @@ import { MessageStatus } from '../status/message-status';
 import { StatusRepository } from '../status/status.repository';
 import { StatusService, messageNotFound } from '../status/status.service';
 import { SuppressionService } from '../suppression/suppression.service';
+import type { TrackSettings } from '../status/message-record';
 import { TrackingService } from '../tracking/tracking.service';
 import { SendMessageDto } from './dto/send-message.dto';
 import { buildMimeMessage } from './mime-message';
@@ -31,12 +32,19 @@ export type BatchItemResult =
 interface Prepared {
   job: SendmailJob;
   message: SendMessageDto;
+  track: TrackSettings;
   fingerprint: string;
 }
 
 function fingerprintOf(message: SendMessageDto): string {
   const tags = Object.entries(message.tags ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  const content = [message.from, message.to, message.subject, message.html, message.text, tags];
+  const content: unknown[] = [
+    ...[message.from, message.to, message.subject, message.html, message.text, tags],
+  ];
+  // Only when given, so that requests from before `track` existed keep their fingerprint.
+  if (message.track) {
+    content.push([message.track.opens ?? null, message.track.clicks ?? null]);
+  }
   return createHash('sha256').update(JSON.stringify(content)).digest('base64url');
 }
 
@@ -148,11 +156,15 @@ export class MailerService {
     }
     const { value: message } = check;
     const id = message.localMessageId ?? randomUUID();
+    const track = this.tracking.settingsFor(message.track, message.html !== undefined);
     const raw = await buildMimeMessage({
       from: message.from,
       to: message.to,
       subject: message.subject,
-      html: message.html === undefined ? undefined : this.tracking.instrumentHtml(id, message.html),
+      html:
+        message.html === undefined
+          ? undefined
+          : this.tracking.instrumentHtml(id, message.html, track),
       text: message.text,
     });
     const job: SendmailJob = {
@@ -172,7 +184,7 @@ export class MailerService {
         { errors: [{ field: 'html', problems: ['too large together with text'] }] },
       );
     }
-    return { job, message, fingerprint: fingerprintOf(message) };
+    return { job, message, track, fingerprint: fingerprintOf(message) };
   }
 
   private async acceptAll(inputs: unknown[]): Promise<Array<SendmailResult | AsesException>> {
@@ -213,6 +225,7 @@ export class MailerService {
   private async record({
     job,
     message,
+    track,
     fingerprint,
   }: Prepared): Promise<SendmailResult | AsesException> {
     // A repeated request for a message accepted before the address was suppressed still gets
@@ -237,6 +250,7 @@ export class MailerService {
       to: job.to,
       subject: job.subject,
       tags: message.tags,
+      track,
       queuedAt,
       fingerprint,
     });

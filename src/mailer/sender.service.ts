@@ -39,6 +39,8 @@ export type SendOutcome =
  * job may be deleted. A per-message lease in Redis keeps two receives of one job (SQS delivers at
  * least once) from both sending it.
  */
+const LEGACY_JOB_TRACKING = { opens: true, clicks: false } as const;
+
 @Injectable()
 export class SenderService {
   private readonly logger = new Logger('ases');
@@ -105,7 +107,8 @@ export class SenderService {
       });
       return { result: 'suppressed', reason: suppressed.reason };
     }
-    // Built when the message was accepted (v2); only jobs queued by earlier releases need it here.
+    // Built when the message was accepted (v2); only jobs queued by earlier releases need it here,
+    // with the pixel those releases put in and no link tracking, which they did not have.
     const raw =
       job.raw === undefined
         ? await buildMimeMessage({
@@ -113,7 +116,9 @@ export class SenderService {
             to: job.to,
             subject: job.subject,
             html:
-              job.html === undefined ? undefined : this.tracking.instrumentHtml(job.id, job.html),
+              job.html === undefined
+                ? undefined
+                : this.tracking.instrumentHtml(job.id, job.html, LEGACY_JOB_TRACKING),
             text: job.text,
           })
         : Buffer.from(job.raw, 'utf8');

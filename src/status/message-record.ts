@@ -1,4 +1,7 @@
+import type { HitClass } from '../tracking/hit-classifier';
 import { MessageStatus } from './message-status';
+
+export type { HitClass } from '../tracking/hit-classifier';
 
 /** Why SES bounced a message. */
 export interface BounceInfo {
@@ -41,12 +44,56 @@ export interface SendErrorInfo {
 /** Who saw an open or a click: ases's own pixel or link, or SES's event publishing. */
 export type TrackingSource = 'ases' | 'ses';
 
-/** Opens or clicks of a message, all sources together, with the count per source. */
+/** Opens or clicks of a message, all sources and classes together, with the counts of each. */
 export interface TrackingCounter {
+  /** Every hit, whoever made it. */
   count: number;
+  /** Hits classified `human`. */
+  humanCount: number;
   firstAt: string;
   lastAt: string;
+  /** The first `human` hit; absent until there is one. */
+  firstHumanAt?: string;
   bySource: Partial<Record<TrackingSource, number>>;
+  /** Hits per class: `human`, `proxy` (image proxies), `scanner` (link checkers, bots), `unknown`. */
+  byClass: Partial<Record<HitClass, number>>;
+}
+
+/** The clicks of one link (one target URL) of a message. */
+export interface LinkClicks {
+  url: string;
+  count: number;
+  humanCount: number;
+  firstAt: string;
+  lastAt: string;
+}
+
+/** Clicks of a message, with the links clicked. */
+export interface ClickCounter extends TrackingCounter {
+  /** How many different links (target URLs) were clicked. */
+  uniqueLinks: number;
+  /** Each clicked link, most clicked first; read with the full record only. */
+  links?: LinkClicks[];
+}
+
+/** What ases knows of one open or click. */
+export interface HitDetails {
+  /** Who (probably) made it; see docs/tracking.md. */
+  class: HitClass;
+  /** The classifier's rule that decided, e.g. `apple-mpp`, `early-click`, `browser`. */
+  rule: string;
+  /** Position of the clicked link among the message's tracked links (ases's own links only). */
+  link?: number;
+  /** The client's IP address: only with `TRACKING_STORE_CLIENT=true`. */
+  ip?: string;
+  /** The client's full user agent: only with `TRACKING_STORE_CLIENT=true`. */
+  userAgent?: string;
+}
+
+/** Which tracking a message got: what was put in its HTML. */
+export interface TrackSettings {
+  opens: boolean;
+  clicks: boolean;
 }
 
 /** One entry of a message's timeline. */
@@ -65,6 +112,8 @@ export interface TimelineEvent {
   detail?: string;
   /** Who reported it: `ases`, or `ses`. */
   source?: TrackingSource;
+  /** Opens and clicks: the hit's class and how it was decided. */
+  hit?: HitDetails;
 }
 
 /** Everything ases knows about one message; fields are absent until they happen. */
@@ -75,6 +124,8 @@ export interface MessageRecord {
   to: string;
   subject: string;
   tags?: Record<string, string>;
+  /** The tracking put in the message's HTML (both false for text-only mail). */
+  track?: TrackSettings;
   queuedAt: string;
   /** Sends tried so far (reset by a retry of a FAILED message). */
   attempts?: number;
@@ -91,7 +142,7 @@ export interface MessageRecord {
   suppressedAt?: string;
   error?: SendErrorInfo;
   opens?: TrackingCounter;
-  clicks?: TrackingCounter;
+  clicks?: ClickCounter;
   /** The latest events, oldest first (bounded; see `TIMELINE_LENGTH`). */
   events?: TimelineEvent[];
 }

@@ -3,12 +3,17 @@ import type { Redis } from 'ioredis';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions, InjectAsesRedis } from '../core/ases.tokens';
 import { inStore } from '../core/redis-store';
+import { HIT_CLASSES } from '../tracking/hit-classifier';
 import {
+  ClickCounter,
+  HitClass,
+  LinkClicks,
   MessageRecord,
   StatusChange,
   TimelineEvent,
   TrackingCounter,
   TrackingSource,
+  TrackSettings,
 } from './message-record';
 import { MessageStatus, statusesBefore, toMessageStatus } from './message-status';
 
@@ -19,6 +24,8 @@ export interface NewMessage {
   to: string;
   subject: string;
   tags?: Record<string, string>;
+  /** The tracking put in its HTML. */
+  track?: TrackSettings;
   queuedAt: string;
   /** Hash of the request, to tell a repeated request from a different one with the same id. */
   fingerprint: string;
@@ -39,12 +46,28 @@ export interface MessageUpdate {
   /** The status to move to, if the ranking allows it, with the fields it records. */
   status?: MessageStatus;
   change?: StatusChange;
-  /** An open or a click to count. */
-  tracking?: { kind: 'open' | 'click'; source: TrackingSource; at: string };
+  /** An open or a click to count, with its class and, for a click, the link's URL. */
+  tracking?: TrackingHit;
   /** The timeline entry; always recorded (also when the ranking refuses the status). */
   event: TimelineEvent;
   /** Dedupe keys: when the message has seen any of them, nothing is written. */
   dedupeKeys?: string[];
+}
+
+/** An open or a click, as counted. */
+export interface TrackingHit {
+  kind: 'open' | 'click';
+  source: TrackingSource;
+  at: string;
+  class: HitClass;
+  /** The clicked link's URL. */
+  url?: string;
+}
+
+/** When a message was pushed and delivered, for telling link scanners from people. */
+export interface SendTimes {
+  pushedAt?: string;
+  deliveredAt?: string;
 }
 
 /**
@@ -94,15 +117,18 @@ return {1, current}`;
 // change may start from), open/click counters, the timeline entry, and the dedupe marks. An event
 // for a missing (expired) record writes nothing: it must not recreate half a record.
 // A message that becomes FAILED is indexed (lex order of "<failedAt>|<id>") for the FAILED listing.
-// KEYS: message hash, timeline list, seen set, FAILED index.
+// Opens and clicks count per kind, source and class; a click also counts for its link (by URL) in
+// the links hash, whose fields are "c|<url>" (count), "h|<url>" (human), "f|<url>", "l|<url>".
+// KEYS: message hash, timeline list, seen set, FAILED index, links hash.
 // ARGV: ttl fallback, timeline length, event JSON, to, from, tracking kind, tracking source,
-// tracking time, number of dedupe keys n, n dedupe keys, then field/value pairs.
+// tracking time, tracking class, clicked URL, number of dedupe keys n, n dedupe keys, then
+// field/value pairs.
 const APPLY = `
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return {0, '', ''} end
 local tags = redis.call('HGET', KEYS[1], 'tags') or ''
-local n = tonumber(ARGV[9])
-for i = 10, 9 + n do
+local n = tonumber(ARGV[11])
+for i = 12, 11 + n do
   if redis.call('SISMEMBER', KEYS[3], ARGV[i]) == 1 then return {3, current, tags} end
 end
 local ttl = redis.call('TTL', KEYS[1])
@@ -113,7 +139,7 @@ if ARGV[4] ~= '' then
   for allowed in string.gmatch(ARGV[5], '%S+') do
     if allowed == current then
       redis.call('HSET', KEYS[1], 'status', ARGV[4])
-      if #ARGV >= 10 + n then redis.call('HSET', KEYS[1], unpack(ARGV, 10 + n)) end
+      if #ARGV >= 12 + n then redis.call('HSET', KEYS[1], unpack(ARGV, 12 + n)) end
       if ARGV[4] == 'FAILED' then
         local member = (redis.call('HGET', KEYS[1], 'failedAt') or '') .. '|' .. redis.call('HGET', KEYS[1], 'id')
         redis.call('ZADD', KEYS[4], 0, member)
@@ -124,20 +150,37 @@ if ARGV[4] ~= '' then
     end
   end
 end
+local function earliest(key, field, at)
+  local seen = redis.call('HGET', key, field)
+  if not seen or at < seen then redis.call('HSET', key, field, at) end
+end
+local function latest(key, field, at)
+  local seen = redis.call('HGET', key, field)
+  if not seen or at > seen then redis.call('HSET', key, field, at) end
+end
 if ARGV[6] ~= '' then
-  local kind, at = ARGV[6], ARGV[8]
+  local kind, at, class, url = ARGV[6], ARGV[8], ARGV[9], ARGV[10]
   redis.call('HINCRBY', KEYS[1], kind .. 'Count', 1)
   redis.call('HINCRBY', KEYS[1], kind .. ':' .. ARGV[7], 1)
-  local first = redis.call('HGET', KEYS[1], kind .. 'FirstAt')
-  if not first or at < first then redis.call('HSET', KEYS[1], kind .. 'FirstAt', at) end
-  local last = redis.call('HGET', KEYS[1], kind .. 'LastAt')
-  if not last or at > last then redis.call('HSET', KEYS[1], kind .. 'LastAt', at) end
+  redis.call('HINCRBY', KEYS[1], kind .. ':' .. class, 1)
+  earliest(KEYS[1], kind .. 'FirstAt', at)
+  latest(KEYS[1], kind .. 'LastAt', at)
+  if class == 'human' then earliest(KEYS[1], kind .. 'FirstHumanAt', at) end
+  if url ~= '' then
+    if redis.call('HINCRBY', KEYS[5], 'c|' .. url, 1) == 1 then
+      redis.call('HINCRBY', KEYS[1], kind .. 'Links', 1)
+    end
+    if class == 'human' then redis.call('HINCRBY', KEYS[5], 'h|' .. url, 1) end
+    earliest(KEYS[5], 'f|' .. url, at)
+    latest(KEYS[5], 'l|' .. url, at)
+    redis.call('EXPIRE', KEYS[5], ttl)
+  end
 end
 redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
 redis.call('EXPIRE', KEYS[2], ttl)
 if n > 0 then
-  redis.call('SADD', KEYS[3], unpack(ARGV, 10, 9 + n))
+  redis.call('SADD', KEYS[3], unpack(ARGV, 12, 11 + n))
   redis.call('EXPIRE', KEYS[3], ttl)
 end
 return {code, current, tags}`;
@@ -248,6 +291,7 @@ interface AsesCommands {
     eventsKey: string,
     seenKey: string,
     failedKey: string,
+    linksKey: string,
     ...args: (string | number)[]
   ): Promise<[number, string, string]>;
   asesClaim(key: string, leaseKey: string, owner: string, leaseMs: number): Promise<string[]>;
@@ -273,7 +317,7 @@ interface AsesCommands {
   ): Promise<number>;
 }
 
-const JSON_FIELDS = ['tags', 'delay', 'bounce', 'complaint', 'error'] as const;
+const JSON_FIELDS = ['tags', 'track', 'delay', 'bounce', 'complaint', 'error'] as const;
 const TEXT_FIELDS = [
   'sesMessageId',
   'pushedAt',
@@ -291,8 +335,9 @@ const TRACKING_SOURCES: readonly TrackingSource[] = ['ases', 'ses'];
  * the record, `<prefix>ev:<id>` its timeline (a list of JSON entries, the latest
  * {@link TIMELINE_LENGTH}), `<prefix>seen:<id>` the dedupe keys of the feedback applied to it,
  * and `<prefix>ses:<sesMessageId>` holds the id. `<prefix>lease:<id>` is the send lease of a
- * message being sent, `<prefix>job:<id>` the kept job of a FAILED one (for a retry), and the sorted
- * set `<prefix>failed` indexes FAILED messages. All but the index carry the record's retention TTL.
+ * message being sent, `<prefix>job:<id>` the kept job of a FAILED one (for a retry),
+ * `<prefix>lnk:<id>` the clicks per link, and the sorted set `<prefix>failed` indexes FAILED
+ * messages. All but the index carry the record's retention TTL.
  */
 @Injectable()
 export class StatusRepository implements OnApplicationShutdown {
@@ -303,7 +348,7 @@ export class StatusRepository implements OnApplicationShutdown {
   constructor(@InjectAsesRedis() redis: Redis, @InjectAsesOptions() options: ResolvedAsesOptions) {
     redis.defineCommand('asesCreate', { numberOfKeys: 2, lua: CREATE });
     redis.defineCommand('asesPush', { numberOfKeys: 4, lua: PUSH });
-    redis.defineCommand('asesApply', { numberOfKeys: 4, lua: APPLY });
+    redis.defineCommand('asesApply', { numberOfKeys: 5, lua: APPLY });
     redis.defineCommand('asesClaim', { numberOfKeys: 2, lua: CLAIM });
     redis.defineCommand('asesRelease', { numberOfKeys: 2, lua: RELEASE });
     redis.defineCommand('asesRetry', { numberOfKeys: 4, lua: RETRY });
@@ -326,6 +371,9 @@ export class StatusRepository implements OnApplicationShutdown {
     ];
     if (message.tags && Object.keys(message.tags).length > 0) {
       fields.push('tags', JSON.stringify(message.tags));
+    }
+    if (message.track) {
+      fields.push('track', JSON.stringify(message.track));
     }
     const event: TimelineEvent = {
       type: 'queued',
@@ -364,19 +412,36 @@ export class StatusRepository implements OnApplicationShutdown {
     if (!events) {
       return toRecord(await this.store(() => this.redis.hgetall(this.messageKey(id))));
     }
-    const [hash, timeline] = await this.store(async () => {
+    const [hash, timeline, links] = await this.store(async () => {
       const replies = await this.redis
         .multi()
         .hgetall(this.messageKey(id))
         .lrange(this.eventsKey(id), 0, -1)
+        .hgetall(this.linksKey(id))
         .exec();
-      const [hashReply, eventsReply] = replies ?? [];
-      if (!hashReply || !eventsReply || hashReply[0] || eventsReply[0]) {
-        throw hashReply?.[0] ?? eventsReply?.[0] ?? new Error('transaction aborted');
+      const [hashReply, eventsReply, linksReply] = replies ?? [];
+      const failed = [hashReply, eventsReply, linksReply].find((reply) => !reply || reply[0]);
+      if (failed !== undefined || !hashReply || !eventsReply || !linksReply) {
+        throw failed?.[0] ?? new Error('transaction aborted');
       }
-      return [hashReply[1] as Record<string, string>, eventsReply[1] as string[]] as const;
+      return [
+        hashReply[1] as Record<string, string>,
+        eventsReply[1] as string[],
+        linksReply[1] as Record<string, string>,
+      ] as const;
     });
-    return toRecord(hash, timeline);
+    return toRecord(hash, timeline, links);
+  }
+
+  /** When a message was pushed and delivered (empty for a missing record). */
+  async sendTimes(id: string): Promise<SendTimes> {
+    const [pushedAt, deliveredAt] = await this.store(() =>
+      this.redis.hmget(this.messageKey(id), 'pushedAt', 'deliveredAt'),
+    );
+    return {
+      ...(pushedAt === null ? {} : { pushedAt }),
+      ...(deliveredAt === null ? {} : { deliveredAt }),
+    };
   }
 
   /** The recipient of a message, or null when there is no record (never, or expired). */
@@ -441,6 +506,7 @@ export class StatusRepository implements OnApplicationShutdown {
         this.eventsKey(id),
         this.seenKey(id),
         this.failedKey(),
+        this.linksKey(id),
         this.ttlSeconds,
         TIMELINE_LENGTH,
         JSON.stringify(clipped(update.event)),
@@ -449,6 +515,8 @@ export class StatusRepository implements OnApplicationShutdown {
         update.tracking?.kind ?? '',
         update.tracking?.source ?? '',
         update.tracking?.at ?? '',
+        update.tracking?.class ?? '',
+        update.tracking?.url ?? '',
         dedupeKeys.length,
         ...dedupeKeys,
         ...fields,
@@ -647,6 +715,10 @@ export class StatusRepository implements OnApplicationShutdown {
     return `${this.prefix}job:${id}`;
   }
 
+  private linksKey(id: string): string {
+    return `${this.prefix}lnk:${id}`;
+  }
+
   private failedKey(): string {
     return `${this.prefix}failed`;
   }
@@ -686,6 +758,21 @@ function parseJson<T>(value: string | undefined): T | undefined {
   }
 }
 
+function countsOf<K extends string>(
+  hash: Record<string, string>,
+  kind: 'open' | 'click',
+  names: readonly K[],
+): Partial<Record<K, number>> {
+  const counts: Partial<Record<K, number>> = {};
+  for (const name of names) {
+    const value = hash[`${kind}:${name}`];
+    if (value !== undefined) {
+      counts[name] = Number(value);
+    }
+  }
+  return counts;
+}
+
 function toCounter(
   hash: Record<string, string>,
   kind: 'open' | 'click',
@@ -694,27 +781,53 @@ function toCounter(
   if (count === undefined) {
     return undefined;
   }
-  const bySource: TrackingCounter['bySource'] = {};
-  for (const source of TRACKING_SOURCES) {
-    const value = hash[`${kind}:${source}`];
-    if (value !== undefined) {
-      bySource[source] = Number(value);
-    }
-  }
+  const bySource = countsOf(hash, kind, TRACKING_SOURCES);
   // Records from before counts per source were kept: their opens all came from the pixel.
   if (Object.keys(bySource).length === 0) {
     bySource.ases = Number(count);
   }
-  return {
+  const counter: TrackingCounter = {
     count: Number(count),
+    humanCount: Number(hash[`${kind}:human`] ?? 0),
     firstAt: hash[`${kind}FirstAt`] ?? '',
     lastAt: hash[`${kind}LastAt`] ?? '',
     bySource,
+    byClass: countsOf(hash, kind, HIT_CLASSES),
   };
+  const firstHumanAt = hash[`${kind}FirstHumanAt`];
+  if (firstHumanAt !== undefined) {
+    counter.firstHumanAt = firstHumanAt;
+  }
+  return counter;
 }
 
-/** The record a hash holds, with the timeline when `events` (its JSON entries) was read. */
-function toRecord(hash: Record<string, string>, events?: string[]): MessageRecord | null {
+/** The links of a links hash ("c|<url>", "h|<url>", "f|<url>", "l|<url>"), most clicked first. */
+function toLinks(hash: Record<string, string>): LinkClicks[] {
+  const links: LinkClicks[] = [];
+  for (const [field, value] of Object.entries(hash)) {
+    if (field.startsWith('c|')) {
+      const url = field.slice(2);
+      links.push({
+        url,
+        count: Number(value),
+        humanCount: Number(hash[`h|${url}`] ?? 0),
+        firstAt: hash[`f|${url}`] ?? '',
+        lastAt: hash[`l|${url}`] ?? '',
+      });
+    }
+  }
+  return links.sort((a, b) => b.count - a.count || a.firstAt.localeCompare(b.firstAt));
+}
+
+/**
+ * The record a hash holds, with the timeline when `events` (its JSON entries) was read and the
+ * clicked links when their hash was.
+ */
+function toRecord(
+  hash: Record<string, string>,
+  events?: string[],
+  links?: Record<string, string>,
+): MessageRecord | null {
   if (hash.id === undefined || hash.status === undefined) {
     return null;
   }
@@ -746,7 +859,11 @@ function toRecord(hash: Record<string, string>, events?: string[]): MessageRecor
   }
   const clicks = toCounter(hash, 'click');
   if (clicks) {
-    record.clicks = clicks;
+    const counter: ClickCounter = { ...clicks, uniqueLinks: Number(hash.clickLinks ?? 0) };
+    if (links) {
+      counter.links = toLinks(links);
+    }
+    record.clicks = counter;
   }
   if (events) {
     record.events = events

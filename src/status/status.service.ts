@@ -4,7 +4,13 @@ import { ASES_EVENTS, AsesMessageEvent } from '../core/ases-events';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { MessageRecord, TimelineEvent } from './message-record';
 import { MessageStatus } from './message-status';
-import { FailedPage, MessageUpdate, StatusRepository, UpdateResult } from './status.repository';
+import {
+  FailedPage,
+  MessageUpdate,
+  SendTimes,
+  StatusRepository,
+  UpdateResult,
+} from './status.repository';
 
 const EVENT_BY_STATUS: Partial<Record<MessageStatus, string>> = {
   [MessageStatus.QUEUED]: ASES_EVENTS.queued,
@@ -71,6 +77,11 @@ export class StatusService {
     return page.nextCursor === undefined
       ? page
       : { ...page, nextCursor: Buffer.from(page.nextCursor).toString('base64url') };
+  }
+
+  /** When a message was pushed and delivered, as far as known (empty for a missing record). */
+  sendTimes(id: string): Promise<SendTimes> {
+    return this.repository.sendTimes(id);
   }
 
   /** Applies an update (see {@link StatusRepository.apply}) and tells the host app what changed. */

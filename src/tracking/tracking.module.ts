@@ -3,7 +3,7 @@ import { StatusModule } from '../status/status.module';
 import { TrackingController } from './tracking.controller';
 import { TrackingService } from './tracking.service';
 
-/** Open tracking: the pixel endpoint, and the HTML instrumenting the sender uses. */
+/** Open and click tracking: the pixel and link endpoints, the HTML instrumenting, hit classing. */
 @Module({
   imports: [StatusModule],
   controllers: [TrackingController],

@@ -14,8 +14,10 @@ import {
   sesEvent,
   snsEnvelope,
 } from '../helpers/ses-notifications';
+import { signTrackingToken } from '../../src/tracking/tracking-token';
 import {
   API_KEY,
+  TRACKING_SECRET,
   TestApp,
   recordPushed,
   sentMail,
@@ -80,6 +82,102 @@ describe('every SES event shape, through the events queue (SES_EVENTS_QUEUE)', (
     expect(response.status).toBe(200);
     return response.body.sources.events as Json;
   }
+
+  it("lands SES's opens and clicks in the same fields as ases's own, classified, keeping no client", async () => {
+    const mail = await pushed('ses-tracking@example.org');
+    const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+    const chrome =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
+
+    await deliver(
+      sesEvent('Open', mail, 'open', {
+        ipAddress: '17.58.0.10',
+        timestamp: at(100),
+        userAgent: 'Mozilla/5.0',
+      }),
+    );
+    await deliver(
+      sesEvent('Open', mail, 'open', {
+        ipAddress: '192.0.2.7',
+        timestamp: at(60_000),
+        userAgent: chrome,
+      }),
+    );
+    // Right after the push: a link scanner. A minute later: a person.
+    await deliver(
+      sesEvent('Click', mail, 'click', {
+        ipAddress: '192.0.2.7',
+        timestamp: at(1000),
+        userAgent: chrome,
+        link: 'https://example.org/offer',
+      }),
+    );
+    await deliver(
+      sesEvent('Click', mail, 'click', {
+        ipAddress: '192.0.2.7',
+        timestamp: at(61_000),
+        userAgent: chrome,
+        link: 'https://example.org/offer',
+      }),
+    );
+    await eventsOf(mail.id, 'click', 2);
+    await eventsOf(mail.id, 'open', 2);
+    // ases's own pixel for the same message counts in the same field.
+    const pixel = await t
+      .http()
+      .get(`/t/o/${signTrackingToken('o', mail.id, TRACKING_SECRET)}.gif`)
+      .set('User-Agent', chrome);
+    expect(pixel.status).toBe(200);
+
+    const body = await record(mail.id);
+    expect(body.opens).toMatchObject({
+      count: 3,
+      humanCount: 2,
+      bySource: { ses: 2, ases: 1 },
+      byClass: { proxy: 1, human: 2 },
+    });
+    expect(body.clicks).toMatchObject({
+      count: 2,
+      humanCount: 1,
+      bySource: { ses: 2 },
+      byClass: { scanner: 1, human: 1 },
+      uniqueLinks: 1,
+      links: [{ url: 'https://example.org/offer', count: 2, humanCount: 1 }],
+    });
+    const hits = (body.events as Json[])
+      .filter((event) => event.type === 'open' || event.type === 'click')
+      .map(({ type, source, hit, detail }) => ({ type, source, hit, detail }));
+    expect(hits).toEqual(
+      expect.arrayContaining([
+        {
+          type: 'open',
+          source: 'ses',
+          hit: { class: 'proxy', rule: 'apple-mpp' },
+          detail: undefined,
+        },
+        {
+          type: 'open',
+          source: 'ses',
+          hit: { class: 'human', rule: 'browser' },
+          detail: undefined,
+        },
+        {
+          type: 'click',
+          source: 'ses',
+          hit: { class: 'scanner', rule: 'early-click' },
+          detail: 'https://example.org/offer',
+        },
+        {
+          type: 'click',
+          source: 'ses',
+          hit: { class: 'human', rule: 'browser' },
+          detail: 'https://example.org/offer',
+        },
+      ]),
+    );
+    // No IP address or user agent anywhere in the record.
+    expect(JSON.stringify(body)).not.toMatch(/192\.0\.2\.7|17\.58\.0\.10|Chrome\/131/);
+  });
 
   it('maps Send, DeliveryDelay, Delivery, Open and Click, in an envelope and raw', async () => {
     const mail = await pushed('events@example.org', { campaign: 'fall' });

@@ -329,11 +329,14 @@ describe('the standalone service (src/main.ts as a child process, its own local 
 
     const after = await status(message.id as string);
     expect(after.body.status).toBe('BOUNCED');
+    // Node's fetch says `node`: an HTTP library, not a person.
     expect(after.body.opens).toEqual({
       count: 1,
+      humanCount: 0,
       firstAt: expect.any(String),
       lastAt: expect.any(String),
       bySource: { ases: 1 },
+      byClass: { scanner: 1 },
     });
     expect(after.body.opens.firstAt).toBe(after.body.opens.lastAt);
     expect(Number.isNaN(Date.parse(after.body.opens.firstAt))).toBe(false);

@@ -9,6 +9,11 @@ import {
 } from '../helpers/test-app';
 
 const GIF_HEADER = Buffer.from('GIF89a');
+const BROWSER =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)';
+const APPLE_MPP = 'Mozilla/5.0';
+const GMAIL_PROXY =
+  'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)';
 
 describe('open tracking pixel', () => {
   let t: TestApp;
@@ -37,10 +42,11 @@ describe('open tracking pixel', () => {
     await t.close();
   });
 
-  const load = (path: string) =>
+  const load = (path: string, userAgent = BROWSER) =>
     t
       .http()
       .get(path)
+      .set('User-Agent', userAgent)
       .buffer(true)
       .parse((res, done) => {
         const chunks: Buffer[] = [];
@@ -65,10 +71,23 @@ describe('open tracking pixel', () => {
     const first = (await t.status(id)).body;
     expect(first.opens).toEqual({
       count: 1,
+      humanCount: 1,
       firstAt: first.opens.firstAt,
       lastAt: first.opens.firstAt,
+      firstHumanAt: first.opens.firstAt,
       bySource: { ases: 1 },
+      byClass: { human: 1 },
     });
+    expect(first.track).toEqual({ opens: true, clicks: true });
+    // Privacy by default: the class and its rule, no IP address or user agent.
+    expect(first.events.filter((event: { type: string }) => event.type === 'open')).toEqual([
+      {
+        type: 'open',
+        at: first.opens.firstAt,
+        source: 'ases',
+        hit: { class: 'human', rule: 'browser' },
+      },
+    ]);
     expect(Date.parse(first.opens.firstAt)).toBeGreaterThanOrEqual(before - 1000);
     expect(first.status).toBe('DELIVERED');
 
@@ -80,6 +99,37 @@ describe('open tracking pixel', () => {
     );
     expect(second.opens.firstAt).toBe(first.opens.firstAt);
     expect(Date.parse(second.opens.lastAt)).toBeGreaterThanOrEqual(Date.parse(first.opens.firstAt));
+  });
+
+  it('classifies image proxies, HEAD requests and unknown clients, and counts them apart', async () => {
+    const before = (await t.status(id)).body.opens;
+    expectPixel(await load(pixelPath, APPLE_MPP));
+    expectPixel(await load(pixelPath, GMAIL_PROXY));
+    const head = await t.http().head(pixelPath).set('User-Agent', BROWSER);
+    expect(head.status).toBe(200);
+    expectPixel(await load(pixelPath, ''));
+    const after = (await t.status(id)).body;
+    expect(after.opens).toMatchObject({
+      count: before.count + 4,
+      humanCount: before.humanCount,
+      firstHumanAt: before.firstHumanAt,
+      byClass: {
+        human: before.byClass.human,
+        proxy: 2,
+        scanner: 1,
+        unknown: 1,
+      },
+    });
+    const hits = after.events
+      .filter((event: { type: string }) => event.type === 'open')
+      .slice(-4)
+      .map((event: { hit: unknown }) => event.hit);
+    expect(hits).toEqual([
+      { class: 'proxy', rule: 'apple-mpp' },
+      { class: 'proxy', rule: 'google-image-proxy' },
+      { class: 'scanner', rule: 'head-request' },
+      { class: 'unknown', rule: 'no-user-agent' },
+    ]);
   });
 
   it('answers the pixel but records nothing for forged or altered tokens', async () => {

@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsEmail,
+  IsObject,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -8,6 +11,7 @@ import {
   MaxLength,
   ValidateBy,
   ValidateIf,
+  ValidateNested,
   ValidationOptions,
 } from 'class-validator';
 
@@ -72,6 +76,21 @@ function IsTagMap(): PropertyDecorator {
         'letters, digits, "_", ".", ":" or "-"; values up to 256 characters)',
     },
   });
+}
+
+/** Which tracking a message gets; an absent field takes the service's default. */
+export class TrackOptionsDto {
+  @ApiPropertyOptional({ description: 'Put the open pixel in the HTML. Default: TRACK_OPENS' })
+  @IsOptional()
+  @IsBoolean()
+  opens?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'Rewrite the http(s) links of the HTML. Default: TRACK_CLICKS',
+  })
+  @IsOptional()
+  @IsBoolean()
+  clicks?: boolean;
 }
 
 /**
@@ -141,4 +160,17 @@ export class SendMessageDto {
   @IsOptional()
   @IsTagMap()
   tags?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    type: TrackOptionsDto,
+    example: { opens: true, clicks: false },
+    description:
+      'Open and click tracking of this message (HTML only; text-only mail is never changed). ' +
+      'Absent fields take the service defaults (TRACK_OPENS, TRACK_CLICKS).',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TrackOptionsDto)
+  @IsObject({ message: '$property must be an object such as { "opens": true, "clicks": false }' })
+  track?: TrackOptionsDto;
 }

@@ -21,15 +21,54 @@ class DelayDto {
 }
 
 class BySourceDto {
-  @ApiPropertyOptional({ description: "ases's own pixel" }) ases?: number;
+  @ApiPropertyOptional({ description: "ases's own pixel and links" }) ases?: number;
   @ApiPropertyOptional({ description: "SES's open and click tracking" }) ses?: number;
 }
 
+class ByClassDto {
+  @ApiPropertyOptional({ description: 'a person, by all signs' }) human?: number;
+  @ApiPropertyOptional({ description: 'an image proxy (Apple MPP, Gmail, Yahoo)' }) proxy?: number;
+  @ApiPropertyOptional({ description: 'a link scanner or bot' }) scanner?: number;
+  @ApiPropertyOptional({ description: 'no or an unrecognised user agent' }) unknown?: number;
+}
+
 class TrackingCounterDto {
-  @ApiProperty() count!: number;
+  @ApiProperty({ description: 'every hit, whoever made it' }) count!: number;
+  @ApiProperty({ description: 'hits classified human' }) humanCount!: number;
   @ApiProperty() firstAt!: string;
   @ApiProperty() lastAt!: string;
+  @ApiPropertyOptional({ description: 'the first human hit' }) firstHumanAt?: string;
   @ApiProperty({ type: BySourceDto }) bySource!: BySourceDto;
+  @ApiProperty({ type: ByClassDto }) byClass!: ByClassDto;
+}
+
+class LinkClicksDto {
+  @ApiProperty({ example: 'https://shop.example.com/offer' }) url!: string;
+  @ApiProperty() count!: number;
+  @ApiProperty() humanCount!: number;
+  @ApiProperty() firstAt!: string;
+  @ApiProperty() lastAt!: string;
+}
+
+class ClickCounterDto extends TrackingCounterDto {
+  @ApiProperty({ description: 'different links (target URLs) clicked' }) uniqueLinks!: number;
+  @ApiPropertyOptional({ type: [LinkClicksDto], description: 'most clicked first' })
+  links?: LinkClicksDto[];
+}
+
+class HitDto {
+  @ApiProperty({ enum: ['human', 'proxy', 'scanner', 'unknown'] }) class!: string;
+  @ApiProperty({ example: 'browser', description: 'the classifier rule that decided' })
+  rule!: string;
+  @ApiPropertyOptional({ description: "position of the clicked link among ases's tracked links" })
+  link?: number;
+  @ApiPropertyOptional({ description: 'only with TRACKING_STORE_CLIENT=true' }) ip?: string;
+  @ApiPropertyOptional({ description: 'only with TRACKING_STORE_CLIENT=true' }) userAgent?: string;
+}
+
+class TrackSettingsDto {
+  @ApiProperty() opens!: boolean;
+  @ApiProperty() clicks!: boolean;
 }
 
 class TimelineEventDto {
@@ -44,6 +83,7 @@ class TimelineEventDto {
   @ApiPropertyOptional() recipient?: string;
   @ApiPropertyOptional({ maxLength: 200 }) detail?: string;
   @ApiPropertyOptional({ enum: ['ases', 'ses'] }) source?: string;
+  @ApiPropertyOptional({ type: HitDto, description: 'opens and clicks' }) hit?: HitDto;
 }
 
 class SendErrorDto {
@@ -60,6 +100,11 @@ export class MessageStatusDto {
   @ApiProperty() subject!: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
   tags?: Record<string, string>;
+  @ApiPropertyOptional({
+    type: TrackSettingsDto,
+    description: 'the tracking put in its HTML (none for text-only mail)',
+  })
+  track?: TrackSettingsDto;
   @ApiProperty() queuedAt!: string;
   @ApiPropertyOptional({ description: 'Sends tried so far; a retry of a FAILED message resets it' })
   attempts?: number;
@@ -76,7 +121,7 @@ export class MessageStatusDto {
   @ApiPropertyOptional() suppressedAt?: string;
   @ApiPropertyOptional({ type: SendErrorDto }) error?: SendErrorDto;
   @ApiPropertyOptional({ type: TrackingCounterDto }) opens?: TrackingCounterDto;
-  @ApiPropertyOptional({ type: TrackingCounterDto }) clicks?: TrackingCounterDto;
+  @ApiPropertyOptional({ type: ClickCounterDto }) clicks?: ClickCounterDto;
   @ApiPropertyOptional({
     type: [TimelineEventDto],
     description: 'the latest 50 events, oldest first',
