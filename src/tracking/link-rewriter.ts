@@ -122,6 +122,10 @@ export function rewriteLinks(
   html: string,
   trackingUrl: (link: TrackedLink) => string | null,
 ): { html: string; links: TrackedLink[] } {
+  // Most of the cost is parsing; HTML without an href has nothing to rewrite.
+  if (!/href/i.test(html)) {
+    return { html, links: [] };
+  }
   // Offsets are UTF-16 indexes into `html`, for a whole document and a fragment alike, so `parse`
   // serves both. `scriptingEnabled: false` parses `<noscript>` content as elements.
   const document = parse(html, { sourceCodeLocationInfo: true, scriptingEnabled: false });
