@@ -8,7 +8,8 @@ const ATTRIBUTE_ESCAPES: Readonly<Record<string, string>> = {
   "'": '&#39;',
 };
 
-function escapeAttribute(value: string): string {
+/** The value, escaped to sit between double quotes in an HTML attribute. */
+export function escapeAttribute(value: string): string {
   return value.replace(/[&"<>']/g, (character) => ATTRIBUTE_ESCAPES[character] ?? character);
 }
 

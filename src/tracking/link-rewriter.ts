@@ -1,4 +1,5 @@
 import { type DefaultTreeAdapterMap, html as parse5Html, parse } from 'parse5';
+import { escapeAttribute } from './html-instrumenter';
 
 /** A link the rewriter replaced. */
 export interface TrackedLink {
@@ -29,18 +30,6 @@ const HTTP_SCHEME = /^https?:\/\//i;
 const SURROUNDING_WHITESPACE = /^[\t\n\f\r ]+|[\t\n\f\r ]+$/g;
 /** Removed from anywhere in a URL by the URL parser; also kept out of the Location header. */
 const TAB_OR_NEWLINE = /[\t\n\r]/g;
-
-const ATTRIBUTE_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '"': '&quot;',
-  '<': '&lt;',
-  '>': '&gt;',
-  "'": '&#39;',
-};
-
-function escapeAttribute(value: string): string {
-  return value.replace(/[&"<>']/g, (character) => ATTRIBUTE_ESCAPES[character] ?? character);
-}
 
 /**
  * The href of a trackable link: an HTML `<a>` or `<area>` without `data-ases-notrack` whose href
