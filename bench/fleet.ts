@@ -13,6 +13,9 @@ const START_PROD_NODE_ARGS = ['--max-semi-space-size=32'];
 /** The bearer key the bench's app processes accept. */
 export const BENCH_API_KEY = 'bench-api-key-0123456789';
 
+/** The TRACKING_SECRET of the bench's app processes, with which the bench signs tracking URLs. */
+export const BENCH_TRACKING_SECRET = 'bench-tracking-secret-0123456789abcdef';
+
 const REGION = 'us-east-1';
 const HEALTH_TIMEOUT_MS = 60_000;
 // Longer than the app's own shutdown budget (15 s by default) for in-flight sends.
@@ -214,7 +217,7 @@ export class Fleet {
       PORT: String(port),
       API_KEYS: BENCH_API_KEY,
       TRACKING_BASE_URL: `http://localhost:${port}`,
-      TRACKING_SECRET: 'bench-tracking-secret-0123456789abcdef',
+      TRACKING_SECRET: BENCH_TRACKING_SECRET,
       REDIS_URL: options.redisUrl,
       REDIS_KEY_PREFIX: this.redisKeyPrefix,
       AWS_REGION: REGION,

@@ -21,6 +21,12 @@ function readTicks(pid: number): ProcessTicks | null {
   return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far; null when it is gone. */
+export function cpuSeconds(pid: number): number | null {
+  const ticks = readTicks(pid);
+  return ticks === null ? null : ticks.ticks / CLOCK_TICKS_PER_SECOND;
+}
+
 function allPids(): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))

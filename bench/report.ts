@@ -73,6 +73,24 @@ const LABELS: Record<string, string> = {
   foreignCpuCores: 'CPU used by other processes',
   stubLoopDelayP99Ms: 'SES stub event-loop delay p99',
   stubLoopDelayMaxMs: 'SES stub event-loop delay max',
+  requestRate: 'Requests/s (mean of 1-s samples)',
+  slowestSecondRate: 'Requests/s, slowest 1-s sample',
+  answered: 'Answered with the expected status',
+  statusCodes: 'Responses by status',
+  unexpectedStatus: 'Other statuses',
+  errors: 'Connection errors (timeouts included)',
+  timeouts: 'Timeouts',
+  cutOffAtEnd: 'Sent, not answered (cut off at the end)',
+  latencyP50Ms: 'Latency p50',
+  latencyP975Ms: 'Latency p97.5',
+  latencyP99Ms: 'Latency p99',
+  latencyMaxMs: 'Latency max',
+  opensWritten: 'Opens counted in Redis (openCount)',
+  clicksWritten: 'Clicks counted in Redis (clickCount)',
+  appCpuCores: 'CPU of the app process',
+  loadCpuCores: 'CPU of autocannon',
+  redisCpuCores: 'CPU of Redis',
+  warmupRate: 'Requests/s during the warm-up',
 };
 
 /** Formats a figure by the unit its name ends in (`…Cores`, `…Ratio`, `…Ms`, `…Seconds`, `…Rate`). */
@@ -227,7 +245,14 @@ export function renderMarkdown(results: readonly ScenarioResult[]): string {
       'accepted that is not PUSHED after the drain wait; a duplicate is an id SES accepted more ' +
       'than once. The machine is shared: CPU used by other processes says how much other work ' +
       "ran alongside, and the stub's event-loop delay bounds how late it may have timestamped a " +
-      'call.',
+      'call. The tracking scenarios (pixel, click) load the public tracking endpoints of one ' +
+      'app process with autocannon, in a process of its own, after a warm-up run that is not ' +
+      'counted; `--duration` sets their measured seconds (default 20, `--quick` 10). Requests/s ' +
+      "is the mean of autocannon's 1-s samples; latency is from the request written to the " +
+      'response read, over every response; the CPU figures are averages over the measured run ' +
+      '(1.00 = one core busy). Opens and clicks written are summed from the Redis records after ' +
+      'the run and must match the answered requests: only requests autocannon cut off when its ' +
+      'time was up may add to them.',
   ];
   if (results.length === 0) {
     lines.push('', 'No results yet.');

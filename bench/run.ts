@@ -31,6 +31,13 @@ import {
 } from './report';
 import type { SesStubOptions } from './ses-stub';
 import { SesStubProcess } from './ses-stub-process';
+import {
+  runTrackingScenario,
+  TRACKING_CONNECTIONS,
+  TRACKING_MESSAGES,
+  TRACKING_WARMUP_SECONDS,
+  TrackingScenarioDefinition,
+} from './tracking';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -39,6 +46,9 @@ const DOCS_FILE = join(ROOT, 'docs', 'benchmarks.md');
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const DEFAULT_DURATION_SECONDS = 60;
 const QUICK_DURATION_SECONDS = 15;
+/** The tracking scenarios' measured load, after their warm-up. */
+const DEFAULT_LOAD_SECONDS = 20;
+const QUICK_LOAD_SECONDS = 10;
 const BACKLOG_SECONDS = 1;
 const STUB_LATENCY_MS = 100;
 const MAX_WINDOW_RATIO = 1.02;
@@ -134,22 +144,60 @@ const SCENARIOS: readonly ScenarioDefinition[] = [
   },
 ];
 
+const TRACKING_SCENARIOS: readonly TrackingScenarioDefinition[] = [
+  {
+    name: 'pixel',
+    summary:
+      `One app process answers \`GET /t/o/<token>.gif\`, the open pixel, to autocannon in a ` +
+      `process of its own: ${TRACKING_CONNECTIONS} keep-alive connections, each request for the ` +
+      `next of ${TRACKING_MESSAGES} PUSHED messages in turn, with a browser User-Agent, after a ` +
+      `${TRACKING_WARMUP_SECONDS}-s warm-up run that is not counted. Every answered pixel must ` +
+      "have counted its open in the message's Redis record (openCount, summed over the messages " +
+      'after the run); requests autocannon cut off when its time was up may have counted too.',
+    endpoint: 'open',
+    goals: { minRate: 5000, maxP99Ms: 20 },
+  },
+  {
+    name: 'click',
+    summary:
+      `The same for \`GET /t/c/<token>\`, a tracked link, which answers 302 to the link's URL ` +
+      '(not followed): one link per message, the clicks counted in clickCount.',
+    endpoint: 'click',
+    goals: {},
+  },
+];
+
+type AnyScenario = ScenarioDefinition | TrackingScenarioDefinition;
+
+/** Every scenario, in the order they run and appear in docs/benchmarks.md. */
+const ALL_SCENARIOS: readonly AnyScenario[] = [...SCENARIOS, ...TRACKING_SCENARIOS];
+
+function isTracking(definition: AnyScenario): definition is TrackingScenarioDefinition {
+  return 'endpoint' in definition;
+}
+
 interface Cli {
-  scenarios: ScenarioDefinition[];
-  durationSeconds: number;
+  scenarios: AnyScenario[];
+  /** Seconds of feeding (send scenarios) or of measured load (tracking scenarios). */
+  durationSeconds: number | undefined;
+  quick: boolean;
   reportOnly: boolean;
 }
 
 const USAGE =
   `usage: npm run bench -- [scenario ...] [--duration <seconds> | --quick]\n` +
-  `  scenarios: ${SCENARIOS.map(({ name }) => name).join(', ')} (default: all, in this order)\n` +
-  `  --duration S  seconds of feeding (default ${DEFAULT_DURATION_SECONDS})\n` +
-  `  --quick       the same as --duration ${QUICK_DURATION_SECONDS}\n` +
+  `  scenarios: ${ALL_SCENARIOS.map(({ name }) => name).join(', ')} (default: all, in this ` +
+  `order)\n` +
+  `  --duration S  seconds of feeding (default ${DEFAULT_DURATION_SECONDS}), or of measured ` +
+  `load for ${TRACKING_SCENARIOS.map(({ name }) => name).join(' and ')} (default ` +
+  `${DEFAULT_LOAD_SECONDS}, after a ${TRACKING_WARMUP_SECONDS}-s warm-up)\n` +
+  `  --quick       feed for ${QUICK_DURATION_SECONDS} s, load for ${QUICK_LOAD_SECONDS} s\n` +
   `  --report-only rewrite docs/benchmarks.md from bench/results, run nothing`;
 
 function parseCli(args: readonly string[]): Cli {
   const names: string[] = [];
-  let durationSeconds = DEFAULT_DURATION_SECONDS;
+  let durationSeconds: number | undefined;
+  let quick = false;
   let reportOnly = false;
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index];
@@ -159,14 +207,16 @@ function parseCli(args: readonly string[]): Cli {
     } else if (arg === '--report-only') {
       reportOnly = true;
     } else if (arg === '--quick') {
-      durationSeconds = QUICK_DURATION_SECONDS;
+      quick = true;
+      durationSeconds = undefined;
     } else if (arg === '--duration' || arg.startsWith('--duration=')) {
       const value = arg === '--duration' ? args[(index += 1)] : arg.slice('--duration='.length);
       durationSeconds = Number(value);
+      quick = false;
       if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
         throw new Error(`--duration: got ${JSON.stringify(value)}; expected seconds > 0\n${USAGE}`);
       }
-    } else if (SCENARIOS.some(({ name }) => name === arg)) {
+    } else if (ALL_SCENARIOS.some(({ name }) => name === arg)) {
       names.push(arg);
     } else {
       throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
@@ -174,8 +224,9 @@ function parseCli(args: readonly string[]): Cli {
   }
   return {
     scenarios:
-      names.length === 0 ? [...SCENARIOS] : SCENARIOS.filter((s) => names.includes(s.name)),
+      names.length === 0 ? [...ALL_SCENARIOS] : ALL_SCENARIOS.filter((s) => names.includes(s.name)),
     durationSeconds,
+    quick,
     reportOnly,
   };
 }
@@ -465,7 +516,7 @@ async function main(): Promise<void> {
   // The harness's own SQS client would print a Node 22 notice in the middle of the progress lines.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const cli = parseCli(process.argv.slice(2));
-  const scenarioOrder = SCENARIOS.map(({ name }) => name);
+  const scenarioOrder = ALL_SCENARIOS.map(({ name }) => name);
   if (cli.reportOnly) {
     await writeMarkdown(DOCS_FILE, readResults(RESULTS_DIR, scenarioOrder));
     console.log(`wrote ${DOCS_FILE}`);
@@ -491,13 +542,26 @@ async function main(): Promise<void> {
     const machine = machineInfo(server.version);
     const commit = commitInfo(ROOT);
     for (const definition of cli.scenarios) {
-      const measured = await runScenario(
-        definition,
-        cli.durationSeconds,
-        redis,
-        server.pid,
-        aborter.signal,
-      );
+      const measured = isTracking(definition)
+        ? await runTrackingScenario(definition, {
+            root: ROOT,
+            logDir: LOG_DIR,
+            redisUrl: REDIS_URL,
+            redis,
+            redisPid: server.pid,
+            runId: `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`,
+            loadSeconds:
+              cli.durationSeconds ?? (cli.quick ? QUICK_LOAD_SECONDS : DEFAULT_LOAD_SECONDS),
+            signal: aborter.signal,
+            log: (text) => log(definition.name, text),
+          })
+        : await runScenario(
+            definition,
+            cli.durationSeconds ?? (cli.quick ? QUICK_DURATION_SECONDS : DEFAULT_DURATION_SECONDS),
+            redis,
+            server.pid,
+            aborter.signal,
+          );
       const result: ScenarioResult = {
         scenario: measured.scenario,
         summary: measured.summary,
