@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { setupOpenApi } from './openapi';
+import { serveTrackingFirst } from './tracking/serve-tracking-first';
 
 /** Largest JSON request body: a batch of up to 500 messages. */
 export const BODY_LIMIT = '10mb';
@@ -12,5 +13,6 @@ export function configureHttp(app: NestExpressApplication, { trustProxyHops = 0 
   if (trustProxyHops > 0) {
     app.set('trust proxy', trustProxyHops);
   }
+  serveTrackingFirst(app, { trustProxyHops });
   setupOpenApi(app);
 }

@@ -39,3 +39,4 @@ export type { FeedbackSourceStats } from './feedback/feedback-stats.repository';
 export type { FailedPage } from './status/status.repository';
 export { MessageStatus } from './status/message-status';
 export { setupOpenApi } from './openapi';
+export { serveTrackingFirst } from './tracking/serve-tracking-first';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { StatusModule } from '../status/status.module';
+import { TrackingRequestHandler } from './tracking-request.handler';
 import { TrackingController } from './tracking.controller';
 import { TrackingService } from './tracking.service';
 
@@ -7,7 +8,7 @@ import { TrackingService } from './tracking.service';
 @Module({
   imports: [StatusModule],
   controllers: [TrackingController],
-  providers: [TrackingService],
-  exports: [TrackingService],
+  providers: [TrackingService, TrackingRequestHandler],
+  exports: [TrackingService, TrackingRequestHandler],
 })
 export class TrackingModule {}

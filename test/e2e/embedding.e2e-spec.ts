@@ -1,3 +1,4 @@
+import { signLinkToken, signTrackingToken } from '../../src/tracking/tracking-token';
 import { randomBytes } from 'node:crypto';
 import {
   ArgumentsHost,
@@ -388,6 +389,40 @@ describe('ases embedded in a host app (own config, default Redis, global filter)
     expect(invalid.status).toBe(400);
     expect(invalid.body).toMatchObject({ statusCode: 400, code: 'INVALID_MESSAGE' });
     expect(invalid.body.hostError).toBeUndefined();
+  });
+
+  it('serves the pixel and tracked links through its controller, without serveTrackingFirst', async () => {
+    const browser =
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
+    const accepted = await app.get(AsesService).sendmail({
+      from: sender(),
+      to: 'success@simulator.amazonses.com',
+      subject: 'tracked',
+      html: '<p><a href="https://shop.example.com/deal">Deal</a></p>',
+      track: { opens: true, clicks: true },
+    });
+    const secret = settings.ases.trackingSecret;
+    const pixel = await http()
+      .get(`/t/o/${signTrackingToken('o', accepted.id, secret)}.gif`)
+      .set('User-Agent', browser);
+    expect(pixel.status).toBe(200);
+    expect(pixel.headers['content-type']).toBe('image/gif');
+    const link = signLinkToken(
+      { messageId: accepted.id, index: 0, url: 'https://shop.example.com/deal' },
+      secret,
+    );
+    const click = await http().get(`/t/c/${link}`).set('User-Agent', browser).redirects(0);
+    expect(click.status).toBe(302);
+    expect(click.headers.location).toBe('https://shop.example.com/deal');
+    const forged = await http()
+      .get(`/t/c/${link.slice(0, -1)}A`)
+      .redirects(0);
+    expect(forged.status).toBe(404);
+    expect(forged.body).toMatchObject({ statusCode: 404, code: 'LINK_NOT_FOUND' });
+    expect(forged.body.hostError).toBeUndefined();
+    const record = await app.get(AsesService).getStatus(accepted.id);
+    expect(record.opens).toMatchObject({ count: 1, humanCount: 1 });
+    expect(record.clicks).toMatchObject({ count: 1, uniqueLinks: 1 });
   });
 
   it("leaves the host's own routes and global filter alone", async () => {

@@ -148,6 +148,17 @@ describe('click tracking', () => {
     expect(record.status).toBe('DELIVERED');
   });
 
+  it('redirects a Unicode link to its encoded form, a valid Location header', async () => {
+    const { html } = await delivered(t, {
+      html: '<p><a href="https://例え.jp/パス?q=ü&amp;r=1">Unicode</a></p>',
+    });
+    const response = await click(t, hrefs(html)[0]);
+    expect(response.status).toBe(302);
+    expect(response.headers.location).toBe(
+      'https://xn--r8jz45g.jp/%E3%83%91%E3%82%B9?q=%C3%BC&r=1',
+    );
+  });
+
   it('classifies a HEAD check and a known scanner as scanners', async () => {
     const { id, html } = await delivered(t, { html: HTML });
     const [link] = hrefs(html);
@@ -256,15 +267,19 @@ describe('click tracking with the default scanner window and client details kept
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp('tracking-scanner', {
-      tracking: {
-        baseUrl: BASE,
-        secret: TRACKING_SECRET,
-        opens: false,
-        clicks: false,
-        storeClient: true,
+    t = await startTestApp(
+      'tracking-scanner',
+      {
+        tracking: {
+          baseUrl: BASE,
+          secret: TRACKING_SECRET,
+          opens: false,
+          clicks: false,
+          storeClient: true,
+        },
       },
-    });
+      { trustProxyHops: 1 },
+    );
   });
 
   afterAll(async () => {
@@ -293,6 +308,26 @@ describe('click tracking with the default scanner window and client details kept
       rule: 'early-click',
       link: 0,
       ip: expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$|^::1$/),
+      userAgent: BROWSER,
+    });
+  });
+
+  it('takes the client IP from X-Forwarded-For only through the trusted proxy hops', async () => {
+    const { id, html } = await delivered(t, { html: HTML, track: { opens: true } });
+    const pixel = /<img src="http:\/\/ases\.test(\/t\/o\/[^"]+)"/.exec(html)?.[1] ?? '';
+    const load = await t
+      .http()
+      .get(`${pixel}?utm_source=mail`)
+      .set('User-Agent', BROWSER)
+      .set('X-Forwarded-For', '203.0.113.9, 17.1.2.3');
+    expect(load.status).toBe(200);
+    const record = (await t.status(id)).body;
+    const open = record.events.find((entry: Json) => entry.type === 'open');
+    // One trusted hop: the address the proxy saw, Apple's range, and so Apple's proxy.
+    expect(open.hit).toEqual({
+      class: 'proxy',
+      rule: 'apple-mpp',
+      ip: '17.1.2.3',
       userAgent: BROWSER,
     });
   });

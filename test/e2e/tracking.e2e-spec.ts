@@ -155,6 +155,19 @@ describe('open tracking pixel', () => {
     expect((await t.status(id)).body.opens.count).toBe(countBefore + 1);
   });
 
+  it('ignores a query string, and leaves other methods and deeper paths to the framework', async () => {
+    const before = (await t.status(id)).body.opens.count as number;
+    expectPixel(await load(`${pixelPath}?utm_source=mail&x=%2F`));
+    const encoded = pixelPath.replace('.gif', '%2Egif');
+    expectPixel(await load(encoded));
+    expect((await t.status(id)).body.opens.count).toBe(before + 2);
+    const post = await t.http().post(pixelPath);
+    expect(post.status).toBe(404);
+    const deeper = await t.http().get(`${pixelPath}/more`);
+    expect(deeper.status).toBe(404);
+    expect((await t.status(id)).body.opens.count).toBe(before + 2);
+  });
+
   it('creates no record for a well-signed token of an unknown or expired message', async () => {
     const ghost = 'expired-message-id';
     expectPixel(await load(`/t/o/${signTrackingToken('o', ghost, TRACKING_SECRET)}.gif`));

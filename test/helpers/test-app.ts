@@ -39,6 +39,8 @@ export interface TestAppResources {
   shared?: Pick<TestApp, 'feedback' | 'keyPrefix'>;
   /** Also create an events queue (all SES event types, `queues.events`) and consume it. */
   eventsQueue?: boolean;
+  /** Reverse proxies the HTTP set-up trusts for the client IP (TRUST_PROXY_HOPS). */
+  trustProxyHops?: number;
   /** Changes the testing module before it compiles (e.g. overrides a port such as SNS_HTTPS_CLIENT). */
   configure?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
@@ -73,7 +75,7 @@ export async function startTestApp(
     }),
   ).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>();
-  configureHttp(app);
+  configureHttp(app, { trustProxyHops: resources.trustProxyHops });
   await app.init();
   const http = (): TestAgent => request(app.getHttpServer());
   return {
