@@ -1,6 +1,8 @@
 import autocannon from 'autocannon';
 import { ChildProcess, fork } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
+import { Agent, request } from 'node:http';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { exited, isRunning, stopChild, trackChild } from './children';
 
 const START_TIMEOUT_MS = 30_000;
@@ -16,6 +18,28 @@ export interface LoadOptions {
   /** A run of its own before the measured one; 0: none. */
   warmupSeconds: number;
   seconds: number;
+  /** After the measured run: requests at this fixed rate, for the latency at that rate. */
+  fixedRate?: { perSecond: number; seconds: number };
+}
+
+/**
+ * A run at a fixed rate, open loop: each request is due at its own time whether or not the
+ * earlier ones were answered, and its latency counts from that time (so a stall shows up in full,
+ * not hidden by the requests it held back).
+ */
+export interface FixedRateRun {
+  perSecond: number;
+  durationSeconds: number;
+  /** Requests due, all sent. */
+  sent: number;
+  /** Answered requests per second over the run. */
+  achievedPerSecond: number;
+  statusCodes: Record<string, number>;
+  errors: number;
+  latencyMs: { p50: number; p97_5: number; p99: number; max: number };
+  /** The client's own event-loop delay: how late it may have sent a request, or read an answer. */
+  clientLoopDelayMs: { p99: number; max: number };
+  cpuSeconds: number;
 }
 
 /** One autocannon run, as the bench reads it. */
@@ -52,7 +76,7 @@ type ChildMessage =
   | { type: 'ready' }
   | { type: 'warmed'; run?: LoadRun }
   | { type: 'started' }
-  | { type: 'done'; run: LoadRun }
+  | { type: 'done'; run: LoadRun; fixed?: FixedRateRun }
   | { type: 'failed'; message: string };
 
 type ParentMessage = { type: 'run'; options: LoadOptions } | { type: 'go' };
@@ -67,7 +91,7 @@ export async function runLoad(
   cwd: string,
   hooks: LoadHooks,
   signal?: AbortSignal,
-): Promise<{ warmup?: LoadRun; measured: LoadRun }> {
+): Promise<{ warmup?: LoadRun; measured: LoadRun; fixed?: FixedRateRun }> {
   signal?.throwIfAborted();
   const child: ChildProcess = fork(__filename, [], {
     cwd,
@@ -112,7 +136,7 @@ export async function runLoad(
             break;
           case 'done':
             signal?.removeEventListener('abort', onAbort);
-            resolve({ warmup, measured: message.run });
+            resolve({ warmup, measured: message.run, fixed: message.fixed });
             break;
           case 'failed':
             reject(new Error(`the load process failed: ${message.message}`));
@@ -158,6 +182,110 @@ function toLoadRun(result: autocannon.Result, perSecond: number[], cpuSeconds: n
   };
 }
 
+const FIXED_RATE_TIMEOUT_MS = 10_000;
+
+function percentileOf(sorted: number[], fraction: number): number {
+  if (sorted.length === 0) {
+    return 0;
+  }
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
+}
+
+/**
+ * Sends `perSecond` requests a second for `seconds`, on at most `connections` keep-alive
+ * sockets, each request when it is due (checked every millisecond); see {@link FixedRateRun}.
+ */
+function fixedRate(
+  options: LoadOptions,
+  perSecond: number,
+  seconds: number,
+  nextPath: () => string,
+): Promise<FixedRateRun> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  const target = new URL(options.url);
+  const total = Math.round(perSecond * seconds);
+  const latencies: number[] = [];
+  const statusCodes: Record<string, number> = {};
+  let errors = 0;
+  let sent = 0;
+  let settled = 0;
+  const cpuBefore = process.cpuUsage();
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  const start = performance.now();
+  return new Promise((resolve) => {
+    const finish = (): void => {
+      settled += 1;
+      if (settled < total) {
+        return;
+      }
+      agent.destroy();
+      loopDelay.disable();
+      const cpu = process.cpuUsage(cpuBefore);
+      const durationSeconds = (performance.now() - start) / 1000;
+      latencies.sort((a, b) => a - b);
+      const round = (ms: number): number => Math.round(ms * 10) / 10;
+      resolve({
+        perSecond,
+        durationSeconds,
+        sent,
+        achievedPerSecond: latencies.length / durationSeconds,
+        statusCodes,
+        errors,
+        latencyMs: {
+          p50: round(percentileOf(latencies, 0.5)),
+          p97_5: round(percentileOf(latencies, 0.975)),
+          p99: round(percentileOf(latencies, 0.99)),
+          max: round(latencies.at(-1) ?? 0),
+        },
+        clientLoopDelayMs: {
+          p99: round(loopDelay.percentile(99) / 1e6),
+          max: round(loopDelay.max / 1e6),
+        },
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      });
+    };
+    const fire = (due: number): void => {
+      sent += 1;
+      const outgoing = request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: nextPath(),
+          headers: options.headers,
+          timeout: FIXED_RATE_TIMEOUT_MS,
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => {
+            latencies.push(performance.now() - due);
+            const code = String(response.statusCode);
+            statusCodes[code] = (statusCodes[code] ?? 0) + 1;
+            finish();
+          });
+        },
+      );
+      outgoing.on('timeout', () => outgoing.destroy(new Error('timed out')));
+      outgoing.on('error', () => {
+        errors += 1;
+        finish();
+      });
+      outgoing.end();
+    };
+    const tick = (): void => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) * perSecond) / 1000));
+      while (sent < due) {
+        fire(start + (sent * 1000) / perSecond);
+      }
+      if (sent < total) {
+        setTimeout(tick, 1);
+      }
+    };
+    tick();
+  });
+}
+
 function runChild(): void {
   const post = (message: ChildMessage): void => {
     process.send?.(message);
@@ -166,8 +294,14 @@ function runChild(): void {
   process.on('disconnect', () => process.exit(0));
   let options: LoadOptions | undefined;
   let next = 0;
+  const nextPath = (): string => {
+    const { paths } = options as LoadOptions;
+    const path = paths[next % paths.length];
+    next += 1;
+    return path;
+  };
   const once = (seconds: number): Promise<LoadRun> => {
-    const { url, paths, headers, connections } = options as LoadOptions;
+    const { url, headers, connections } = options as LoadOptions;
     const cpuBefore = process.cpuUsage();
     const perSecond: number[] = [];
     return new Promise((resolve, reject) => {
@@ -181,10 +315,9 @@ function runChild(): void {
           requests: [
             {
               method: 'GET',
-              setupRequest: (request) => {
-                request.path = paths[next % paths.length];
-                next += 1;
-                return request;
+              setupRequest: (outgoing) => {
+                outgoing.path = nextPath();
+                return outgoing;
               },
             },
           ],
@@ -220,10 +353,24 @@ function runChild(): void {
       );
     } else if (message.type === 'go' && options) {
       post({ type: 'started' });
-      once(options.seconds).then((run) => {
-        process.send?.({ type: 'done', run } satisfies ChildMessage, undefined, {}, () =>
-          process.exit(0),
-        );
+      const { seconds, fixedRate: fixed } = options;
+      const measure = async (): Promise<ChildMessage> => {
+        const run = await once(seconds);
+        return fixed === undefined
+          ? { type: 'done', run }
+          : {
+              type: 'done',
+              run,
+              fixed: await fixedRate(
+                options as LoadOptions,
+                fixed.perSecond,
+                fixed.seconds,
+                nextPath,
+              ),
+            };
+      };
+      measure().then((done) => {
+        process.send?.(done, undefined, {}, () => process.exit(0));
       }, fail);
     }
   });

@@ -73,24 +73,35 @@ const LABELS: Record<string, string> = {
   foreignCpuCores: 'CPU used by other processes',
   stubLoopDelayP99Ms: 'SES stub event-loop delay p99',
   stubLoopDelayMaxMs: 'SES stub event-loop delay max',
-  requestRate: 'Requests/s (mean of 1-s samples)',
-  slowestSecondRate: 'Requests/s, slowest 1-s sample',
+  requestRate: 'Requests/s at saturation (mean of 1-s samples)',
+  slowestSecondRate: 'Requests/s at saturation, slowest 1-s sample',
   answered: 'Answered with the expected status',
   statusCodes: 'Responses by status',
   unexpectedStatus: 'Other statuses',
   errors: 'Connection errors (timeouts included)',
   timeouts: 'Timeouts',
   cutOffAtEnd: 'Sent, not answered (cut off at the end)',
-  latencyP50Ms: 'Latency p50',
-  latencyP975Ms: 'Latency p97.5',
-  latencyP99Ms: 'Latency p99',
-  latencyMaxMs: 'Latency max',
+  latencyP50Ms: 'Latency p50 at saturation',
+  latencyP975Ms: 'Latency p97.5 at saturation',
+  latencyP99Ms: 'Latency p99 at saturation',
+  latencyMaxMs: 'Latency max at saturation',
   opensWritten: 'Opens counted in Redis (openCount)',
   clicksWritten: 'Clicks counted in Redis (clickCount)',
   appCpuCores: 'CPU of the app process',
   loadCpuCores: 'CPU of autocannon',
   redisCpuCores: 'CPU of Redis',
   warmupRate: 'Requests/s during the warm-up',
+  fixedRate: 'Fixed rate: requests due per second',
+  fixedAchievedRate: 'Fixed rate: answered per second',
+  fixedStatusCodes: 'Fixed rate: responses by status',
+  fixedErrors: 'Fixed rate: errors',
+  fixedP50Ms: 'Fixed rate: latency p50 (from when due)',
+  fixedP975Ms: 'Fixed rate: latency p97.5',
+  fixedP99Ms: 'Fixed rate: latency p99',
+  fixedMaxMs: 'Fixed rate: latency max',
+  fixedLoadCpuCores: 'Fixed rate: CPU of the client',
+  fixedClientLoopDelayP99Ms: "Fixed rate: client's event-loop delay p99",
+  fixedClientLoopDelayMaxMs: "Fixed rate: client's event-loop delay max",
 };
 
 /** Formats a figure by the unit its name ends in (`…Cores`, `…Ratio`, `…Ms`, `…Seconds`, `…Rate`). */
@@ -248,8 +259,11 @@ export function renderMarkdown(results: readonly ScenarioResult[]): string {
       'call. The tracking scenarios (pixel, click) load the public tracking endpoints of one ' +
       'app process with autocannon, in a process of its own, after a warm-up run that is not ' +
       'counted; `--duration` sets their measured seconds (default 20, `--quick` 10). Requests/s ' +
-      "is the mean of autocannon's 1-s samples; latency is from the request written to the " +
-      'response read, over every response; the CPU figures are averages over the measured run ' +
+      "at saturation is the mean of autocannon's 1-s samples; latency at saturation is from the " +
+      'request written to the response read, over every response, so it is mostly time spent ' +
+      'queued behind the other connections. The pixel scenario then measures latency at a fixed ' +
+      '5000 requests/s (open loop: from when each request was due, so a stall is counted in ' +
+      'full), which is what its p99 goal is about. The CPU figures are averages over the run ' +
       '(1.00 = one core busy). Opens and clicks written are summed from the Redis records after ' +
       'the run and must match the answered requests: only requests autocannon cut off when its ' +
       'time was up may add to them.',

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { signLinkToken, signTrackingToken } from '../src/tracking/tracking-token';
 import { AppProcess, BENCH_API_KEY, BENCH_TRACKING_SECRET, Fleet } from './fleet';
 import { cpuSeconds, ForeignLoadSampler } from './foreign-load';
-import { LoadRun, runLoad } from './load-process';
+import { FixedRateRun, LoadRun, runLoad } from './load-process';
 import { MessageStore } from './message-store';
 import type { FigureValue, GoalResult, ScenarioResult } from './report';
 import { SesStubProcess } from './ses-stub-process';
@@ -18,10 +18,12 @@ export interface TrackingScenarioDefinition {
   name: string;
   summary: string;
   endpoint: TrackingEndpoint;
+  /** After the saturating run, this many requests a second for the latency at that rate. */
+  fixedRatePerSecond?: number;
   goals: {
-    /** Requests/s (mean of the 1-s samples) at least this. */
+    /** Requests/s (mean of the 1-s samples) at least this, with as many connections as it takes. */
     minRate?: number;
-    /** p99 latency below this. */
+    /** p99 latency at the fixed rate below this. */
     maxP99Ms?: number;
   };
 }
@@ -233,6 +235,7 @@ interface TrackingMeasured {
   probe: string | null;
   warmup?: LoadRun;
   measured: LoadRun;
+  fixed?: FixedRateRun;
   written: number;
   writtenSettled: boolean;
   elapsedSeconds: number;
@@ -254,22 +257,30 @@ function evaluateTracking(run: TrackingMeasured): {
   figures: Record<string, FigureValue>;
   goals: GoalResult[];
 } {
-  const { definition, measured } = run;
+  const { definition, measured, fixed } = run;
   const spec = ENDPOINTS[definition.endpoint];
-  const responses = Object.values(measured.statusCodes).reduce((sum, count) => sum + count, 0);
-  const answered = measured.statusCodes[String(spec.status)] ?? 0;
-  const unexpected = responses - answered;
+  const total = (codes: Record<string, number>): number =>
+    Object.values(codes).reduce((sum, count) => sum + count, 0);
+  const describe = (codes: Record<string, number>): string =>
+    Object.entries(codes)
+      .map(([code, count]) => `${code}: ${count}`)
+      .join(', ') || 'none';
+  const responses = total(measured.statusCodes);
+  const fixedResponses = fixed ? total(fixed.statusCodes) : 0;
+  const fixedAnswered = fixed?.statusCodes[String(spec.status)] ?? 0;
+  const answered = (measured.statusCodes[String(spec.status)] ?? 0) + fixedAnswered;
+  const unexpected = responses + fixedResponses - answered;
+  const errors = measured.errors + (fixed?.errors ?? 0);
   // Sent but never answered: the requests in flight when autocannon stopped (it closes their
   // connections) and those that failed. The app may well have counted them.
-  const cutOff = Math.max(0, measured.sent - responses);
-  const statusCodes = Object.entries(measured.statusCodes)
-    .map(([code, count]) => `${code}: ${count}`)
-    .join(', ');
+  const cutOff =
+    Math.max(0, measured.sent - responses) + (fixed ? Math.max(0, fixed.sent - fixedResponses) : 0);
+  const statusCodes = describe(measured.statusCodes);
   const figures: Record<string, FigureValue> = {
     requestRate: measured.requestsPerSecond,
     slowestSecondRate: measured.slowestSecond,
     answered,
-    statusCodes: statusCodes === '' ? 'none' : statusCodes,
+    statusCodes,
     unexpectedStatus: unexpected,
     errors: measured.errors,
     timeouts: measured.timeouts,
@@ -286,6 +297,21 @@ function evaluateTracking(run: TrackingMeasured): {
     redisCpuCores: cores(run.redisCpuSeconds, run.elapsedSeconds),
     foreignCpuCores: run.foreignCpuCores,
     warmupRate: run.warmup?.requestsPerSecond ?? null,
+    ...(fixed
+      ? {
+          fixedRate: fixed.perSecond,
+          fixedAchievedRate: fixed.achievedPerSecond,
+          fixedStatusCodes: describe(fixed.statusCodes),
+          fixedErrors: fixed.errors,
+          fixedP50Ms: fixed.latencyMs.p50,
+          fixedP975Ms: fixed.latencyMs.p97_5,
+          fixedP99Ms: fixed.latencyMs.p99,
+          fixedMaxMs: fixed.latencyMs.max,
+          fixedLoadCpuCores: cores(fixed.cpuSeconds, fixed.durationSeconds),
+          fixedClientLoopDelayP99Ms: fixed.clientLoopDelayMs.p99,
+          fixedClientLoopDelayMaxMs: fixed.clientLoopDelayMs.max,
+        }
+      : {}),
   };
 
   const goals: GoalResult[] = [];
@@ -299,10 +325,10 @@ function evaluateTracking(run: TrackingMeasured): {
   }
   if (definition.goals.maxP99Ms !== undefined) {
     goals.push({
-      goal: 'p99 latency',
+      goal: `p99 latency at ${fixed?.perSecond ?? '?'} requests/s`,
       target: `< ${definition.goals.maxP99Ms} ms`,
-      actual: `${measured.latencyMs.p99} ms`,
-      pass: measured.latencyMs.p99 < definition.goals.maxP99Ms,
+      actual: fixed ? `${fixed.latencyMs.p99} ms` : 'no fixed-rate run',
+      pass: fixed !== undefined && fixed.latencyMs.p99 < definition.goals.maxP99Ms,
     });
   }
   goals.push({
@@ -314,8 +340,8 @@ function evaluateTracking(run: TrackingMeasured): {
   goals.push({
     goal: `every request answered ${spec.status}`,
     target: '0 other statuses, 0 errors',
-    actual: `${unexpected} other, ${measured.errors} errors`,
-    pass: unexpected === 0 && measured.errors === 0,
+    actual: `${unexpected} other, ${errors} errors`,
+    pass: unexpected === 0 && errors === 0,
   });
   // Every answered request was counted, and nothing more than was sent: exactly `answered` when
   // no request was cut off at the end.
@@ -402,7 +428,11 @@ export async function runTrackingScenario(
         `${TRACKING_CONNECTIONS} connections: ${TRACKING_WARMUP_SECONDS} s warm-up, then ` +
         `${context.loadSeconds} s measured`,
     );
-    const { warmup, measured } = await runLoad(
+    const fixedRate =
+      definition.fixedRatePerSecond === undefined
+        ? undefined
+        : { perSecond: definition.fixedRatePerSecond, seconds: context.loadSeconds };
+    const { warmup, measured, fixed } = await runLoad(
       {
         url: app.url,
         paths: messages.map((message) => spec.path(message)),
@@ -410,6 +440,7 @@ export async function runTrackingScenario(
         connections: TRACKING_CONNECTIONS,
         warmupSeconds: TRACKING_WARMUP_SECONDS,
         seconds: context.loadSeconds,
+        fixedRate,
       },
       context.root,
       {
@@ -439,7 +470,7 @@ export async function runTrackingScenario(
     // Raw material for a second look (the 1-s samples); gitignored with the app logs.
     writeFileSync(
       join(context.logDir, `${name}-load.json`),
-      `${JSON.stringify({ warmup, measured }, null, 2)}\n`,
+      `${JSON.stringify({ warmup, measured, fixed }, null, 2)}\n`,
     );
     if (foreignCpuCores !== null && foreignCpuCores > 0.1) {
       log(
@@ -452,6 +483,7 @@ export async function runTrackingScenario(
       probe: wrong,
       warmup,
       measured,
+      fixed,
       written: after.sum - baseline.written,
       writtenSettled: after.settled,
       elapsedSeconds,
@@ -468,7 +500,11 @@ export async function runTrackingScenario(
         connections: TRACKING_CONNECTIONS,
         warmupSeconds: TRACKING_WARMUP_SECONDS,
         loadSeconds: context.loadSeconds,
-        loadGenerator: 'autocannon, own process',
+        loadGenerator:
+          fixedRate === undefined
+            ? 'autocannon, own process'
+            : 'autocannon, then a fixed-rate node:http client, own process',
+        ...(fixedRate === undefined ? {} : { fixedRatePerSecond: fixedRate.perSecond }),
         stubLatencyMs: TRACKING_STUB_LATENCY_MS,
       },
       figures,
