@@ -616,6 +616,19 @@ describe('eventIdentity', () => {
     expect(eventIdentity({ ...open })).toBe(eventIdentity(open));
   });
 
+  it('keeps neither the IP address nor the user agent of an open or click in the key', () => {
+    const ua = 'Mozilla/5.0 (iPhone)';
+    const open = notification({ type: 'Open', open: { ipAddress: '192.0.2.1', userAgent: ua } });
+    const click = notification({
+      type: 'Click',
+      click: { ipAddress: '192.0.2.1', userAgent: ua, link: 'https://e.example/' },
+    });
+    for (const key of [eventIdentity(open), eventIdentity(click)]) {
+      expect(key).not.toContain('192.0.2.1');
+      expect(key).not.toContain('iPhone');
+    }
+  });
+
   it('tells two clicks apart by link', () => {
     const click = documented('event-click');
     const other = { ...click, click: { ...click.click!, link: 'https://example.com/other' } };

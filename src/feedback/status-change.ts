@@ -275,16 +275,14 @@ export function eventIdentity(notification: SesNotification): string {
       parts.push(
         isoInstant(notification.timestamp),
         recipientsKey(notification),
-        notification.open?.ipAddress ?? '',
-        notification.open?.userAgent ?? '',
+        clientDigest(notification.open),
       );
       break;
     case 'Click':
       parts.push(
         isoInstant(notification.timestamp),
         recipientsKey(notification),
-        notification.click?.ipAddress ?? '',
-        notification.click?.userAgent ?? '',
+        clientDigest(notification.click),
         notification.click?.link ?? '',
       );
       break;
@@ -298,6 +296,17 @@ export function eventIdentity(notification: SesNotification): string {
   const prefix = `${sesMessageId}|${type}`.slice(0, IDENTITY_PREFIX_LENGTH);
   const hash = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
   return `${prefix}|#${hash}`;
+}
+
+/**
+ * The reader's IP address and user agent as a digest: dedupe keys are stored with the record,
+ * and neither may be kept unless TRACKING_STORE_CLIENT says so.
+ */
+function clientDigest(client: { ipAddress?: string; userAgent?: string } | undefined): string {
+  return createHash('sha256')
+    .update(JSON.stringify([client?.ipAddress ?? '', client?.userAgent ?? '']))
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 /** The notification's recipients, as bare lower-cased addresses in order, so SES's order and case do not matter. */

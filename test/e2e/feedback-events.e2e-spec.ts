@@ -175,8 +175,16 @@ describe('every SES event shape, through the events queue (SES_EVENTS_QUEUE)', (
         },
       ]),
     );
-    // No IP address or user agent anywhere in the record.
+    // No IP address or user agent anywhere in the record, nor in the dedupe keys kept with it.
     expect(JSON.stringify(body)).not.toMatch(/192\.0\.2\.7|17\.58\.0\.10|Chrome\/131/);
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      const seen = await redis.smembers(`${t.keyPrefix}seen:${mail.id}`);
+      expect(seen).toHaveLength(8); // per event: its identity and its SNS MessageId
+      expect(seen.join('\n')).not.toMatch(/192\.0\.2\.7|17\.58\.0\.10|Chrome\/131/);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('maps Send, DeliveryDelay, Delivery, Open and Click, in an envelope and raw', async () => {
