@@ -167,21 +167,15 @@ export class FeedbackService {
   }
 
   /** SES's open or click, classified like ases's own hits, so both land in the same counters. */
-  private async hitOf(
-    id: string,
-    hit: NonNullable<FeedbackEffect['tracking']>,
-  ): Promise<HitUpdate> {
+  private hitOf(id: string, hit: NonNullable<FeedbackEffect['tracking']>): Promise<HitUpdate> {
     const request: HitRequest = {
       method: 'GET',
       userAgent: hit.userAgent,
       ip: hit.ipAddress,
       at: new Date(hit.at),
     };
-    if (hit.kind === 'open' || hit.link === undefined) {
-      return this.tracking.hitUpdate(hit.kind, 'ses', request);
-    }
-    const times = await this.status.sendTimes(id);
-    return this.tracking.hitUpdate('click', 'ses', request, { url: hit.link, times });
+    const click = hit.kind === 'click' && hit.link !== undefined ? { url: hit.link } : undefined;
+    return this.tracking.hitUpdate(id, hit.kind, 'ses', request, click);
   }
 
   /**

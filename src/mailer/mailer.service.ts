@@ -39,7 +39,12 @@ interface Prepared {
 function fingerprintOf(message: SendMessageDto): string {
   const tags = Object.entries(message.tags ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const content: unknown[] = [
-    ...[message.from, message.to, message.subject, message.html, message.text, tags],
+    message.from,
+    message.to,
+    message.subject,
+    message.html,
+    message.text,
+    tags,
   ];
   // Only when given, so that requests from before `track` existed keep their fingerprint.
   if (message.track) {

@@ -102,7 +102,8 @@ export class TrackingService {
     if (messageId === null) {
       return false;
     }
-    const result = await this.status.update(messageId, this.hitUpdate('open', 'ases', request));
+    const update = await this.hitUpdate(messageId, 'open', 'ases', request);
+    const result = await this.status.update(messageId, update);
     return result.outcome !== 'missing';
   }
 
@@ -113,23 +114,25 @@ export class TrackingService {
 
   /** Counts a click of a genuine link; returns whether it was counted (false: record expired). */
   async recordClick(link: LinkTarget, request: HitRequest): Promise<boolean> {
-    const times = await this.status.sendTimes(link.messageId);
-    const update = this.hitUpdate('click', 'ases', request, { ...link, times });
+    const update = await this.hitUpdate(link.messageId, 'click', 'ases', request, link);
     const result = await this.status.update(link.messageId, update);
     return result.outcome !== 'missing';
   }
 
   /**
-   * The counters and timeline entry of one hit, classified; the client's IP and user agent go in
-   * only with `storeClient`. Feedback uses it for SES's Open and Click events, so both sources
-   * land in the same fields.
+   * The counters and timeline entry of one hit of a message, classified; the client's IP and
+   * user agent go in only with `storeClient`. A click (`click` given) reads the message's push
+   * and delivery times first, for the scanner rule; an open needs no read. Feedback uses it for
+   * SES's Open and Click events, so both sources land in the same fields.
    */
-  hitUpdate(
+  async hitUpdate(
+    messageId: string,
     kind: 'open' | 'click',
     source: TrackingSource,
     request: HitRequest,
-    click?: { url: string; index?: number; times: SendTimes },
-  ): HitUpdate {
+    click?: { url: string; index?: number },
+  ): Promise<HitUpdate> {
+    const times: SendTimes = click === undefined ? {} : await this.status.sendTimes(messageId);
     const at = request.at.toISOString();
     const { class: hitClass, rule } = classifyHit(
       {
@@ -138,8 +141,8 @@ export class TrackingService {
         userAgent: request.userAgent,
         ip: request.ip,
         at: request.at.getTime(),
-        pushedAt: epochOf(click?.times.pushedAt),
-        deliveredAt: epochOf(click?.times.deliveredAt),
+        pushedAt: epochOf(times.pushedAt),
+        deliveredAt: epochOf(times.deliveredAt),
       },
       this.options.tracking.scannerWindowMs,
     );
