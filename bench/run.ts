@@ -2,10 +2,11 @@ import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { withBenchStack } from './bench-stack';
 import { Feeder, FeedResult } from './feeder';
-import { BENCH_API_KEY, Fleet } from './fleet';
+import { BENCH_API_KEY } from './fleet';
 import { ForeignLoadSampler } from './foreign-load';
-import { MessageStore, StoredMessage, redisServer } from './message-store';
+import { StoredMessage, redisServer } from './message-store';
 import {
   arrivals,
   clock,
@@ -30,7 +31,6 @@ import {
   writeResult,
 } from './report';
 import type { SesStubOptions } from './ses-stub';
-import { SesStubProcess } from './ses-stub-process';
 import {
   runTrackingScenario,
   TRACKING_CONNECTIONS,
@@ -383,33 +383,26 @@ async function runScenario(
 ): Promise<Omit<ScenarioResult, 'date' | 'commit' | 'machine'>> {
   const { name } = definition;
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  let stub: SesStubProcess | undefined;
-  let fleet: Fleet | undefined;
-  let store: MessageStore | undefined;
-  try {
-    stub = await SesStubProcess.start(definition.stub, ROOT);
-    const sesStub = stub;
-    fleet = new Fleet({
-      root: ROOT,
-      scenario: name,
-      runId,
-      logDir: LOG_DIR,
-      redisUrl: REDIS_URL,
-      sesEndpoint: stub.url,
-      sendRate: definition.sendRate,
-    });
-    store = new MessageStore(redis, fleet.redisKeyPrefix);
-    log(name, `run ${runId}: starting fauxqs and ${definition.processes} app process(es)`);
-    await fleet.startSqs();
+  log(name, `run ${runId}: starting fauxqs and ${definition.processes} app process(es)`);
+  const stack = {
+    root: ROOT,
+    scenario: name,
+    runId,
+    logDir: LOG_DIR,
+    redisUrl: REDIS_URL,
+    sendRate: definition.sendRate,
+    stub: definition.stub,
+    redis,
+    log: (text: string) => log(name, text),
+  };
+  return withBenchStack(stack, async ({ stub, fleet, store }) => {
     for (let index = 0; index < definition.processes; index += 1) {
       await fleet.startApp();
     }
     const api = await fleet.startApp({ api: true });
 
-    const running = fleet;
-    const messageStore = store;
     const victim =
-      definition.killProcess === undefined ? undefined : running.apps[definition.killProcess - 1];
+      definition.killProcess === undefined ? undefined : fleet.apps[definition.killProcess - 1];
     let kill: Measured['kill'];
     let restarting: Promise<void> | undefined;
     let restartedAfterSeconds: number | undefined;
@@ -424,9 +417,9 @@ async function runScenario(
       beforeTick: async (elapsedMs) => {
         if (victim && kill === undefined && elapsedMs >= (durationSeconds * 1000) / 2) {
           const at = clock();
-          await running.kill(victim);
+          await fleet.kill(victim);
           const queued = new Set(
-            (await messageStore.read(feeder.acceptedSoFar()))
+            (await store.read(feeder.acceptedSoFar()))
               .filter((message) => message.status === 'QUEUED')
               .map((message) => message.id),
           );
@@ -436,8 +429,8 @@ async function runScenario(
         if (kill && restarting === undefined && elapsedMs >= (durationSeconds * 1000 * 3) / 4) {
           // A new process joins the shared budget: it must not burst (started in the background
           // so that feeding goes on meanwhile).
-          restarting = running.startApp().then(() => {
-            log(name, `restarted: p${running.apps.length} joins the fleet`);
+          restarting = fleet.startApp().then(() => {
+            log(name, `restarted: p${fleet.apps.length} joins the fleet`);
           });
           restartedAfterSeconds = elapsedMs / 1000;
         }
@@ -446,7 +439,7 @@ async function runScenario(
         log(
           name,
           `${(elapsedMs / 1000).toFixed(0)} s: posted ${posted}/${total}, accepted ${accepted}, ` +
-            `SES accepted ${sesStub.counts().ok}`,
+            `SES accepted ${stub.counts().ok}`,
         ),
     });
     log(name, `feeding ${definition.sendRate}/s for ${durationSeconds} s`);
@@ -507,15 +500,7 @@ async function runScenario(
       figures,
       goals,
     };
-  } finally {
-    // Apps first: a running app could write keys again after they were deleted.
-    await fleet?.stop();
-    await stub?.close();
-    if (store) {
-      const deleted = await store.deleteAll();
-      log(name, `stopped; deleted ${deleted} Redis keys under ${fleet?.redisKeyPrefix}`);
-    }
-  }
+  });
 }
 
 async function main(): Promise<void> {

@@ -3,12 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signLinkToken, signTrackingToken } from '../src/tracking/tracking-token';
-import { AppProcess, BENCH_API_KEY, BENCH_TRACKING_SECRET, Fleet } from './fleet';
+import { withBenchStack } from './bench-stack';
+import { AppProcess, BENCH_API_KEY, BENCH_TRACKING_SECRET } from './fleet';
 import { cpuSeconds, ForeignLoadSampler } from './foreign-load';
 import { FixedRateRun, LoadRun, runLoad } from './load-process';
-import { MessageStore } from './message-store';
 import type { FigureValue, GoalResult, ScenarioResult } from './report';
-import { SesStubProcess } from './ses-stub-process';
 
 /** The public tracking endpoint a scenario loads. */
 export type TrackingEndpoint = 'open' | 'click';
@@ -367,24 +366,20 @@ export async function runTrackingScenario(
   const { name, endpoint } = definition;
   const { redis, signal, log } = context;
   const spec = ENDPOINTS[endpoint];
-  let stub: SesStubProcess | undefined;
-  let fleet: Fleet | undefined;
-  let store: MessageStore | undefined;
-  try {
-    stub = await SesStubProcess.start({ latencyMs: TRACKING_STUB_LATENCY_MS }, context.root);
-    fleet = new Fleet({
-      root: context.root,
-      scenario: name,
-      runId: context.runId,
-      logDir: context.logDir,
-      redisUrl: context.redisUrl,
-      sesEndpoint: stub.url,
-      sendRate: TRACKING_SEND_RATE,
-    });
+  log(`run ${context.runId}: starting fauxqs and one app process`);
+  const stack = {
+    root: context.root,
+    scenario: name,
+    runId: context.runId,
+    logDir: context.logDir,
+    redisUrl: context.redisUrl,
+    sendRate: TRACKING_SEND_RATE,
+    stub: { latencyMs: TRACKING_STUB_LATENCY_MS },
+    redis,
+    log,
+  };
+  return withBenchStack(stack, async ({ fleet, store }) => {
     const prefix = fleet.redisKeyPrefix;
-    store = new MessageStore(redis, prefix);
-    log(`run ${context.runId}: starting fauxqs and one app process`);
-    await fleet.startSqs();
     const app = await fleet.startApp();
     const messages = await createMessages(app, context.runId);
     const ids = messages.map(({ id }) => id);
@@ -510,13 +505,5 @@ export async function runTrackingScenario(
       figures,
       goals,
     };
-  } finally {
-    // Apps first: a running app could write keys again after they were deleted.
-    await fleet?.stop();
-    await stub?.close();
-    if (store) {
-      const deleted = await store.deleteAll();
-      log(`stopped; deleted ${deleted} Redis keys under ${fleet?.redisKeyPrefix}`);
-    }
-  }
+  });
 }
