@@ -25,6 +25,18 @@ const STATUS_BY_CODE: Record<AsesErrorCode, number> = {
   [AsesErrorCode.STORE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
+/** The HTTP status and JSON body ases answers an `AsesException` with. */
+export function asesErrorResponse(exception: AsesException): {
+  statusCode: number;
+  body: Record<string, unknown>;
+} {
+  const statusCode = STATUS_BY_CODE[exception.code];
+  return {
+    statusCode,
+    body: { statusCode, code: exception.code, message: exception.message, ...exception.details },
+  };
+}
+
 /**
  * Maps errors on ases's own controllers to `{ statusCode, code, message, ... }`. Applied with
  * `@UseFilters` on each controller, so it neither depends on nor changes the host's global filters.
@@ -36,16 +48,11 @@ export class AsesExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (exception instanceof AsesException) {
-      const statusCode = STATUS_BY_CODE[exception.code];
+      const { statusCode, body } = asesErrorResponse(exception);
       if (exception.code === AsesErrorCode.UNAUTHORIZED) {
         response.setHeader('WWW-Authenticate', 'Bearer');
       }
-      response.status(statusCode).json({
-        statusCode,
-        code: exception.code,
-        message: exception.message,
-        ...exception.details,
-      });
+      response.status(statusCode).json(body);
       return;
     }
     if (exception instanceof HttpException) {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AsesErrorCode } from '../core/ases.exception';
+import { asesErrorResponse } from '../core/ases-exception.filter';
+import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { CLICK_PATH, HitRequest, OPEN_PIXEL_PATH, TrackingService } from './tracking.service';
 
 // The smallest transparent 1x1 GIF.
@@ -12,11 +13,14 @@ const PIXEL_HEADERS = {
   'Cache-Control': NO_STORE,
   Pragma: 'no-cache',
 };
-const LINK_NOT_FOUND = JSON.stringify({
-  statusCode: 404,
-  code: AsesErrorCode.LINK_NOT_FOUND,
-  message: 'no such link: the token is not one this service signed',
-});
+// Outside Nest (serveTrackingFirst) no exception filter runs: the same answer, built once.
+const LINK_NOT_FOUND = asesErrorResponse(
+  new AsesException(
+    AsesErrorCode.LINK_NOT_FOUND,
+    'no such link: the token is not one this service signed',
+  ),
+);
+const LINK_NOT_FOUND_BODY = JSON.stringify(LINK_NOT_FOUND.body);
 const OPEN_PREFIX = `/${OPEN_PIXEL_PATH}/`;
 const CLICK_PREFIX = `/${CLICK_PATH}/`;
 
@@ -105,11 +109,11 @@ export class TrackingRequestHandler {
     const link = this.tracking.linkOf(token);
     if (link === null) {
       response
-        .writeHead(404, {
+        .writeHead(LINK_NOT_FOUND.statusCode, {
           'Content-Type': 'application/json; charset=utf-8',
           'Cache-Control': NO_STORE,
         })
-        .end(LINK_NOT_FOUND);
+        .end(LINK_NOT_FOUND_BODY);
       return;
     }
     try {
