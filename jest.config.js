@@ -1,4 +1,7 @@
-/** Unit specs live beside the code; e2e specs boot the app against Redis and the local AWS stack. */
+/**
+ * Unit specs live beside the code; e2e specs boot the app against Redis and the local AWS stack,
+ * once on one Redis server (e2e) and once on a Redis Cluster (e2e-cluster).
+ */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 
 /** @type {import('jest').Config} */
@@ -19,6 +22,18 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       transform: { '^.+\\.ts$': tsJest },
+      globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+    },
+    {
+      // The same e2e specs against a Redis Cluster (127.0.0.1:7000-7002, or REDIS_CLUSTER_NODES;
+      // scripts/ensure-redis-cluster.sh starts it).
+      displayName: 'e2e-cluster',
+      testEnvironment: 'node',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      setupFiles: ['<rootDir>/test/helpers/redis-cluster.setup.ts'],
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
       globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
     },

@@ -102,9 +102,53 @@ const LABELS: Record<string, string> = {
   fixedLoadCpuCores: 'Fixed rate: CPU of the client',
   fixedClientLoopDelayP99Ms: "Fixed rate: client's event-loop delay p99",
   fixedClientLoopDelayMaxMs: "Fixed rate: client's event-loop delay max",
+  redisVersion: 'Redis (its own server)',
+  listpackSettings: 'Listpack settings',
+  messages: 'Messages per mode',
+  simulatedRate: 'Simulated queueing rate',
+  callerIdMessages: 'Messages with caller-given ids',
+  callerIdOpenBytes: 'Caller-given ids, full, DELIVERED + 1 open: bytes/message',
+  callerIdOpenBytesByKeyKind: 'Caller-given ids: bytes/message by key kind',
+  callerIdOpenRecordLengthBytes: 'Caller-given ids: packed record length',
+  callerIdOpenProjectionGb: 'Caller-given ids: projection for 121 M records',
 };
 
-/** Formats a figure by the unit its name ends in (`…Cores`, `…Ratio`, `…Ms`, `…Seconds`, `…Rate`). */
+const MEMORY_MODES: Readonly<Record<string, string>> = { full: 'Full', lean: 'Lean' };
+const MEMORY_STAGES: Readonly<Record<string, string>> = {
+  Queued: 'QUEUED',
+  Pushed: 'PUSHED',
+  Delivered: 'DELIVERED',
+  Open: 'DELIVERED + 1 open',
+  Click: '+ 1 click',
+};
+
+/** The label of a figure: LABELS, the memory scenario's per-mode names, or the name itself. */
+function labelOf(name: string): string {
+  if (LABELS[name] !== undefined) {
+    return LABELS[name];
+  }
+  const memory = /^(full|lean)(Queued|Pushed|Delivered|Open|Click)?(.*)$/.exec(name);
+  if (memory) {
+    const [, mode, stage, rest] = memory;
+    const at = stage === undefined ? '' : `, ${MEMORY_STAGES[stage]}`;
+    const what: Record<string, string> = {
+      Bytes: 'bytes/message (used_memory)',
+      BytesByKeyKind: 'bytes/message by key kind (MEMORY USAGE)',
+      ProjectionGbByStage: 'projection for 121 M records',
+      RecordLengthBytesByStage: 'packed record length',
+      Layout: 'keys at the last stage',
+    };
+    if (what[rest] !== undefined) {
+      return `${MEMORY_MODES[mode]}${at}: ${what[rest]}`;
+    }
+  }
+  return name;
+}
+
+/**
+ * Formats a figure by the unit its name ends in (`…Cores`, `…Ratio`, `…Ms`, `…Seconds`, `…Rate`,
+ * `…Bytes`, `…Gb`).
+ */
 export function formatFigure(name: string, value: FigureValue): string {
   if (value === null) {
     return 'n/a';
@@ -113,9 +157,18 @@ export function formatFigure(name: string, value: FigureValue): string {
     return value;
   }
   if (typeof value === 'object') {
+    // The entries take the unit of the name without its `By…`/`Per…` ending; rates otherwise.
+    const unit = name.replace(/(By|Per)[A-Z]\w*$/, '');
+    const entryName = /(Bytes|Gb)$/.test(unit) ? unit : 'rate';
     return Object.entries(value)
-      .map(([key, rate]) => `${key} ${formatFigure('rate', rate)}`)
+      .map(([key, entry]) => `${key} ${formatFigure(entryName, entry)}`)
       .join(', ');
+  }
+  if (/Bytes$/.test(name)) {
+    return `${value.toFixed(1)} B`;
+  }
+  if (/Gb$/.test(name)) {
+    return `${value.toFixed(2)} GB`;
   }
   if (/Cores$/.test(name)) {
     return `${value.toFixed(2)} cores`;
@@ -191,7 +244,7 @@ export function renderConsole(result: ScenarioResult): string {
     ['Commit', result.commit],
     ['Config', describeConfig(result.config)],
     ...Object.entries(result.figures).map(([name, value]): [string, string] => [
-      LABELS[name] ?? name,
+      labelOf(name),
       formatFigure(name, value),
     ]),
     ...result.goals.map((goal): [string, string] => [
@@ -266,7 +319,9 @@ export function renderMarkdown(results: readonly ScenarioResult[]): string {
       'full), which is what its p99 goal is about. The CPU figures are averages over the run ' +
       '(1.00 = one core busy). Opens and clicks written are summed from the Redis records after ' +
       'the run and must match the answered requests: only requests autocannon cut off when its ' +
-      'time was up may add to them.',
+      'time was up may add to them. The memory scenario starts nothing but a redis-server of its ' +
+      'own (default settings, no persistence) and drives the status store directly; ' +
+      '`--messages` sets how many messages it records per mode (default 100 000).',
   ];
   if (results.length === 0) {
     lines.push('', 'No results yet.');
@@ -279,7 +334,7 @@ export function renderMarkdown(results: readonly ScenarioResult[]): string {
     lines.push(`| Commit | ${cell(result.commit)} |`);
     lines.push(`| Config | ${cell(describeConfig(result.config))} |`);
     for (const [name, value] of Object.entries(result.figures)) {
-      lines.push(`| ${cell(LABELS[name] ?? name)} | ${cell(formatFigure(name, value))} |`);
+      lines.push(`| ${cell(labelOf(name))} | ${cell(formatFigure(name, value))} |`);
     }
     if (result.goals.length > 0) {
       lines.push('', '| Goal | Target | Actual | Result |', '| --- | --- | --- | --- |');

@@ -6,6 +6,12 @@ import { withBenchStack } from './bench-stack';
 import { Feeder, FeedResult } from './feeder';
 import { BENCH_API_KEY } from './fleet';
 import { ForeignLoadSampler } from './foreign-load';
+import {
+  MEMORY_MESSAGES,
+  MEMORY_SCENARIO,
+  MemoryScenarioDefinition,
+  runMemoryScenario,
+} from './memory';
 import { StoredMessage, redisServer } from './message-store';
 import {
   arrivals,
@@ -171,36 +177,49 @@ const TRACKING_SCENARIOS: readonly TrackingScenarioDefinition[] = [
   },
 ];
 
-type AnyScenario = ScenarioDefinition | TrackingScenarioDefinition;
+type AnyScenario = ScenarioDefinition | TrackingScenarioDefinition | MemoryScenarioDefinition;
 
 /** Every scenario, in the order they run and appear in docs/benchmarks.md. */
-const ALL_SCENARIOS: readonly AnyScenario[] = [...SCENARIOS, ...TRACKING_SCENARIOS];
+const ALL_SCENARIOS: readonly AnyScenario[] = [
+  ...SCENARIOS,
+  ...TRACKING_SCENARIOS,
+  MEMORY_SCENARIO,
+];
 
 function isTracking(definition: AnyScenario): definition is TrackingScenarioDefinition {
   return 'endpoint' in definition;
+}
+
+/** The memory scenario needs no shared Redis, SQS, SES stub or app process. */
+function isMemory(definition: AnyScenario): definition is MemoryScenarioDefinition {
+  return definition === MEMORY_SCENARIO;
 }
 
 interface Cli {
   scenarios: AnyScenario[];
   /** Seconds of feeding (send scenarios) or of measured load (tracking scenarios). */
   durationSeconds: number | undefined;
+  /** Messages per mode of the memory scenario. */
+  messages: number;
   quick: boolean;
   reportOnly: boolean;
 }
 
 const USAGE =
-  `usage: npm run bench -- [scenario ...] [--duration <seconds> | --quick]\n` +
+  `usage: npm run bench -- [scenario ...] [--duration <seconds> | --quick] [--messages <n>]\n` +
   `  scenarios: ${ALL_SCENARIOS.map(({ name }) => name).join(', ')} (default: all, in this ` +
   `order)\n` +
   `  --duration S  seconds of feeding (default ${DEFAULT_DURATION_SECONDS}), or of measured ` +
   `load for ${TRACKING_SCENARIOS.map(({ name }) => name).join(' and ')} (default ` +
   `${DEFAULT_LOAD_SECONDS}, after a ${TRACKING_WARMUP_SECONDS}-s warm-up)\n` +
   `  --quick       feed for ${QUICK_DURATION_SECONDS} s, load for ${QUICK_LOAD_SECONDS} s\n` +
+  `  --messages N  messages per mode of the memory scenario (default ${MEMORY_MESSAGES})\n` +
   `  --report-only rewrite docs/benchmarks.md from bench/results, run nothing`;
 
 function parseCli(args: readonly string[]): Cli {
   const names: string[] = [];
   let durationSeconds: number | undefined;
+  let messages = MEMORY_MESSAGES;
   let quick = false;
   let reportOnly = false;
   for (let index = 0; index < args.length; index += 1) {
@@ -220,6 +239,14 @@ function parseCli(args: readonly string[]): Cli {
       if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
         throw new Error(`--duration: got ${JSON.stringify(value)}; expected seconds > 0\n${USAGE}`);
       }
+    } else if (arg === '--messages' || arg.startsWith('--messages=')) {
+      const value = arg === '--messages' ? args[(index += 1)] : arg.slice('--messages='.length);
+      messages = Number(value);
+      if (!Number.isInteger(messages) || messages <= 0) {
+        throw new Error(
+          `--messages: got ${JSON.stringify(value)}; expected an integer > 0\n${USAGE}`,
+        );
+      }
     } else if (ALL_SCENARIOS.some(({ name }) => name === arg)) {
       names.push(arg);
     } else {
@@ -230,6 +257,7 @@ function parseCli(args: readonly string[]): Cli {
     scenarios:
       names.length === 0 ? [...ALL_SCENARIOS] : ALL_SCENARIOS.filter((s) => names.includes(s.name)),
     durationSeconds,
+    messages,
     quick,
     reportOnly,
   };
@@ -513,7 +541,8 @@ async function main(): Promise<void> {
     console.log(`wrote ${DOCS_FILE}`);
     return;
   }
-  if (!existsSync(join(ROOT, 'dist', 'main.js'))) {
+  const needsStack = cli.scenarios.some((definition) => !isMemory(definition));
+  if (needsStack && !existsSync(join(ROOT, 'dist', 'main.js'))) {
     throw new Error('dist/main.js is missing: run `nest build` (npm run bench does)');
   }
   const aborter = new AbortController();
@@ -527,12 +556,45 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
+  /** Prints a result, writes its JSON and regenerates docs/benchmarks.md. */
+  const record = async (measured: Omit<ScenarioResult, 'date'>): Promise<void> => {
+    const result: ScenarioResult = {
+      scenario: measured.scenario,
+      summary: measured.summary,
+      date: new Date().toISOString(),
+      commit: measured.commit,
+      machine: measured.machine,
+      config: measured.config,
+      figures: measured.figures,
+      goals: measured.goals,
+    };
+    console.log(`\n${renderConsole(result)}\n`);
+    const file = writeResult(RESULTS_DIR, result);
+    await writeMarkdown(DOCS_FILE, readResults(RESULTS_DIR, scenarioOrder));
+    log(result.scenario, `wrote ${file} and ${DOCS_FILE}`);
+  };
+
+  // The shared Redis only for the scenarios that run app processes against it.
+  const shared = needsStack ? new Redis(REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
   try {
-    const server = await redisServer(redis);
-    const machine = machineInfo(server.version);
+    const server = shared ? { redis: shared, ...(await redisServer(shared)) } : undefined;
     const commit = commitInfo(ROOT);
     for (const definition of cli.scenarios) {
+      if (isMemory(definition)) {
+        const { redisVersion, ...memory } = await runMemoryScenario(definition, {
+          logDir: LOG_DIR,
+          messages: cli.messages,
+          signal: aborter.signal,
+          log: (text) => log(definition.name, text),
+        });
+        await record({ ...memory, machine: machineInfo(redisVersion), commit });
+        continue;
+      }
+      if (server === undefined) {
+        throw new Error(`${definition.name}: the shared Redis at ${REDIS_URL} was not connected`);
+      }
+      const { redis } = server;
+      const machine = machineInfo(server.version);
       const measured = isTracking(definition)
         ? await runTrackingScenario(definition, {
             root: ROOT,
@@ -553,23 +615,10 @@ async function main(): Promise<void> {
             server.pid,
             aborter.signal,
           );
-      const result: ScenarioResult = {
-        scenario: measured.scenario,
-        summary: measured.summary,
-        date: new Date().toISOString(),
-        commit,
-        machine,
-        config: measured.config,
-        figures: measured.figures,
-        goals: measured.goals,
-      };
-      console.log(`\n${renderConsole(result)}\n`);
-      const file = writeResult(RESULTS_DIR, result);
-      await writeMarkdown(DOCS_FILE, readResults(RESULTS_DIR, scenarioOrder));
-      log(definition.name, `wrote ${file} and ${DOCS_FILE}`);
+      await record({ ...measured, machine, commit });
     }
   } finally {
-    redis.disconnect();
+    shared?.disconnect();
   }
 }
 

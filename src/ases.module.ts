@@ -1,15 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { createRedisConnection, getRedisConnectionToken } from '@nestjs-modules/ioredis';
-import type { Redis } from 'ioredis';
 import { AsesService } from './ases.service';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
   OPTIONS_TYPE,
 } from './ases.module-definition';
-import type { ResolvedAsesOptions } from './core/ases-options';
-import { ASES_MODULE_OPTIONS, ASES_OPTIONS, ASES_REDIS_CONNECTION } from './core/ases.tokens';
+import { ASES_MODULE_OPTIONS, ASES_OPTIONS } from './core/ases.tokens';
+import { ASES_REDIS, asesRedisProvider } from './core/redis-connection';
+import { RedisLifecycle } from './core/redis-lifecycle';
 import { resolveAsesOptions } from './core/resolve-options';
 import { FeedbackModule } from './feedback/feedback.module';
 import { HealthModule } from './health/health.module';
@@ -17,34 +16,6 @@ import { MailerModule } from './mailer/mailer.module';
 import { StatusModule } from './status/status.module';
 import { SuppressionModule } from './suppression/suppression.module';
 import { TrackingModule } from './tracking/tracking.module';
-
-/**
- * ases's own connection, under the token `InjectRedis('ases')` resolves; StatusRepository closes
- * it. Not through `RedisModule.forRootAsync`: its RedisCoreModule keeps the connection tokens of
- * every `forRoot` in one static set, and the first instance to shut down quits only its own and
- * clears the set, so the host's `RedisModule.forRoot` connection would never be closed.
- */
-const ASES_REDIS = getRedisConnectionToken(ASES_REDIS_CONNECTION);
-const redis = {
-  provide: ASES_REDIS,
-  useFactory: (options: ResolvedAsesOptions): Redis =>
-    createRedisConnection({
-      type: 'single',
-      url: options.redis.url,
-      options: {
-        // Fail a command after a few reconnect attempts rather than hold a request for long.
-        maxRetriesPerRequest: 3,
-        // Connect on first use: a start-up that fails on a queue then leaves no socket open.
-        lazyConnect: true,
-        connectionName: 'ases',
-        // No auto-pipelining: at thousands of pixel loads a second it made the young generation
-        // keep (and promote) about half of what it allocated, 5-10 ms scavenges and a full
-        // collection a second; without it the pixel answers 1.5x as many requests, and the
-        // sender at 500/s was no slower (docs/decisions.md).
-      },
-    }) as Redis,
-  inject: [ASES_OPTIONS],
-};
 
 /**
  * The root of ases, for a host app: `AsesModule.forRoot(options)` or
@@ -86,7 +57,9 @@ function withCore(module: DynamicModule): DynamicModule {
     providers: [
       ...(module.providers ?? []),
       { provide: ASES_OPTIONS, useFactory: resolveAsesOptions, inject: [ASES_MODULE_OPTIONS] },
-      redis,
+      // ases's own connection (one server or a cluster), closed last at shutdown.
+      asesRedisProvider,
+      RedisLifecycle,
     ],
     exports: [...(module.exports ?? []), ASES_OPTIONS, ASES_REDIS, AsesService],
   };

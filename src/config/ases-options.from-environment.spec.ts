@@ -25,6 +25,31 @@ describe('asesOptionsFromEnvironment', () => {
     expect(options.sns).toEqual({ topicArns: [arn], confirmSubscriptions: false });
   });
 
+  it('passes one Redis server, or a cluster, and the status detail on', () => {
+    expect(asesOptionsFromEnvironment(validateEnvironment({}))).toMatchObject({
+      redis: { url: 'redis://127.0.0.1:6379', cluster: undefined, keyPrefix: 'ases:' },
+      statusDetail: 'full',
+    });
+    const options = asesOptionsFromEnvironment(
+      validateEnvironment({
+        REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7001',
+        REDIS_KEY_PREFIX: 'mail:',
+        STATUS_DETAIL: 'lean',
+      }),
+    );
+    expect(options.redis).toEqual({
+      url: undefined,
+      cluster: {
+        nodes: [
+          { host: '10.0.0.1', port: 7000 },
+          { host: '10.0.0.2', port: 7001 },
+        ],
+      },
+      keyPrefix: 'mail:',
+    });
+    expect(options.statusDetail).toBe('lean');
+  });
+
   it('passes the tracking choices on', () => {
     const options = asesOptionsFromEnvironment(
       validateEnvironment({

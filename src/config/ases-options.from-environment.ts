@@ -13,7 +13,11 @@ export function asesOptionsFromEnvironment(env: Environment): AsesModuleOptions 
       storeClient: env.TRACKING_STORE_CLIENT,
       scannerWindowSeconds: env.TRACKING_SCANNER_WINDOW_SECONDS,
     },
-    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    redis: {
+      url: env.REDIS_URL,
+      cluster: env.REDIS_CLUSTER_NODES && { nodes: env.REDIS_CLUSTER_NODES },
+      keyPrefix: env.REDIS_KEY_PREFIX,
+    },
     region: env.AWS_REGION,
     queues: {
       sendmail: env.SES_SENDMAIL_QUEUE,
@@ -27,6 +31,7 @@ export function asesOptionsFromEnvironment(env: Environment): AsesModuleOptions 
     quotaRefreshSeconds: env.SEND_QUOTA_REFRESH_SECONDS,
     maxSendAttempts: env.MAX_SEND_ATTEMPTS,
     statusTtlDays: env.STATUS_TTL_DAYS,
+    statusDetail: env.STATUS_DETAIL,
     suppressAfterTransientBounces:
       env.SUPPRESS_AFTER_TRANSIENT_BOUNCES === undefined
         ? undefined

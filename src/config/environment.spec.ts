@@ -43,6 +43,7 @@ describe('validateEnvironment', () => {
       PORT: 3000,
       API_KEYS: ['local-dev-key'],
       REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_CLUSTER_NODES: undefined,
       REDIS_KEY_PREFIX: 'ases:',
       AWS_REGION: 'us-east-1',
       SES_SENDMAIL_QUEUE: 'ases-sendmail',
@@ -55,6 +56,7 @@ describe('validateEnvironment', () => {
       SEND_QUOTA_REFRESH_SECONDS: 300,
       MAX_SEND_ATTEMPTS: 5,
       STATUS_TTL_DAYS: 14,
+      STATUS_DETAIL: 'full',
       SUPPRESS_AFTER_TRANSIENT_BOUNCES: undefined,
       SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS: 7,
       SNS_TOPIC_ARNS: [],
@@ -152,18 +154,80 @@ describe('validateEnvironment', () => {
     });
   });
 
+  describe('REDIS_CLUSTER_NODES', () => {
+    it('takes a comma-separated list of host:port, and then leaves REDIS_URL unset', () => {
+      const env = validateEnvironment({
+        REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis-b.internal:7001 ,[::1]:7002,',
+      });
+      expect(env.REDIS_CLUSTER_NODES).toEqual([
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-b.internal', port: 7001 },
+        { host: '::1', port: 7002 },
+      ]);
+      expect(env.REDIS_URL).toBeUndefined();
+    });
+
+    it('is unset by default: one server at REDIS_URL', () => {
+      const env = validateEnvironment({});
+      expect(env.REDIS_CLUSTER_NODES).toBeUndefined();
+      expect(env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    });
+
+    it.each(['localhost', '10.0.0.1:0', '10.0.0.1:65536', 'a:7000,b', ':7000', '::1:7000', ','])(
+      'rejects %j, naming the variable and the form expected',
+      (bad) => {
+        const problem = problemFor({ REDIS_CLUSTER_NODES: bad }, 'REDIS_CLUSTER_NODES');
+        expect(problem).toMatch(/^REDIS_CLUSTER_NODES: got |^REDIS_CLUSTER_NODES is required/);
+        expect(problem).toContain('host:port with a port from 1 to 65535');
+      },
+    );
+
+    it('names the bad nodes among good ones', () => {
+      expect(rejects('REDIS_CLUSTER_NODES', 'a:7000,b:99999,c')).toContain('; not "b:99999", "c"');
+    });
+
+    it('may not be set together with REDIS_URL, naming both', () => {
+      const problem = problemFor(
+        { REDIS_URL: 'redis://cache:6379', REDIS_CLUSTER_NODES: 'a:7000' },
+        'REDIS_CLUSTER_NODES',
+      );
+      expect(problem).toBe(
+        'REDIS_CLUSTER_NODES: got "a:7000"; expected REDIS_URL unset: REDIS_URL is one Redis ' +
+          'server, REDIS_CLUSTER_NODES a Redis Cluster; set only one of them',
+      );
+    });
+  });
+
   describe('REDIS_KEY_PREFIX', () => {
     it('accepts 1 to 64 characters without whitespace', () => {
       accepts('REDIS_KEY_PREFIX', 'x', 'x');
       accepts('REDIS_KEY_PREFIX', 'p'.repeat(64), 'p'.repeat(64));
-      accepts('REDIS_KEY_PREFIX', 'mail:{ases}:', 'mail:{ases}:');
+      accepts('REDIS_KEY_PREFIX', 'mail:ases:', 'mail:ases:');
     });
 
     it('rejects longer prefixes and inner whitespace', () => {
       expect(rejects('REDIS_KEY_PREFIX', 'p'.repeat(65))).toContain(
-        'expected 1 to 64 characters without whitespace (default "ases:")',
+        'expected 1 to 64 characters without whitespace, "{" or "}" (keys carry Redis Cluster hash tags; default "ases:")',
       );
       expect(rejects('REDIS_KEY_PREFIX', 'my app:')).toContain('got "my app:"');
+    });
+
+    it.each(['mail:{ases}:', 'a{', 'b}'])('rejects %s: keys carry hash tags', (bad) => {
+      expect(rejects('REDIS_KEY_PREFIX', bad)).toContain('"{" or "}"');
+    });
+  });
+
+  describe('STATUS_DETAIL', () => {
+    it('is full by default, or lean', () => {
+      expect(validateEnvironment({}).STATUS_DETAIL).toBe('full');
+      accepts('STATUS_DETAIL', 'lean', 'lean');
+      accepts('STATUS_DETAIL', 'full', 'full');
+    });
+
+    it('rejects anything else', () => {
+      expect(rejects('STATUS_DETAIL', 'minimal')).toBe(
+        'STATUS_DETAIL: got "minimal"; expected one of full, lean (default full)',
+      );
     });
   });
 

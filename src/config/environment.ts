@@ -4,6 +4,7 @@ import {
   IsArray,
   IsBoolean,
   IsDefined,
+  IsIn,
   IsInt,
   IsNumber,
   IsOptional,
@@ -18,7 +19,13 @@ import {
   validateSync,
   ValidationArguments,
 } from 'class-validator';
-import { DEFAULT_QUEUES } from '../core/ases-options';
+import {
+  AsesRedisNode,
+  AsesStatusDetail,
+  DEFAULT_QUEUES,
+  STATUS_DETAILS,
+} from '../core/ases-options';
+import { parseRedisNode } from '../core/resolve-options';
 
 /** The standalone service's configuration, validated and with every default applied. */
 export interface Environment {
@@ -28,9 +35,11 @@ export interface Environment {
   PORT: number;
   /** Accepted bearer keys. Default `['local-dev-key']` when LOCAL_STACK=true; required otherwise. */
   API_KEYS: string[];
-  /** Default `redis://127.0.0.1:6379`. */
-  REDIS_URL: string;
-  /** Prefix of every Redis key. Default `ases:`. */
+  /** One Redis server. Default `redis://127.0.0.1:6379` unless REDIS_CLUSTER_NODES is set (then unset). */
+  REDIS_URL?: string;
+  /** A Redis Cluster's nodes (`host:port,host:port`) instead of REDIS_URL. Default unset: one server. */
+  REDIS_CLUSTER_NODES?: AsesRedisNode[];
+  /** Prefix of every Redis key, without `{` or `}`. Default `ases:`. */
   REDIS_KEY_PREFIX: string;
   /** Default `us-east-1` when LOCAL_STACK=true; otherwise unset, leaving it to the AWS SDK. */
   AWS_REGION?: string;
@@ -54,6 +63,8 @@ export interface Environment {
   MAX_SEND_ATTEMPTS: number;
   /** How long message statuses are kept. Default 14. */
   STATUS_TTL_DAYS: number;
+  /** How much of each message's history is kept: `full` or `lean`. Default `full`. */
+  STATUS_DETAIL: AsesStatusDetail;
   /** Transient bounces of one address that suppress it. Default unset: off. */
   SUPPRESS_AFTER_TRANSIENT_BOUNCES?: number;
   /** Window of SUPPRESS_AFTER_TRANSIENT_BOUNCES, in days. Default 7. */
@@ -98,6 +109,7 @@ export const ENVIRONMENT_VARIABLES = [
   'PORT',
   'API_KEYS',
   'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
   'REDIS_KEY_PREFIX',
   'AWS_REGION',
   'SES_SENDMAIL_QUEUE',
@@ -110,6 +122,7 @@ export const ENVIRONMENT_VARIABLES = [
   'SEND_QUOTA_REFRESH_SECONDS',
   'MAX_SEND_ATTEMPTS',
   'STATUS_TTL_DAYS',
+  'STATUS_DETAIL',
   'SUPPRESS_AFTER_TRANSIENT_BOUNCES',
   'SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS',
   'SNS_TOPIC_ARNS',
@@ -131,7 +144,6 @@ type Variable = (typeof ENVIRONMENT_VARIABLES)[number];
 /** Defaults in their raw form, so that they pass through the same conversion as given values. */
 const DEFAULTS: Partial<Record<Variable, string>> = {
   PORT: '3000',
-  REDIS_URL: 'redis://127.0.0.1:6379',
   REDIS_KEY_PREFIX: 'ases:',
   SES_SENDMAIL_QUEUE: DEFAULT_QUEUES.sendmail,
   SES_BOUNCES_QUEUE: DEFAULT_QUEUES.bounces,
@@ -141,6 +153,7 @@ const DEFAULTS: Partial<Record<Variable, string>> = {
   SEND_QUOTA_REFRESH_SECONDS: '300',
   MAX_SEND_ATTEMPTS: '5',
   STATUS_TTL_DAYS: '14',
+  STATUS_DETAIL: 'full',
   SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS: '7',
   SNS_CONFIRM_SUBSCRIPTIONS: 'true',
   TRACK_OPENS: 'true',
@@ -152,6 +165,8 @@ const DEFAULTS: Partial<Record<Variable, string>> = {
   LOCAL_SES_PORT: '8005',
 };
 
+// Applied in validateEnvironment, only when REDIS_CLUSTER_NODES is unset.
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const LOCAL_API_KEY = 'local-dev-key';
 const LOCAL_TRACKING_SECRET = 'local-tracking-secret';
 const LOCAL_AWS_REGION = 'us-east-1';
@@ -298,6 +313,45 @@ function IsQueueNameOrUrl(defaultNote: string): PropertyDecorator {
   );
 }
 
+/** REDIS_CLUSTER_NODES: `host:port` items, and REDIS_URL left unset. */
+function IsRedisClusterNodes(): PropertyDecorator {
+  const badNodes = (value: unknown): unknown[] =>
+    Array.isArray(value) ? value.filter((node) => parseRedisNode(node) === null) : [value];
+  return all(
+    Transform(({ value }) => toList(value)),
+    ValidateBy(
+      {
+        name: 'isRedisClusterNodes',
+        validator: {
+          validate: (value: unknown, { object }: ValidationArguments) =>
+            (object as EnvironmentVariables).REDIS_URL === undefined &&
+            Array.isArray(value) &&
+            value.length > 0 &&
+            badNodes(value).length === 0,
+        },
+      },
+      {
+        message: ({ value, object }: ValidationArguments) => {
+          if ((object as EnvironmentVariables).REDIS_URL !== undefined) {
+            return (
+              'REDIS_URL unset: REDIS_URL is one Redis server, REDIS_CLUSTER_NODES a Redis Cluster; ' +
+              'set only one of them'
+            );
+          }
+          const bad = badNodes(value);
+          return (
+            'a comma-separated list of Redis Cluster nodes as host:port with a port from 1 to ' +
+            `65535, e.g. 10.0.0.1:7000,10.0.0.2:7000 (IPv6 as [::1]:7000)` +
+            (bad.length > 0 && Array.isArray(value)
+              ? `; not ${bad.map((node) => JSON.stringify(node)).join(', ')}`
+              : '')
+          );
+        },
+      },
+    ),
+  );
+}
+
 const isProduction = (env: EnvironmentVariables): boolean => env.LOCAL_STACK === false;
 
 const portRule = (defaultPort: number, note = ''): string =>
@@ -330,14 +384,22 @@ class EnvironmentVariables {
   })
   API_KEYS?: string[];
 
+  @IsOptional()
   @IsUrlWithScheme(
     ['redis', 'rediss'],
-    'a redis:// or rediss:// URL with a host (default redis://127.0.0.1:6379)',
+    'a redis:// or rediss:// URL with a host (default redis://127.0.0.1:6379 unless REDIS_CLUSTER_NODES is set)',
     true,
   )
-  REDIS_URL!: string;
+  REDIS_URL?: string;
 
-  @Matches(/^\S{1,64}$/u, { message: '1 to 64 characters without whitespace (default "ases:")' })
+  @IsOptional()
+  @IsRedisClusterNodes()
+  REDIS_CLUSTER_NODES?: string[];
+
+  @Matches(/^[^\s{}]{1,64}$/u, {
+    message:
+      '1 to 64 characters without whitespace, "{" or "}" (keys carry Redis Cluster hash tags; default "ases:")',
+  })
   REDIS_KEY_PREFIX!: string;
 
   @IsOptional()
@@ -390,6 +452,9 @@ class EnvironmentVariables {
     'a number of days greater than 0 and at most 365, decimals allowed (default 14)',
   )
   STATUS_TTL_DAYS!: number;
+
+  @IsIn(STATUS_DETAILS, { message: `one of ${STATUS_DETAILS.join(', ')} (default full)` })
+  STATUS_DETAIL!: AsesStatusDetail;
 
   @IsOptional()
   @IntegerBetween(
@@ -518,6 +583,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   for (const variable of ENVIRONMENT_VARIABLES) {
     given[variable] = normalize(raw[variable]) ?? DEFAULTS[variable];
   }
+  given.REDIS_URL ??= given.REDIS_CLUSTER_NODES === undefined ? DEFAULT_REDIS_URL : undefined;
   given.LOCAL_STACK ??= given.NODE_ENV === 'production' ? 'false' : 'true';
 
   const env = plainToInstance(EnvironmentVariables, given);
@@ -537,6 +603,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     PORT: env.PORT,
     API_KEYS: env.API_KEYS ?? [LOCAL_API_KEY],
     REDIS_URL: env.REDIS_URL,
+    REDIS_CLUSTER_NODES: env.REDIS_CLUSTER_NODES?.map((node) => parseRedisNode(node)!),
     REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX,
     AWS_REGION: env.AWS_REGION ?? (env.LOCAL_STACK ? LOCAL_AWS_REGION : undefined),
     SES_SENDMAIL_QUEUE: env.SES_SENDMAIL_QUEUE,
@@ -549,6 +616,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     SEND_QUOTA_REFRESH_SECONDS: env.SEND_QUOTA_REFRESH_SECONDS,
     MAX_SEND_ATTEMPTS: env.MAX_SEND_ATTEMPTS,
     STATUS_TTL_DAYS: env.STATUS_TTL_DAYS,
+    STATUS_DETAIL: env.STATUS_DETAIL,
     SUPPRESS_AFTER_TRANSIENT_BOUNCES: env.SUPPRESS_AFTER_TRANSIENT_BOUNCES,
     SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS: env.SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS,
     SNS_TOPIC_ARNS: env.SNS_TOPIC_ARNS,

@@ -31,6 +31,20 @@ export interface SnsEndpointOptions {
   confirmSubscriptions?: boolean;
 }
 
+/** One node of a Redis Cluster, as ioredis's `Cluster` takes it. */
+export interface AsesRedisNode {
+  /** Host name or IP address. */
+  host: string;
+  /** TCP port, 1..65535. */
+  port: number;
+}
+
+/** How much of each message's history the status store keeps (`statusDetail`). */
+export type AsesStatusDetail = 'full' | 'lean';
+
+/** The `statusDetail` values, for validation. */
+export const STATUS_DETAILS: readonly AsesStatusDetail[] = ['full', 'lean'];
+
 /** Options of `AsesModule.forRoot` / `forRootAsync`. */
 export interface AsesModuleOptions {
   /** Bearer keys accepted on `/v1/*`. Required, at least one. */
@@ -50,13 +64,23 @@ export interface AsesModuleOptions {
     /** Clicks within this many seconds after push or delivery are link scanners; 0 turns the rule off. Default 10. */
     scannerWindowSeconds?: number;
   };
-  /** Redis ases keeps statuses in. Default `{ url: 'redis://127.0.0.1:6379', keyPrefix: 'ases:' }`. */
+  /** Redis ases keeps statuses in: one server or a Redis Cluster. Default `{ url: 'redis://127.0.0.1:6379', keyPrefix: 'ases:' }`. */
   redis?: {
-    /** Default `redis://127.0.0.1:6379`. */
+    /** URL of one Redis server; not together with `cluster`. Default `redis://127.0.0.1:6379` when `cluster` is not given. */
     url?: string;
-    /** Prefix of every key ases writes. Default `ases:`. */
+    /** A Redis Cluster instead of one server; not together with `url`. Default none. */
+    cluster?: {
+      /** Some of the cluster's nodes to discover it from: `'host:port'` strings or `{ host, port }`. Required, at least one. */
+      nodes: (string | AsesRedisNode)[];
+    };
+    /** Prefix of every key ases writes; no `{` or `}` (keys carry Redis Cluster hash tags). Default `ases:`. */
     keyPrefix?: string;
   };
+  /**
+   * How much of each message's history the status store keeps: `'full'` (every event with its
+   * details) or `'lean'` (less per message, for high volumes). Default `'full'`.
+   */
+  statusDetail?: AsesStatusDetail;
   /** AWS region of SQS and SES. Default: the SDK's default chain (`AWS_REGION`, shared config). */
   region?: string;
   /** Endpoint overrides; the SDK's `AWS_ENDPOINT_URL_SQS` / `AWS_ENDPOINT_URL_SES` also work. Default none. */
@@ -105,7 +129,9 @@ export interface ResolvedAsesOptions {
     storeClient: boolean;
     scannerWindowMs: number;
   };
-  redis: { url: string; keyPrefix: string };
+  /** Exactly one of `url` (one server) and `cluster` (a Redis Cluster) is set. */
+  redis: { url?: string; cluster?: { nodes: AsesRedisNode[] }; keyPrefix: string };
+  statusDetail: AsesStatusDetail;
   region?: string;
   endpoints: { sqs?: string; ses?: string };
   queues: Required<Omit<AsesQueueOptions, 'events'>> & { events?: string };

@@ -19,6 +19,7 @@ describe('resolveAsesOptions', () => {
         scannerWindowMs: 10_000,
       },
       redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'ases:' },
+      statusDetail: 'full',
       region: undefined,
       endpoints: {},
       queues: {
@@ -130,5 +131,70 @@ describe('resolveAsesOptions', () => {
       'Invalid AsesModule options: suppressAfterTransientBounces must be { count: 1..1000, ' +
         'withinDays: > 0 }; sns.topicArns must be a list of SNS topic ARNs',
     );
+  });
+
+  describe('redis', () => {
+    it('takes a cluster instead of one server, nodes as host:port or { host, port }', () => {
+      const resolved = resolveAsesOptions({
+        ...minimal,
+        redis: {
+          cluster: { nodes: ['10.0.0.1:7000', { host: 'redis-b', port: 7001 }, '[::1]:7002'] },
+          keyPrefix: 'mail:',
+        },
+      });
+      expect(resolved.redis).toEqual({
+        cluster: {
+          nodes: [
+            { host: '10.0.0.1', port: 7000 },
+            { host: 'redis-b', port: 7001 },
+            { host: '::1', port: 7002 },
+          ],
+        },
+        keyPrefix: 'mail:',
+      });
+    });
+
+    it('refuses a url and cluster nodes together, naming both', () => {
+      expect(() =>
+        resolveAsesOptions({
+          ...minimal,
+          redis: { url: 'redis://cache:6379', cluster: { nodes: ['a:7000'] } },
+        }),
+      ).toThrow(
+        'Invalid AsesModule options: redis.url and redis.cluster.nodes are both set: give ' +
+          'redis.url for one server or redis.cluster.nodes for a Redis Cluster, not both',
+      );
+    });
+
+    it('names each bad cluster node and an empty list', () => {
+      expect(() =>
+        resolveAsesOptions({
+          ...minimal,
+          redis: { cluster: { nodes: ['a:7000', 'b', { host: 'c', port: 70000 }] } },
+        }),
+      ).toThrow(
+        'redis.cluster.nodes[1] must be "host:port" or { host, port } with a port from 1 to ' +
+          '65535, got "b"; redis.cluster.nodes[2] must be "host:port" or { host, port } with a ' +
+          'port from 1 to 65535, got {"host":"c","port":70000}',
+      );
+      expect(() => resolveAsesOptions({ ...minimal, redis: { cluster: { nodes: [] } } })).toThrow(
+        'redis.cluster.nodes must be a non-empty array of "host:port" or { host, port }',
+      );
+    });
+
+    it('refuses a key prefix with a brace: keys carry Redis Cluster hash tags', () => {
+      for (const keyPrefix of ['{ases}:', 'a}', '']) {
+        expect(() => resolveAsesOptions({ ...minimal, redis: { keyPrefix } })).toThrow(
+          'redis.keyPrefix must be a non-empty string without "{" or "}"',
+        );
+      }
+    });
+  });
+
+  it('takes statusDetail full or lean, and names anything else', () => {
+    expect(resolveAsesOptions({ ...minimal, statusDetail: 'lean' }).statusDetail).toBe('lean');
+    expect(() =>
+      resolveAsesOptions({ ...minimal, statusDetail: 'some' as unknown as 'full' }),
+    ).toThrow("statusDetail must be 'full' or 'lean'");
   });
 });

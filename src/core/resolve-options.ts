@@ -1,4 +1,10 @@
-import { AsesModuleOptions, DEFAULT_QUEUES, ResolvedAsesOptions } from './ases-options';
+import {
+  AsesModuleOptions,
+  AsesRedisNode,
+  DEFAULT_QUEUES,
+  ResolvedAsesOptions,
+  STATUS_DETAILS,
+} from './ases-options';
 
 const DAY_SECONDS = 86_400;
 
@@ -20,6 +26,29 @@ function isPositive(value: unknown): value is number {
 
 function isIntegerIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+// `host:port`, or `[v6-address]:port`; a bare IPv6 address would make the port ambiguous.
+const REDIS_NODE = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]/{}@]+)):(\d{1,5})$/;
+
+/** A Redis Cluster node from `host:port` (IPv6 as `[::1]:7000`) or `{ host, port }`; null when malformed or the port is not 1..65535. */
+export function parseRedisNode(value: unknown): AsesRedisNode | null {
+  let host: unknown;
+  let port: unknown;
+  if (typeof value === 'string') {
+    const match = REDIS_NODE.exec(value.trim());
+    if (match === null) {
+      return null;
+    }
+    host = match[1] ?? match[2];
+    port = Number(match[3]);
+  } else if (typeof value === 'object' && value !== null) {
+    ({ host, port } = value as Partial<AsesRedisNode>);
+  }
+  if (typeof host !== 'string' || host.trim() === '' || /\s/.test(host)) {
+    return null;
+  }
+  return isIntegerIn(port, 1, 65535) ? { host, port } : null;
 }
 
 /**
@@ -103,10 +132,29 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
   check(isIntegerIn(shutdownTimeoutMs, 0, 600_000), 'shutdownTimeoutMs must be 0..600000');
   const pollWaitSeconds = options.pollWaitSeconds ?? 5;
   check(isIntegerIn(pollWaitSeconds, 0, 20), 'pollWaitSeconds must be an integer from 0 to 20');
-  const redisUrl = options.redis?.url ?? 'redis://127.0.0.1:6379';
-  check(/^rediss?:\/\//.test(redisUrl), 'redis.url must be a redis:// or rediss:// URL');
+  const cluster = options.redis?.cluster;
+  const givenUrl = options.redis?.url;
+  check(
+    cluster === undefined || givenUrl === undefined,
+    'redis.url and redis.cluster.nodes are both set: give redis.url for one server or ' +
+      'redis.cluster.nodes for a Redis Cluster, not both',
+  );
+  const redisUrl = cluster === undefined ? (givenUrl ?? 'redis://127.0.0.1:6379') : undefined;
+  check(
+    redisUrl === undefined || (typeof redisUrl === 'string' && /^rediss?:\/\//.test(redisUrl)),
+    'redis.url must be a redis:// or rediss:// URL',
+  );
+  const nodes =
+    cluster === undefined
+      ? undefined
+      : clusterNodes((cluster as { nodes?: unknown } | null)?.nodes, check);
   const keyPrefix = options.redis?.keyPrefix ?? 'ases:';
-  check(keyPrefix.length > 0, 'redis.keyPrefix must not be empty');
+  check(
+    typeof keyPrefix === 'string' && keyPrefix.length > 0 && !/[{}]/.test(keyPrefix),
+    'redis.keyPrefix must be a non-empty string without "{" or "}" (ases keys carry Redis Cluster hash tags)',
+  );
+  const statusDetail = options.statusDetail ?? 'full';
+  check(STATUS_DETAILS.includes(statusDetail), "statusDetail must be 'full' or 'lean'");
   const transient = options.suppressAfterTransientBounces;
   check(
     transient === undefined ||
@@ -136,7 +184,8 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
       storeClient: options.tracking.storeClient ?? false,
       scannerWindowMs: scannerWindowSeconds * 1000,
     },
-    redis: { url: redisUrl, keyPrefix },
+    redis: nodes === undefined ? { url: redisUrl, keyPrefix } : { cluster: { nodes }, keyPrefix },
+    statusDetail,
     region: options.region,
     endpoints: { ...options.endpoints },
     queues,
@@ -161,4 +210,23 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
       confirmSubscriptions: options.sns?.confirmSubscriptions ?? true,
     },
   };
+}
+
+/** The nodes of `redis.cluster.nodes`, each checked; reports through `check`. */
+function clusterNodes(
+  given: unknown,
+  check: (ok: boolean, problem: string) => void,
+): AsesRedisNode[] {
+  if (!Array.isArray(given) || given.length === 0) {
+    check(false, 'redis.cluster.nodes must be a non-empty array of "host:port" or { host, port }');
+    return [];
+  }
+  return given.map((value: unknown, index) => {
+    const node = parseRedisNode(value);
+    check(
+      node !== null,
+      `redis.cluster.nodes[${index}] must be "host:port" or { host, port } with a port from 1 to 65535, got ${JSON.stringify(value)}`,
+    );
+    return node ?? { host: '', port: 0 };
+  });
 }

@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { join } from 'node:path';
 import type { ResolvedAsesOptions } from '../core/ases-options';
+import type { AsesRedis } from '../core/ases-redis';
 import { InjectAsesOptions, InjectAsesRedis } from '../core/ases.tokens';
-import { inStore, storeUnavailable } from '../core/redis-store';
+import { defineScripts } from '../core/lua-scripts';
+import { inStore } from '../core/redis-store';
 
 /** What a Redis failure here is reported as. */
 const WHAT = 'the feedback stats';
@@ -62,39 +64,44 @@ const PLAIN_COUNTERS = [
   'malformed',
 ] as const;
 
+/** The script of `./lua`, as `defineScripts` names it; argument order as in its header. */
+interface FeedbackStatsCommands {
+  asesFeedbackStatsCount(
+    statsKey: string,
+    lastEventAt: string,
+    ...fields: string[]
+  ): Promise<number>;
+}
+
 /**
  * Feedback diagnostics in Redis, one hash per source (`<prefix>stats:feedback:<source>`), so every
- * instance counts into the same numbers and a restart loses nothing. Counting never fails the
+ * instance counts into the same numbers and a restart loses nothing. Each write and each read
+ * touches one key, so the hashes may sit in any slots of a cluster. Counting never fails the
  * feedback it counts: a Redis error is logged.
  */
 @Injectable()
 export class FeedbackStatsRepository {
   private readonly logger = new Logger('ases');
+  private readonly redis: AsesRedis & FeedbackStatsCommands;
   private readonly prefix: string;
 
   constructor(
-    @InjectAsesRedis() private readonly redis: Redis,
+    @InjectAsesRedis() redis: AsesRedis,
     @InjectAsesOptions() options: ResolvedAsesOptions,
   ) {
+    defineScripts(redis, join(__dirname, 'lua'));
+    this.redis = redis as AsesRedis & FeedbackStatsCommands;
     this.prefix = `${options.redis.keyPrefix}stats:feedback:`;
   }
 
   /** Bumps counters of a source; `eventAt` also moves its last-event time. */
   async count(source: FeedbackSource, counters: FeedbackCounter[], eventAt?: Date): Promise<void> {
-    const key = this.prefix + source;
-    const pipeline = this.redis.pipeline();
-    for (const counter of counters) {
-      pipeline.hincrby(key, fieldOf(counter), 1);
-    }
-    if (eventAt) {
-      pipeline.hset(key, 'lastEventAt', eventAt.toISOString());
-    }
     try {
-      const replies = (await pipeline.exec()) ?? [];
-      const failed = replies.find(([error]) => error);
-      if (failed?.[0]) {
-        throw failed[0];
-      }
+      await this.redis.asesFeedbackStatsCount(
+        this.prefix + source,
+        eventAt ? eventAt.toISOString() : '',
+        ...counters.map(fieldOf),
+      );
     } catch (error) {
       this.logger.warn(`could not count feedback stats for ${source}: ${String(error)}`);
     }
@@ -105,18 +112,13 @@ export class FeedbackStatsRepository {
    * STORE_UNAVAILABLE when Redis does not answer.
    */
   async read(sources: FeedbackSource[]): Promise<Record<string, FeedbackSourceStats>> {
-    const pipeline = this.redis.pipeline();
-    for (const source of sources) {
-      pipeline.hgetall(this.prefix + source);
-    }
-    const replies = await inStore(WHAT, async () => (await pipeline.exec()) ?? []);
+    // Single-key reads, not a pipeline: on a cluster the sources' hashes are in different slots.
+    const hashes = await inStore(WHAT, () =>
+      Promise.all(sources.map((source) => this.redis.hgetall(this.prefix + source))),
+    );
     const result: Record<string, FeedbackSourceStats> = {};
     sources.forEach((source, index) => {
-      const [error, hash] = replies[index] ?? [null, {}];
-      if (error) {
-        throw storeUnavailable(WHAT, error);
-      }
-      result[source] = toStats((hash ?? {}) as Record<string, string>);
+      result[source] = toStats(hashes[index]);
     });
     return result;
   }

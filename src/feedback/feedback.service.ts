@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions } from '../core/ases.tokens';
-import { StatusRepository } from '../status/status.repository';
 import { StatusService } from '../status/status.service';
 import { SuppressionService } from '../suppression/suppression.service';
 import { HitRequest, HitUpdate, TrackingService } from '../tracking/tracking.service';
@@ -48,7 +47,6 @@ export class FeedbackService {
   private readonly loggedUnsupported = new Set<string>();
 
   constructor(
-    private readonly repository: StatusRepository,
     private readonly status: StatusService,
     private readonly suppressions: SuppressionService,
     private readonly stats: FeedbackStatsRepository,
@@ -119,14 +117,25 @@ export class FeedbackService {
   }
 
   /** Applies a notification to the message SES sent with its id, once. */
-  async apply({ notification, envelope }: NotificationFeedback): Promise<FeedbackOutcome> {
-    const id = await this.repository.idForSesMessage(notification.sesMessageId);
-    if (id === null) {
+  async apply({ notification }: NotificationFeedback): Promise<FeedbackOutcome> {
+    const times = [notification.mailTimestamp, notification.timestamp]
+      .map((time) => (time === undefined ? NaN : Date.parse(time)))
+      .filter(Number.isFinite);
+    const match = await this.status.findBySesId(notification.sesMessageId, {
+      candidateId: notification.asesId,
+      times,
+    });
+    if (match.outcome === 'expired') {
+      return 'expired';
+    }
+    if (match.outcome === 'unknown') {
       return this.olderThanRetention(notification) ? 'expired' : 'unknown-message';
     }
-    const recipient = await this.repository.recipientOf(id);
-    if (recipient === null) {
-      return 'expired';
+    const { id } = match;
+    // Lean records keep no address: the notification's own recipient (one per message) stands.
+    const recipient = match.to ?? notification.recipients[0] ?? notification.destination[0];
+    if (recipient === undefined) {
+      return 'other-recipient';
     }
     const effect = feedbackEffectFor(notification, recipient);
     if (!effect) {
@@ -143,12 +152,9 @@ export class FeedbackService {
         at: effect.event.at,
       });
     }
-    // The SNS MessageId catches retries of one publication; the event identity also catches the
-    // same event published twice (identity notifications and a configuration set both enabled).
+    // The event identity catches SNS retries and SQS redeliveries of one publication as well as
+    // the same event published twice (identity notifications and a configuration set both on).
     const dedupeKeys = [`ev:${eventIdentity(notification)}`];
-    if (envelope) {
-      dedupeKeys.push(`sns:${envelope.messageId}`);
-    }
     const hit = effect.tracking && (await this.hitOf(id, effect.tracking));
     const result = await this.status.update(id, {
       status: effect.status,

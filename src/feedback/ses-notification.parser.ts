@@ -12,7 +12,7 @@ type SesResult = Extract<ParsedFeedback, { kind: 'notification' | 'unsupported' 
 /** The fields each event type adds to the ones every notification has. */
 type EventFields = Omit<
   SesNotification,
-  'type' | 'origin' | 'sesMessageId' | 'mailTimestamp' | 'destination'
+  'type' | 'origin' | 'sesMessageId' | 'mailTimestamp' | 'destination' | 'asesId'
 >;
 
 /** Longest piece of an untrusted value quoted back in a reason, so a huge body makes no huge log line. */
@@ -105,6 +105,28 @@ function parseEnvelope(envelope: JsonObject, type: string): ParsedFeedback {
   return { ...parsed, envelope: info };
 }
 
+/**
+ * The `X-Ases-Id` header among `mail.headers` (`[{ name, value }]`), if there is exactly one
+ * usable value; anything odd is ignored (the SES-id index is the fallback).
+ */
+function asesIdOf(headers: unknown): string | undefined {
+  if (!Array.isArray(headers)) {
+    return undefined;
+  }
+  const values = headers.flatMap((header: unknown) => {
+    if (typeof header !== 'object' || header === null) {
+      return [];
+    }
+    const { name, value } = header as { name?: unknown; value?: unknown };
+    return typeof name === 'string' &&
+      name.toLowerCase() === 'x-ases-id' &&
+      typeof value === 'string'
+      ? [value.trim()]
+      : [];
+  });
+  return values.length === 1 && /^[A-Za-z0-9._:@-]{1,128}$/.test(values[0]) ? values[0] : undefined;
+}
+
 function parseSes(root: JsonObject): SesResult {
   const { field, type } = eventTypeOf(root);
   if (!isSesEventType(type)) {
@@ -119,6 +141,7 @@ function parseSes(root: JsonObject): SesResult {
     sesMessageId,
     mailTimestamp: isIsoDateTime(mail.timestamp) ? mail.timestamp : undefined,
     destination: Array.isArray(mail.destination) ? addresses(mail.destination as unknown[]) : [],
+    asesId: asesIdOf(mail.headers),
     ...eventFields(type, root, mail),
   });
   return { kind: 'notification', notification };

@@ -44,6 +44,11 @@ export interface SesNotification {
   recipients: string[];
   /** `mail.destination` as SES reports it (trimmed). */
   destination: string[];
+  /**
+   * The ases id the mail carried in its `X-Ases-Id` header, when SES included the original
+   * headers (`mail.headers`: always in event publishing, optional in identity notifications).
+   */
+  asesId?: string;
   bounce?: {
     type: string;
     subType: string;

@@ -9,24 +9,29 @@ import {
 } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { QueueDirectory } from '../core/queue-directory';
-import { StatusRepository } from '../status/status.repository';
+import { StoreHealth, StoreHealthError } from '../core/store-health';
 
-const REDIS_TIMEOUT_MS = 3000;
-
-/** `GET /health`: 200 when Redis and every queue answer, 503 naming what failed. No key needed. */
+/**
+ * `GET /health`: 200 when Redis (one server, or a cluster whose state is ok and whose masters all
+ * answer) and every queue answer, 503 naming what failed. No key needed.
+ */
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly repository: StatusRepository,
+    private readonly store: StoreHealth,
     private readonly queues: QueueDirectory,
   ) {}
 
   @Get()
   @HealthCheck()
-  @ApiOkResponse({ description: '`{ status: "ok", info: { redis, queues } }`' })
+  @ApiOkResponse({
+    description:
+      '`{ status: "ok", info: { redis: { status, mode, state, nodes }, queues } }`; ' +
+      '`mode` is `single` or `cluster`, `nodes` the servers that answered PING',
+  })
   @ApiServiceUnavailableResponse({
     description: '`{ status: "error", error: { ... } }` naming what failed',
   })
@@ -46,18 +51,11 @@ export class HealthController {
   private async checkRedis(): Promise<HealthIndicatorResult> {
     const indicator = this.indicators.check('redis');
     try {
-      await Promise.race([
-        this.repository.ping(),
-        new Promise((_resolve, reject) =>
-          setTimeout(
-            () => reject(new Error(`no answer within ${REDIS_TIMEOUT_MS} ms`)),
-            REDIS_TIMEOUT_MS,
-          ).unref(),
-        ),
-      ]);
-      return indicator.up();
+      return indicator.up({ ...(await this.store.check()) });
     } catch (error) {
-      return indicator.down({ message: error instanceof Error ? error.message : String(error) });
+      return error instanceof StoreHealthError
+        ? indicator.down({ mode: error.mode, message: error.message })
+        : indicator.down({ message: error instanceof Error ? error.message : String(error) });
     }
   }
 

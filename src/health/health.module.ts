@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { QueueModule } from '../core/queue.module';
-import { StatusModule } from '../status/status.module';
+import { StoreHealth } from '../core/store-health';
 import { HealthController } from './health.controller';
 
-/** The health endpoint (Redis and the four queues), with @nestjs/terminus. */
+/** The health endpoint (Redis, one server or a cluster, and the queues), with @nestjs/terminus. */
 @Module({
-  imports: [TerminusModule, QueueModule, StatusModule],
+  imports: [TerminusModule, QueueModule],
   controllers: [HealthController],
+  providers: [StoreHealth],
 })
 export class HealthModule {}

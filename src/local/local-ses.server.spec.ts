@@ -7,9 +7,24 @@ import {
   SetIdentityNotificationTopicCommand,
   VerifyEmailIdentityCommand,
 } from '@aws-sdk/client-ses';
+import type { PublishCommand } from '@aws-sdk/client-sns';
 import { LOCAL_SEND_QUOTA, LocalSesServer, type SentMail } from './local-ses.server';
+import { MailboxSimulator, type SesIdentityNotification } from './mailbox-simulator';
+import { newSesMessageId, SES_MESSAGE_ID_PATTERN } from './ses-message-id';
+import { messageIdFromXml } from './ses-query';
 
 const TOPIC = 'arn:aws:sns:us-east-1:000000000000:bounces';
+const SIM = 'simulator.amazonses.com';
+const AUTHORIZATION =
+  'AWS4-HMAC-SHA256 Credential=AKIDTEST/20250101/us-east-1/ses/aws4_request, Signature=x';
+
+/** The ids the backend's `/store` (what the mail viewer lists) holds. */
+async function storedIds(url: string): Promise<string[]> {
+  const store = (await (await fetch(`${url}/store`)).json()) as {
+    emails: Array<{ messageId: string }>;
+  };
+  return store.emails.map((email) => email.messageId);
+}
 
 describe('LocalSesServer', () => {
   let server: LocalSesServer;
@@ -206,6 +221,42 @@ describe('LocalSesServer', () => {
     expect(reported).toEqual([]);
   });
 
+  it('answers v1 SendEmail, SendRawEmail and v2 SendEmail with SES-shaped ids it stores', async () => {
+    const v1 = await ses.send(
+      new SendEmailCommand({
+        Source: 'news@example.com',
+        Destination: { ToAddresses: ['a@example.com'] },
+        Message: { Subject: { Data: 'S' }, Body: { Text: { Data: 'Hi' } } },
+      }),
+    );
+    const raw = await ses.send(
+      new SendRawEmailCommand({
+        RawMessage: { Data: Buffer.from('From: a@example.com\r\nTo: b@example.com\r\n\r\nHi') },
+      }),
+    );
+    const v2Response = await fetch(`${server.url}/v2/email/outbound-emails`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
+      body: JSON.stringify({
+        FromEmailAddress: 'news@example.com',
+        Destination: { ToAddresses: ['c@example.com'] },
+        Content: { Simple: { Subject: { Data: 'S' }, Body: { Text: { Data: 'Hi' } } } },
+      }),
+    });
+    expect(v2Response.status).toBe(200);
+    const v2 = (await v2Response.json()) as { MessageId: string };
+
+    const ids = [v1.MessageId, raw.MessageId, v2.MessageId];
+    for (const id of ids) {
+      expect(id).toMatch(SES_MESSAGE_ID_PATTERN);
+      expect(id).toHaveLength(60);
+    }
+    expect(new Set(ids).size).toBe(3);
+    expect(await storedIds(server.url)).toEqual(expect.arrayContaining(ids));
+    const reportedIds = (await reportsOf(2)).map((mail) => mail.sesMessageId);
+    expect(reportedIds.sort()).toEqual([v1.MessageId, raw.MessageId].sort());
+  });
+
   it('finishes reporting a sent mail before it stops', async () => {
     await ses.send(
       new SendRawEmailCommand({
@@ -215,5 +266,139 @@ describe('LocalSesServer', () => {
     await server.stop();
 
     expect(reported.map((mail) => mail.destinations)).toEqual([['b@example.com']]);
+  });
+});
+
+describe('LocalSesServer with the mailbox simulator', () => {
+  let server: LocalSesServer;
+  let simulator: MailboxSimulator;
+  let ses: SESClient;
+  let published: SesIdentityNotification[];
+  let reportedCount: number;
+
+  beforeEach(async () => {
+    published = [];
+    reportedCount = 0;
+    simulator = new MailboxSimulator({
+      sns: {
+        send: (command: PublishCommand) => {
+          published.push(JSON.parse(command.input.Message ?? '') as SesIdentityNotification);
+          return Promise.resolve({ MessageId: 'sns-1' });
+        },
+      } as never,
+      routing: {
+        identityFor: (source) => source.split('@')[1],
+        topicFor: (_source, kind) => `arn:aws:sns:us-east-1:000000000000:${kind}`,
+      },
+      region: 'us-east-1',
+      delayMs: 1,
+      complaintDelayMs: 1,
+    });
+    server = new LocalSesServer({
+      port: 0,
+      onMailSent: (mail) => {
+        simulator.simulate(mail);
+        reportedCount += 1;
+      },
+    });
+    await server.start();
+    ses = new SESClient({
+      region: 'us-east-1',
+      endpoint: server.url,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    });
+  });
+
+  afterEach(async () => {
+    ses.destroy();
+    await server.stop();
+    await simulator.stop();
+  });
+
+  it('notifies with the id SES answered and every original header, X-Ases-Id exactly', async () => {
+    const mime = [
+      'From: "News" <news@example.com>',
+      `To: success@${SIM},`,
+      ` bounce@${SIM}`,
+      'Subject: Hello',
+      'X-Ases-Id: abc',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Hi',
+    ].join('\r\n');
+    const { MessageId } = await ses.send(
+      new SendRawEmailCommand({ RawMessage: { Data: Buffer.from(mime) } }),
+    );
+    // stop() waits for the report, which schedules the notifications; idle() for those.
+    await server.stop();
+    await simulator.idle();
+
+    expect(reportedCount).toBe(1);
+    expect(published.map((n) => n.notificationType).sort()).toEqual(['Bounce', 'Delivery']);
+    for (const notification of published) {
+      expect(notification.mail.messageId).toBe(MessageId);
+      expect(notification.mail.headersTruncated).toBe(false);
+      expect(notification.mail.headers).toEqual([
+        { name: 'From', value: '"News" <news@example.com>' },
+        { name: 'To', value: `success@${SIM}, bounce@${SIM}` },
+        { name: 'Subject', value: 'Hello' },
+        { name: 'X-Ases-Id', value: 'abc' },
+        { name: 'MIME-Version', value: '1.0' },
+        { name: 'Content-Type', value: 'text/plain; charset=utf-8' },
+      ]);
+      expect(notification.mail.commonHeaders).toEqual({
+        from: ['"News" <news@example.com>'],
+        to: [`success@${SIM}`, `bounce@${SIM}`],
+        messageId: MessageId,
+        subject: 'Hello',
+      });
+    }
+  });
+});
+
+describe('LocalSesServer message ids', () => {
+  let server: LocalSesServer;
+
+  beforeAll(async () => {
+    server = new LocalSesServer({ port: 0 });
+    await server.start();
+  });
+
+  afterAll(() => server.stop());
+
+  it('gives concurrent sends different SES-shaped ids', async () => {
+    const body = new URLSearchParams({
+      Action: 'SendEmail',
+      Source: 'a@example.com',
+      'Destination.ToAddresses.member.1': 'b@example.com',
+      'Message.Subject.Data': 'S',
+      'Message.Body.Text.Data': 'Hi',
+    }).toString();
+    const send = async (): Promise<string> => {
+      const response = await fetch(`${server.url}/`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: AUTHORIZATION,
+        },
+        body,
+      });
+      return messageIdFromXml(await response.text()) ?? `failed: ${response.status}`;
+    };
+    const ids = await Promise.all(Array.from({ length: 500 }, send));
+
+    expect(ids.filter((id) => !SES_MESSAGE_ID_PATTERN.test(id))).toEqual([]);
+    expect(new Set(ids).size).toBe(500);
+  });
+
+  it('makes the id of each send with newSesMessageId: 20 000 sends, 20 000 ids', async () => {
+    // What every send handler of aws-ses-v2-local calls for its MessageId; 20 000 sends over
+    // HTTP take half a minute, and the ids are the same calls.
+    const util: { getMessageId: () => string } = await import('aws-ses-v2-local/dist/util');
+    expect(util.getMessageId).toBe(newSesMessageId);
+    const ids = Array.from({ length: 20_000 }, () => util.getMessageId());
+    expect(ids.filter((id) => !SES_MESSAGE_ID_PATTERN.test(id))).toEqual([]);
+    expect(new Set(ids).size).toBe(20_000);
   });
 });

@@ -23,6 +23,7 @@ import {
   sesResponseXml,
   xmlEscape,
 } from './ses-query';
+import { newSesMessageId } from './ses-message-id';
 
 /** A mail the SES emulator accepted, as the mailbox simulator needs it. */
 export interface SentMail {
@@ -110,6 +111,7 @@ export class LocalSesServer {
   async start(): Promise<void> {
     // A devDependency: loaded only when a local stack is actually started.
     const { default: startSesBackend } = await import('aws-ses-v2-local');
+    await useSesMessageIds();
     const backend = await startSesBackend({ host: '127.0.0.1', port: 0 });
     this.backend = backend;
     this.backendPort = (backend.address() as AddressInfo).port;
@@ -440,6 +442,32 @@ export class LocalSesServer {
 }
 
 class BodyTooLargeError extends Error {}
+
+/**
+ * Makes aws-ses-v2-local give every mail an SES-shaped id (see `newSesMessageId`) instead of its
+ * `ses-` + 9 random digits, which collide about once in 20 000 sends. Its v1 SendEmail and
+ * SendRawEmail and v2 SendEmail handlers all call `getMessageId` of its `dist/util` module when a
+ * mail arrives, and store the mail under the id they answer, so the answer, `/store`, the viewer
+ * and the notifications (which take the answered id) all carry the same one. Its exports are
+ * plain properties, read at each call; this is the one place that depends on that.
+ */
+async function useSesMessageIds(): Promise<void> {
+  const util: { getMessageId: () => string } = await import('aws-ses-v2-local/dist/util');
+  if (util.getMessageId === newSesMessageId) {
+    return;
+  }
+  try {
+    util.getMessageId = newSesMessageId;
+  } catch {
+    // Fails below with the explanation.
+  }
+  if (util.getMessageId !== newSesMessageId) {
+    throw new Error(
+      'aws-ses-v2-local/dist/util must export a replaceable getMessageId for the local SES to ' +
+        'answer SES-shaped message ids; check the installed aws-ses-v2-local version',
+    );
+  }
+}
 
 async function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];

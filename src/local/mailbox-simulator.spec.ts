@@ -1,5 +1,6 @@
 import type { PublishCommand } from '@aws-sdk/client-sns';
 import type { SentMail } from './local-ses.server';
+import { parseHeaderBlock } from './mail-headers';
 import {
   buildBounceNotification,
   buildComplaintNotification,
@@ -16,6 +17,7 @@ import {
 import type { SesNotificationKind } from './notification-topics.registry';
 
 const SIM = 'simulator.amazonses.com';
+const SES_ID = '0100019425a1b2c3-7f0c3c5a-1b2c-4d5e-8f90-123456789abc-000000';
 
 const context: MailContext = {
   sourceArn: 'arn:aws:ses:eu-west-1:000000000000:identity/example.com',
@@ -25,7 +27,7 @@ const context: MailContext = {
 
 function sentMail(destinations: string[], overrides: Partial<SentMail> = {}): SentMail {
   return {
-    sesMessageId: 'ses-100000001',
+    sesMessageId: SES_ID,
     source: 'news@example.com',
     destinations,
     subject: 'Héllo',
@@ -75,7 +77,7 @@ describe('buildMailObject', () => {
   it('builds the documented mail object with common headers from the sent headers', () => {
     expect(buildMailObject(sentMail([`success@${SIM}`]), context)).toEqual({
       timestamp: '2025-01-02T03:04:05.000Z',
-      messageId: 'ses-100000001',
+      messageId: SES_ID,
       source: 'news@example.com',
       sourceArn: context.sourceArn,
       sourceIp: '10.0.0.1',
@@ -100,7 +102,71 @@ describe('buildMailObject', () => {
       context,
     );
     expect(mail).not.toHaveProperty('callerIdentity');
-    expect(mail.commonHeaders).toEqual({ from: ['news@example.com'], subject: 'Héllo' });
+    expect(mail.commonHeaders).toEqual({
+      from: ['news@example.com'],
+      messageId: SES_ID,
+      subject: 'Héllo',
+    });
+  });
+});
+
+describe('original headers in every notification', () => {
+  const raw = [
+    'From: "News" <news@example.com>',
+    `To: "Doe, Jane" <bounce@${SIM}>,`,
+    `\t<complaint@${SIM}>`,
+    'Subject: =?utf-8?Q?H=C3=A9llo?=',
+    'X-Ases-Id: abc',
+    'X-Ases-Id: second',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'X-Ases-Id: body, not a header',
+  ].join('\r\n');
+  const mail = sentMail([`bounce@${SIM}`, `complaint@${SIM}`, 'a@example.com'], {
+    headers: parseHeaderBlock(raw),
+  });
+  const plan = planNotifications(mail, context, {
+    deliveredAt: new Date('2025-01-02T03:04:05.150Z'),
+    complainedAt: new Date('2025-01-02T03:04:05.250Z'),
+  });
+
+  it('carries every header of the raw message, unfolded, in order, X-Ases-Id exactly', () => {
+    expect(plan.map((p) => p.kind)).toEqual(['Delivery', 'Bounce', 'Complaint']);
+    for (const { notification } of plan) {
+      expect(notification.mail.headersTruncated).toBe(false);
+      expect(notification.mail.headers).toEqual([
+        { name: 'From', value: '"News" <news@example.com>' },
+        { name: 'To', value: `"Doe, Jane" <bounce@${SIM}>, <complaint@${SIM}>` },
+        { name: 'Subject', value: '=?utf-8?Q?H=C3=A9llo?=' },
+        { name: 'X-Ases-Id', value: 'abc' },
+        { name: 'X-Ases-Id', value: 'second' },
+        { name: 'MIME-Version', value: '1.0' },
+        { name: 'Content-Type', value: 'text/plain; charset=utf-8' },
+      ]);
+      expect(notification.mail.headers.find((h) => h.name === 'X-Ases-Id')?.value).toBe('abc');
+    }
+  });
+
+  it('reports the common headers as SES sets them, with the SES id when there is no Message-ID', () => {
+    for (const { notification } of plan) {
+      expect(notification.mail.messageId).toBe(SES_ID);
+      expect(notification.mail.commonHeaders).toEqual({
+        from: ['"News" <news@example.com>'],
+        to: [`"Doe, Jane" <bounce@${SIM}>`, `<complaint@${SIM}>`],
+        messageId: SES_ID,
+        subject: 'Héllo',
+      });
+    }
+  });
+
+  it('survives the JSON an SNS message carries', () => {
+    const [{ notification }] = plan;
+    const parsed = JSON.parse(JSON.stringify(notification)) as SesIdentityNotification;
+    expect(parsed.mail).toEqual(notification.mail);
+    expect(Object.keys(parsed.mail)).toEqual(
+      expect.arrayContaining(['headersTruncated', 'headers', 'commonHeaders']),
+    );
   });
 });
 
@@ -227,7 +293,7 @@ describe('planNotifications', () => {
     ]);
     for (const { notification } of plan) {
       expect(notification.mail.destination).toEqual(destinations);
-      expect(notification.mail.messageId).toBe('ses-100000001');
+      expect(notification.mail.messageId).toBe(SES_ID);
     }
   });
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
@@ -6,6 +5,7 @@ import type { SentMail } from './local-ses.server';
 import { errorMessage, silentLogger, type LocalStackLogger } from './local-logger';
 import { bareAddress, headerValue, splitAddressList, type MailHeader } from './mail-headers';
 import type { SesNotificationKind } from './notification-topics.registry';
+import { newSesMessageId } from './ses-message-id';
 
 /** The domain of the Amazon SES mailbox simulator. */
 export const SIMULATOR_DOMAIN = 'simulator.amazonses.com';
@@ -139,9 +139,9 @@ export function mailboxOutcome(recipient: string): MailboxOutcome {
   }
 }
 
-/** An SES-looking feedback id: `0100` + send time in hex, a UUID, `-000000`. */
+/** An SES-looking feedback id: `0100` + the time in hex, a UUID, `-000000` (as message ids). */
 export function newFeedbackId(now = Date.now()): string {
-  return `0100${now.toString(16).padStart(12, '0')}-${randomUUID()}-000000`;
+  return newSesMessageId(now);
 }
 
 /** The ARN of an SES identity. */
@@ -149,7 +149,11 @@ export function identityArn(region: string, accountId: string, identity: string)
   return `arn:aws:ses:${region}:${accountId}:identity/${identity}`;
 }
 
-/** The `mail` object SES puts in every notification about this mail. */
+/**
+ * The `mail` object SES puts in every notification about this mail, with the original headers
+ * (`headersTruncated`, `headers`, `commonHeaders`): the simulator acts as if "include original
+ * headers" were on for every identity, as event publishing always is.
+ */
 export function buildMailObject(mail: SentMail, context: MailContext): SesMailObject {
   const headers = mail.headers;
   const list = (name: string): string[] | undefined => {
@@ -164,7 +168,8 @@ export function buildMailObject(mail: SentMail, context: MailContext): SesMailOb
     to: list('To'),
     cc: list('Cc'),
     bcc: list('Bcc'),
-    messageId: headerValue(headers, 'Message-ID'),
+    // The sender's own Message-ID; without one, SES reports the id it answered the send with.
+    messageId: headerValue(headers, 'Message-ID') ?? mail.sesMessageId,
     subject: mail.subject,
   };
   return {

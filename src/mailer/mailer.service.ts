@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
+import { newMessageId } from '../status/message-id';
 import { MessageStatus } from '../status/message-status';
-import { StatusRepository } from '../status/status.repository';
 import { StatusService, messageNotFound } from '../status/status.service';
 import { SuppressionService } from '../suppression/suppression.service';
 import type { TrackSettings } from '../status/message-record';
@@ -34,6 +34,8 @@ interface Prepared {
   message: SendMessageDto;
   track: TrackSettings;
   fingerprint: string;
+  /** When it was accepted (Unix ms): its queue time, which an id ases makes carries. */
+  queuedAt: number;
 }
 
 function fingerprintOf(message: SendMessageDto): string {
@@ -59,7 +61,6 @@ export class MailerService {
   private readonly logger = new Logger('ases');
 
   constructor(
-    private readonly repository: StatusRepository,
     private readonly status: StatusService,
     private readonly queue: SendmailQueue,
     private readonly suppressions: SuppressionService,
@@ -98,7 +99,7 @@ export class MailerService {
    */
   async retry(id: string): Promise<{ id: string; status: MessageStatus }> {
     const at = new Date().toISOString();
-    const result = await this.repository.retry(id, {
+    const result = await this.status.retry(id, {
       type: 'retried',
       at,
       detail: 'queued again by request',
@@ -160,9 +161,11 @@ export class MailerService {
       );
     }
     const { value: message } = check;
-    const id = message.localMessageId ?? randomUUID();
+    const queuedAt = Date.now();
+    const id = message.localMessageId ?? newMessageId(queuedAt);
     const track = this.tracking.settingsFor(message.track, message.html !== undefined);
     const raw = await buildMimeMessage({
+      id,
       from: message.from,
       to: message.to,
       subject: message.subject,
@@ -189,7 +192,7 @@ export class MailerService {
         { errors: [{ field: 'html', problems: ['too large together with text'] }] },
       );
     }
-    return { job, message, track, fingerprint: fingerprintOf(message) };
+    return { job, message, track, fingerprint: fingerprintOf(message), queuedAt };
   }
 
   private async acceptAll(inputs: unknown[]): Promise<Array<SendmailResult | AsesException>> {
@@ -216,7 +219,7 @@ export class MailerService {
         const { index, job } = fresh[position];
         this.logger.error(`message ${job.id} not queued: ${reason}`);
         // Not queued means not accepted: forget it, so the caller can retry with the same id.
-        await this.repository.remove(job.id);
+        await this.status.remove(job.id);
         results[index] = new AsesException(
           AsesErrorCode.QUEUE_UNAVAILABLE,
           'the sendmail queue did not take the message; nothing was sent, try again',
@@ -232,6 +235,7 @@ export class MailerService {
     message,
     track,
     fingerprint,
+    queuedAt: acceptedAt,
   }: Prepared): Promise<SendmailResult | AsesException> {
     // A repeated request for a message accepted before the address was suppressed still gets
     // its original answer; only a new message is refused. The record is read only then, not for
@@ -243,13 +247,13 @@ export class MailerService {
         error instanceof AsesException &&
         error.code === AsesErrorCode.RECIPIENT_SUPPRESSED &&
         message.localMessageId !== undefined &&
-        (await this.repository.find(job.id, { events: false })) !== null;
+        (await this.status.exists(job.id));
       if (!replay) {
         throw error;
       }
     }
-    const queuedAt = new Date().toISOString();
-    const outcome = await this.repository.create({
+    const queuedAt = new Date(acceptedAt).toISOString();
+    const outcome = await this.status.create({
       id: job.id,
       from: job.from,
       to: job.to,

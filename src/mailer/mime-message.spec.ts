@@ -4,6 +4,7 @@ describe('buildMimeMessage', () => {
   it('builds headers and an alternative html/text body', async () => {
     const raw = (
       await buildMimeMessage({
+        id: '0mabcdefgh1234567890ab',
         from: '"News" <news@example.com>',
         to: 'jane@example.org',
         subject: 'Grüße',
@@ -17,11 +18,14 @@ describe('buildMimeMessage', () => {
     expect(raw).toMatch(/^Content-Type: multipart\/alternative;/m);
     expect(raw).toContain('<p>hello</p>');
     expect(raw).toMatch(/^Content-Type: text\/plain; charset=utf-8$/m);
+    // SES hands the original headers back in notifications: the id finds the record.
+    expect(raw).toMatch(/^X-Ases-Id: 0mabcdefgh1234567890ab$/im);
   });
 
   it('builds a single part for text only', async () => {
     const raw = (
       await buildMimeMessage({
+        id: 'order-1',
         from: 'a@example.com',
         to: 'b@example.com',
         subject: 's',

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { join } from 'node:path';
 import type { ResolvedAsesOptions } from '../core/ases-options';
+import type { AsesRedis } from '../core/ases-redis';
 import { InjectAsesOptions, InjectAsesRedis } from '../core/ases.tokens';
-import { inStore } from '../core/redis-store';
+import { defineScripts } from '../core/lua-scripts';
+import { inStore, storeUnavailable } from '../core/redis-store';
 import type { RateState } from './rate-control';
 
 /** What a reservation got: go after `waitMs`, sending is paused, or the schedule is full. */
@@ -11,74 +13,61 @@ export type Reservation =
   | { kind: 'paused'; leftMs: number; reason: string }
   | { kind: 'full'; retryInMs: number };
 
-// A GCRA without burst on Redis's own clock, so every instance shares one schedule: each send
-// takes the next free slot (never one in the past, so an idle spell earns no burst) and pushes it
-// one interval further. A slot more than the horizon ahead is refused, so that no instance holds
-// a message long past a rate decrease. A fleet-wide pause wins over everything.
-// KEYS: next free slot (µs), pause. ARGV: interval µs, recipients, horizon µs.
-const RESERVE = `
-local paused = redis.call('PTTL', KEYS[2])
-if paused > 0 then return {2, paused, redis.call('GET', KEYS[2]) or ''} end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local start = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
-local ahead = start - now
-local horizon = tonumber(ARGV[3])
-if ahead > horizon then return {3, math.ceil((ahead - horizon) / 1000), ''} end
-local nextFree = start + tonumber(ARGV[1]) * tonumber(ARGV[2])
-redis.call('SET', KEYS[1], string.format('%.0f', nextFree), 'PX', math.ceil((nextFree - now) / 1000) + 60000)
-return {1, math.floor(ahead), ''}`;
+/** What a Redis failure here is reported as. */
+const WHAT = 'the send budget';
 
-// Records a decrease unless another instance recorded one within the cooldown.
-// KEYS: rate state. ARGV: floor, decreasedAt ms, cooldown ms, ttl s.
-const DECREASE = `
-local last = tonumber(redis.call('HGET', KEYS[1], 'decreasedAt') or '0')
-if tonumber(ARGV[2]) - last < tonumber(ARGV[3]) then return 0 end
-redis.call('HSET', KEYS[1], 'floor', ARGV[1], 'decreasedAt', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-return 1`;
-
-// Ends a pause only if it is still the one named (a newer pause for another reason stays).
-const RESUME = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+/** `budget-reserve-2.lua`: go, after the returned wait (µs). */
+const RESERVE_GO = 1;
+/** `budget-reserve-2.lua`: sending is paused; the returned value is the pause's ms left. */
+const RESERVE_PAUSED = 2;
+/** `budget-reserve-2.lua`: the schedule is full up to the horizon; retry after the returned ms. */
+const RESERVE_FULL = 3;
+/** `budget-decrease-1.lua` and `budget-resume-1.lua`: the write was done. */
+const DONE = 1;
 
 /** Long enough for any climb back to the ceiling to have finished. */
 const STATE_TTL_SECONDS = 3600;
 
+/** The hash tag of every budget key: the scripts and the MULTI read stay in one cluster slot. */
+const BUDGET_TAG = '{budget}';
+
+/** The scripts of `./lua`, as `defineScripts` names them; argument order as in each file's header. */
 interface BudgetCommands {
-  asesReserve(
+  asesBudgetReserve(
     slotKey: string,
     pauseKey: string,
     intervalUs: number,
     recipients: number,
     horizonUs: number,
   ): Promise<[number, number, string]>;
-  asesDecrease(
+  asesBudgetDecrease(
     stateKey: string,
     floor: number,
     decreasedAt: number,
     cooldownMs: number,
     ttl: number,
   ): Promise<number>;
-  asesResume(pauseKey: string, reason: string): Promise<number>;
+  asesBudgetResume(pauseKey: string, reason: string): Promise<number>;
 }
 
 /**
- * The fleet's shared send budget in Redis: `<prefix>rate:slot` (the next free send slot, µs on
- * Redis's clock), `<prefix>rate:state` (the last rate decrease) and `<prefix>rate:pause` (a pause
- * of all sending, with its reason, expiring when it ends).
+ * The fleet's shared send budget in Redis, three keys under one hash tag (one cluster slot):
+ * `<prefix>rate:{budget}:slot` (the next free send slot, µs on Redis's clock, expiring a minute
+ * after it is reached), `<prefix>rate:{budget}:state` (the last rate decrease, expiring after an
+ * hour) and `<prefix>rate:{budget}:pause` (a pause of all sending, with its reason, expiring when
+ * it ends).
  */
 @Injectable()
 export class SendBudgetRepository {
-  private readonly redis: Redis & BudgetCommands;
+  private readonly redis: AsesRedis & BudgetCommands;
   private readonly prefix: string;
 
-  constructor(@InjectAsesRedis() redis: Redis, @InjectAsesOptions() options: ResolvedAsesOptions) {
-    redis.defineCommand('asesReserve', { numberOfKeys: 2, lua: RESERVE });
-    redis.defineCommand('asesDecrease', { numberOfKeys: 1, lua: DECREASE });
-    redis.defineCommand('asesResume', { numberOfKeys: 1, lua: RESUME });
-    this.redis = redis as Redis & BudgetCommands;
+  constructor(
+    @InjectAsesRedis() redis: AsesRedis,
+    @InjectAsesOptions() options: ResolvedAsesOptions,
+  ) {
+    defineScripts(redis, join(__dirname, 'lua'));
+    this.redis = redis as AsesRedis & BudgetCommands;
     this.prefix = options.redis.keyPrefix;
   }
 
@@ -89,7 +78,7 @@ export class SendBudgetRepository {
     horizonMs: number,
   ): Promise<Reservation> {
     const [code, value, reason] = await this.store(() =>
-      this.redis.asesReserve(
+      this.redis.asesBudgetReserve(
         this.key('slot'),
         this.key('pause'),
         Math.round(1_000_000 / ratePerSecond),
@@ -97,10 +86,16 @@ export class SendBudgetRepository {
         horizonMs * 1000,
       ),
     );
-    if (code === 2) {
-      return { kind: 'paused', leftMs: value, reason };
+    switch (code) {
+      case RESERVE_GO:
+        return { kind: 'go', waitMs: value / 1000 };
+      case RESERVE_PAUSED:
+        return { kind: 'paused', leftMs: value, reason };
+      case RESERVE_FULL:
+        return { kind: 'full', retryInMs: value };
+      default:
+        throw storeUnavailable(WHAT, `budget-reserve-2.lua returned code ${code}`);
     }
-    return code === 3 ? { kind: 'full', retryInMs: value } : { kind: 'go', waitMs: value / 1000 };
   }
 
   /** The last decrease, or null when there was none lately. */
@@ -116,7 +111,7 @@ export class SendBudgetRepository {
   /** Records a decrease; false when another instance recorded one within `cooldownMs`. */
   async decrease(state: RateState, cooldownMs: number): Promise<boolean> {
     const done = await this.store(() =>
-      this.redis.asesDecrease(
+      this.redis.asesBudgetDecrease(
         this.key('state'),
         state.floor,
         state.decreasedAt,
@@ -124,7 +119,7 @@ export class SendBudgetRepository {
         STATE_TTL_SECONDS,
       ),
     );
-    return done === 1;
+    return done === DONE;
   }
 
   /** Pauses all sending of every instance for `ms`, saying why. */
@@ -144,14 +139,16 @@ export class SendBudgetRepository {
 
   /** Ends the pause named `reason`, if it is the current one. */
   async resume(reason: string): Promise<boolean> {
-    return (await this.store(() => this.redis.asesResume(this.key('pause'), reason))) === 1;
+    return (
+      (await this.store(() => this.redis.asesBudgetResume(this.key('pause'), reason))) === DONE
+    );
   }
 
   private key(name: 'slot' | 'state' | 'pause'): string {
-    return `${this.prefix}rate:${name}`;
+    return `${this.prefix}rate:${BUDGET_TAG}:${name}`;
   }
 
   private store<T>(work: () => Promise<T>): Promise<T> {
-    return inStore('the send budget', work);
+    return inStore(WHAT, work);
   }
 }

@@ -37,7 +37,9 @@ describe('SendRateLimiter.acquire', () => {
   it('goes when its slot comes', async () => {
     const budget = new ScriptedBudget([{ kind: 'go', waitMs: 5 }]);
     await limiter(budget).acquire(1);
-    expect(budget.reserved).toEqual([100]);
+    // A loaded machine may wake it more than the tolerance late: it then takes another slot
+    // (tested below), so only the first reservation is certain.
+    expect(budget.reserved[0]).toBe(100);
   });
 
   it('asks again when the schedule is full', async () => {

@@ -4,11 +4,9 @@ import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions } from '../core/ases.tokens';
 import { retryDelaySeconds } from '../core/redelivery';
 import { MessageStatus } from '../status/message-status';
-import { StatusRepository } from '../status/status.repository';
 import { StatusService } from '../status/status.service';
 import { SuppressionService } from '../suppression/suppression.service';
 import { TrackingService } from '../tracking/tracking.service';
-import { buildMimeMessage } from './mime-message';
 import { SendPaused, SendRateLimiter } from './send-rate.limiter';
 import { SendQuotaService } from './send-quota.service';
 import { SesSendError } from './ses-send.error';
@@ -39,14 +37,11 @@ export type SendOutcome =
  * job may be deleted. A per-message lease in Redis keeps two receives of one job (SQS delivers at
  * least once) from both sending it.
  */
-const LEGACY_JOB_TRACKING = { opens: true, clicks: false } as const;
-
 @Injectable()
 export class SenderService {
   private readonly logger = new Logger('ases');
 
   constructor(
-    private readonly repository: StatusRepository,
     private readonly status: StatusService,
     private readonly suppressions: SuppressionService,
     private readonly limiter: SendRateLimiter,
@@ -59,7 +54,7 @@ export class SenderService {
   /** Sends the job unless it went already; `signal` aborts a wait for a slot (at shutdown). */
   async send(job: SendmailJob, signal?: AbortSignal): Promise<SendOutcome> {
     const owner = randomUUID();
-    const claim = await this.repository.claim(job.id, owner, SEND_LEASE_MS);
+    const claim = await this.status.claim(job.id, owner, SEND_LEASE_MS);
     switch (claim.outcome) {
       case 'missing':
         return { result: 'skipped', reason: 'no record (expired, or never accepted)' };
@@ -107,26 +102,12 @@ export class SenderService {
       });
       return { result: 'suppressed', reason: suppressed.reason };
     }
-    // Built when the message was accepted (v2); only jobs queued by earlier releases need it here,
-    // with the pixel those releases put in and no link tracking, which they did not have.
-    const raw =
-      job.raw === undefined
-        ? await buildMimeMessage({
-            from: job.from,
-            to: job.to,
-            subject: job.subject,
-            html:
-              job.html === undefined
-                ? undefined
-                : this.tracking.instrumentHtml(job.id, job.html, LEGACY_JOB_TRACKING),
-            text: job.text,
-          })
-        : Buffer.from(job.raw, 'utf8');
+    const raw = Buffer.from(job.raw, 'utf8');
     try {
       await this.limiter.acquire(1, signal);
     } catch (error) {
       // Not sent: the attempt does not count.
-      await this.repository.release(job.id, owner, true);
+      await this.status.release(job.id, owner, true);
       if (error instanceof SendPaused) {
         return {
           result: 'retry',
@@ -146,7 +127,7 @@ export class SenderService {
       return this.afterFailure(job, owner, attempt, SesSendError.from(error));
     }
     const pushedAt = new Date().toISOString();
-    const change = await this.repository.markPushed(job.id, sesMessageId, pushedAt);
+    const change = await this.status.markPushed(job.id, sesMessageId, pushedAt);
     if (change.outcome === 'applied') {
       this.status.announceStatus(
         job.id,
@@ -175,7 +156,7 @@ export class SenderService {
     if (kind === 'daily-quota') {
       // SES dropped the message without counting it: not an attempt; wait for the quota.
       const pauseMs = await this.quota.onDailyQuotaExceeded();
-      await this.repository.release(job.id, owner, true);
+      await this.status.release(job.id, owner, true);
       return {
         result: 'retry',
         delaySeconds: Math.ceil(pauseMs / 1000),
@@ -189,7 +170,7 @@ export class SenderService {
       return this.fail(job, owner, attempt, failure);
     }
     const delaySeconds = retryDelaySeconds(attempt, MAX_RETRY_DELAY_SECONDS);
-    await this.repository.release(job.id, owner, false);
+    await this.status.release(job.id, owner, false);
     await this.status.update(job.id, {
       event: {
         type: 'retry',
@@ -212,14 +193,14 @@ export class SenderService {
       ? failure.message
       : `${failure.message} (gave up after ${attempt} attempts)`;
     const at = new Date().toISOString();
-    await this.repository.keepJob(job.id, serializeSendmailJob(job));
+    await this.status.keepJob(job.id, serializeSendmailJob(job));
     await this.status.update(job.id, {
       status: MessageStatus.FAILED,
       change: { failedAt: at, error: { code: failure.code, message } },
       event: { type: 'failed', at, detail: `${failure.code}: ${message}`, source: 'ases' },
     });
     // Free at once for a retry by hand.
-    await this.repository.release(job.id, owner, false);
+    await this.status.release(job.id, owner, false);
     return { result: 'failed', code: failure.code, message };
   }
 }

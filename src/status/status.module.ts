@@ -8,6 +8,6 @@ import { StatusService } from './status.service';
 @Module({
   controllers: [StatusController],
   providers: [StatusRepository, StatusService, ApiKeyGuard],
-  exports: [StatusRepository, StatusService],
+  exports: [StatusService],
 })
 export class StatusModule {}

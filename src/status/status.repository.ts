@@ -1,21 +1,39 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { Injectable } from '@nestjs/common';
+import { join } from 'node:path';
 import type { ResolvedAsesOptions } from '../core/ases-options';
+import type { AsesRedis } from '../core/ases-redis';
 import { InjectAsesOptions, InjectAsesRedis } from '../core/ases.tokens';
+import { defineScripts } from '../core/lua-scripts';
 import { inStore } from '../core/redis-store';
-import { HIT_CLASSES } from '../tracking/hit-classifier';
-import {
-  ClickCounter,
+import type {
   HitClass,
-  LinkClicks,
   MessageRecord,
   StatusChange,
   TimelineEvent,
-  TrackingCounter,
   TrackingSource,
   TrackSettings,
 } from './message-record';
-import { MessageStatus, statusesBefore, toMessageStatus } from './message-status';
+import { isGeneratedId, queuedAtOfId } from './message-id';
+import { MessageStatus } from './message-status';
+import {
+  b36,
+  clean,
+  CLASS_SLOTS,
+  decodeRecord,
+  decodeTags,
+  digest8,
+  encodeChange,
+  encodeEntry,
+  encodeNewRecord,
+  fieldsOf,
+  fromB36,
+  packSesId,
+  sesIdTime,
+  SOURCE_SLOTS,
+  StatusDetail,
+  statusCode,
+  statusOfCode,
+} from './record-codec';
 
 /** A message as it is first recorded, before it is queued. */
 export interface NewMessage {
@@ -84,162 +102,6 @@ export type UpdateResult =
     }
   | { outcome: 'missing' };
 
-/** How many timeline entries a message keeps (the latest ones). */
-export const TIMELINE_LENGTH = 50;
-
-// Creates the hash only if it does not exist, so two requests with one id cannot both win.
-const CREATE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('DEL', KEYS[2])
-redis.call('RPUSH', KEYS[2], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[1])
-return 1`;
-
-// PUSHED also writes the SES-id index, in the same step, so feedback never sees one without the
-// other, and ends the send lease.
-const PUSH = `
-local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return {0, ''} end
-if current ~= 'QUEUED' then return {2, current} end
-redis.call('HSET', KEYS[1], 'status', 'PUSHED', 'sesMessageId', ARGV[1], 'pushedAt', ARGV[2])
-local ttl = redis.call('TTL', KEYS[1])
-if ttl < 1 then ttl = tonumber(ARGV[3]) end
-redis.call('SET', KEYS[2], ARGV[4], 'EX', ttl)
-redis.call('RPUSH', KEYS[3], ARGV[5])
-redis.call('LTRIM', KEYS[3], -tonumber(ARGV[6]), -1)
-redis.call('EXPIRE', KEYS[3], ttl)
-redis.call('DEL', KEYS[4])
-return {1, current}`;
-
-// One atomic step per event: dedupe, status compare-and-set (the caller lists the statuses the
-// change may start from), open/click counters, the timeline entry, and the dedupe marks. An event
-// for a missing (expired) record writes nothing: it must not recreate half a record.
-// A message that becomes FAILED is indexed (lex order of "<failedAt>|<id>") for the FAILED listing.
-// Opens and clicks count per kind, source and class; a click also counts for its link (by URL) in
-// the links hash, whose fields are "c|<url>" (count), "h|<url>" (human), "f|<url>", "l|<url>".
-// KEYS: message hash, timeline list, seen set, FAILED index, links hash.
-// ARGV: ttl fallback, timeline length, event JSON, to, from, tracking kind, tracking source,
-// tracking time, tracking class, clicked URL, number of dedupe keys n, n dedupe keys, then
-// field/value pairs.
-const APPLY = `
-local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return {0, '', ''} end
-local tags = redis.call('HGET', KEYS[1], 'tags') or ''
-local n = tonumber(ARGV[11])
-for i = 12, 11 + n do
-  if redis.call('SISMEMBER', KEYS[3], ARGV[i]) == 1 then return {3, current, tags} end
-end
-local ttl = redis.call('TTL', KEYS[1])
-if ttl < 1 then ttl = tonumber(ARGV[1]) end
-local code = 1
-if ARGV[4] ~= '' then
-  code = 2
-  for allowed in string.gmatch(ARGV[5], '%S+') do
-    if allowed == current then
-      redis.call('HSET', KEYS[1], 'status', ARGV[4])
-      if #ARGV >= 12 + n then redis.call('HSET', KEYS[1], unpack(ARGV, 12 + n)) end
-      if ARGV[4] == 'FAILED' then
-        local member = (redis.call('HGET', KEYS[1], 'failedAt') or '') .. '|' .. redis.call('HGET', KEYS[1], 'id')
-        redis.call('ZADD', KEYS[4], 0, member)
-        redis.call('HSET', KEYS[1], 'failedIndex', member)
-      end
-      code = 1
-      break
-    end
-  end
-end
-local function earliest(key, field, at)
-  local seen = redis.call('HGET', key, field)
-  if not seen or at < seen then redis.call('HSET', key, field, at) end
-end
-local function latest(key, field, at)
-  local seen = redis.call('HGET', key, field)
-  if not seen or at > seen then redis.call('HSET', key, field, at) end
-end
-if ARGV[6] ~= '' then
-  local kind, at, class, url = ARGV[6], ARGV[8], ARGV[9], ARGV[10]
-  redis.call('HINCRBY', KEYS[1], kind .. 'Count', 1)
-  redis.call('HINCRBY', KEYS[1], kind .. ':' .. ARGV[7], 1)
-  redis.call('HINCRBY', KEYS[1], kind .. ':' .. class, 1)
-  earliest(KEYS[1], kind .. 'FirstAt', at)
-  latest(KEYS[1], kind .. 'LastAt', at)
-  if class == 'human' then earliest(KEYS[1], kind .. 'FirstHumanAt', at) end
-  if url ~= '' then
-    if redis.call('HINCRBY', KEYS[5], 'c|' .. url, 1) == 1 then
-      redis.call('HINCRBY', KEYS[1], kind .. 'Links', 1)
-    end
-    if class == 'human' then redis.call('HINCRBY', KEYS[5], 'h|' .. url, 1) end
-    earliest(KEYS[5], 'f|' .. url, at)
-    latest(KEYS[5], 'l|' .. url, at)
-    redis.call('EXPIRE', KEYS[5], ttl)
-  end
-end
-redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
-redis.call('EXPIRE', KEYS[2], ttl)
-if n > 0 then
-  redis.call('SADD', KEYS[3], unpack(ARGV, 12, 11 + n))
-  redis.call('EXPIRE', KEYS[3], ttl)
-end
-return {code, current, tags}`;
-
-// Takes the send lease of a QUEUED message and counts the attempt. A live lease means another
-// receive of the same job is sending it right now: leave it alone.
-// KEYS: message hash, lease. ARGV: owner, lease ms.
-const CLAIM = `
-local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return {0, '', ''} end
-if current ~= 'QUEUED' then return {2, current, ''} end
-local left = redis.call('PTTL', KEYS[2])
-if left > 0 then return {3, tostring(left), ''} end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-return {1, tostring(attempts), redis.call('HGET', KEYS[1], 'tags') or ''}`;
-
-// Gives the lease back (only the owner's), and with ARGV[2] = '1' the attempt too: the message
-// was not sent (sending paused, or shutdown).
-const RELEASE = `
-if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
-if ARGV[2] == '1' and redis.call('HGET', KEYS[1], 'status') == 'QUEUED' then
-  redis.call('HINCRBY', KEYS[1], 'attempts', -1)
-end
-return 1`;
-
-// FAILED -> QUEUED for a retry: only with the kept job, which it hands back (and forgets).
-// KEYS: message hash, timeline, kept job, FAILED index. ARGV: event JSON, timeline length, ttl.
-const RETRY = `
-local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return {0, '', '', '', ''} end
-if current ~= 'FAILED' then return {2, current, '', '', ''} end
-local job = redis.call('GET', KEYS[3])
-if not job then return {3, current, '', '', ''} end
-local member = redis.call('HGET', KEYS[1], 'failedIndex') or ''
-if member ~= '' then redis.call('ZREM', KEYS[4], member) end
-local err = redis.call('HGET', KEYS[1], 'error') or ''
-local failedAt = redis.call('HGET', KEYS[1], 'failedAt') or ''
-redis.call('HSET', KEYS[1], 'status', 'QUEUED', 'attempts', 0)
-redis.call('HDEL', KEYS[1], 'failedAt', 'error', 'failedIndex')
-local ttl = redis.call('TTL', KEYS[1])
-if ttl < 1 then ttl = tonumber(ARGV[3]) end
-redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
-redis.call('EXPIRE', KEYS[2], ttl)
-redis.call('DEL', KEYS[3])
-return {1, job, err, failedAt, member, redis.call('HGET', KEYS[1], 'tags') or ''}`;
-
-// Undoes RETRY when the queue did not take the job: FAILED again, as it was.
-// KEYS: message hash, kept job, FAILED index. ARGV: job, error, failedAt, member, ttl.
-const UNRETRY = `
-if redis.call('HGET', KEYS[1], 'status') ~= 'QUEUED' then return 0 end
-redis.call('HSET', KEYS[1], 'status', 'FAILED', 'error', ARGV[2], 'failedAt', ARGV[3], 'failedIndex', ARGV[4])
-redis.call('ZADD', KEYS[3], 0, ARGV[4])
-redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[5])
-return 1`;
-
-type ScriptReply = [number, string];
-
 /** Outcome of claiming a message for one send attempt. */
 export type ClaimResult =
   | { outcome: 'claimed'; attempts: number; tags: Record<string, string> }
@@ -266,282 +128,285 @@ export interface FailedPage {
   nextCursor?: string;
 }
 
-interface AsesCommands {
-  asesCreate(
-    key: string,
-    eventsKey: string,
-    ttl: number,
-    event: string,
-    ...fields: string[]
-  ): Promise<number>;
-  asesPush(
-    key: string,
-    indexKey: string,
-    eventsKey: string,
-    leaseKey: string,
-    sesMessageId: string,
-    pushedAt: string,
-    ttl: number,
-    id: string,
-    event: string,
-    timelineLength: number,
-  ): Promise<ScriptReply>;
-  asesApply(
-    key: string,
-    eventsKey: string,
-    seenKey: string,
-    failedKey: string,
-    linksKey: string,
-    ...args: (string | number)[]
-  ): Promise<[number, string, string]>;
-  asesClaim(key: string, leaseKey: string, owner: string, leaseMs: number): Promise<string[]>;
-  asesRelease(key: string, leaseKey: string, owner: string, refund: string): Promise<number>;
-  asesRetry(
-    key: string,
-    eventsKey: string,
-    jobKey: string,
-    failedKey: string,
-    event: string,
-    timelineLength: number,
-    ttl: number,
-  ): Promise<[number, string, string, string, string, string?]>;
-  asesUnretry(
-    key: string,
-    jobKey: string,
-    failedKey: string,
-    job: string,
-    error: string,
-    failedAt: string,
-    member: string,
-    ttl: number,
-  ): Promise<number>;
-}
+/**
+ * The message an SES id belongs to: `found` (with the address it was sent to, absent in lean
+ * records), `expired` (named, but its record is gone) or `unknown`.
+ */
+export type SesMessageLookup =
+  | { outcome: 'found'; id: string; to?: string }
+  | { outcome: 'expired'; id: string }
+  | { outcome: 'unknown' };
 
-const JSON_FIELDS = ['tags', 'track', 'delay', 'bounce', 'complaint', 'error'] as const;
-const TEXT_FIELDS = [
-  'sesMessageId',
-  'pushedAt',
-  'delayedAt',
-  'deliveredAt',
-  'bouncedAt',
-  'complainedAt',
-  'failedAt',
-  'suppressedAt',
-] as const;
-const TRACKING_SOURCES: readonly TrackingSource[] = ['ases', 'ses'];
+/** How many timeline entries a message keeps (the latest ones). */
+export const TIMELINE_LENGTH = 50;
+
+/** Records of ids ases made are kept in this many hashes per minute of queue time. */
+export const RECORD_SHARDS = 16;
+/** The SES-id index has this many hashes per minute of push time. */
+export const SES_INDEX_SHARDS = 64;
+const MINUTE_MS = 60_000;
 
 /**
- * The only code that knows how statuses are laid out in Redis: `<prefix>msg:<id>` is a hash of
- * the record, `<prefix>ev:<id>` its timeline (a list of JSON entries, the latest
- * {@link TIMELINE_LENGTH}), `<prefix>seen:<id>` the dedupe keys of the feedback applied to it,
- * and `<prefix>ses:<sesMessageId>` holds the id. `<prefix>lease:<id>` is the send lease of a
- * message being sent, `<prefix>job:<id>` the kept job of a FAILED one (for a retry),
- * `<prefix>lnk:<id>` the clicks per link, and the sorted set `<prefix>failed` indexes FAILED
- * messages. All but the index carry the record's retention TTL.
+ * Return codes of the scripts (see each `lua/*.lua` header): no record; done; the status kept it
+ * from happening; the script's other case (duplicate, busy lease, no kept job).
+ */
+const REPLY = { missing: 0, done: 1, kept: 2, other: 3 } as const;
+
+type ScriptReply = [number, string?, string?, string?, string?];
+
+interface StatusCommands {
+  asesStatusCreate(
+    key: string,
+    field: string,
+    record: string,
+    expireAtMs: number,
+  ): Promise<ScriptReply>;
+  asesStatusPush(key: string, ...args: (string | number)[]): Promise<ScriptReply>;
+  asesStatusApply(key: string, ...args: (string | number)[]): Promise<ScriptReply>;
+  asesStatusClaim(key: string, field: string, owner: string, leaseMs: number): Promise<ScriptReply>;
+  asesStatusRelease(key: string, field: string, owner: string, refund: string): Promise<number>;
+  asesStatusRetry(key: string, jobKey: string, ...args: (string | number)[]): Promise<ScriptReply>;
+  asesStatusUnretry(key: string, jobKey: string, ...args: (string | number)[]): Promise<number>;
+}
+
+/** Where a record is kept: a field of a time bucket hash, or a string key of its own. */
+interface Location {
+  key: string;
+  /** '' for a string key. */
+  field: string;
+  /** The hash tag the message's other keys (its kept job) share. */
+  tag: string;
+  /** Times in the record are ms after this (its queue time; 0 for ids the caller gave). */
+  base: number;
+}
+
+/**
+ * The only code that knows how statuses are laid out in Redis (docs/decisions.md has the
+ * measured layout). A message's record is one packed string (`record-codec.ts`):
+ * - ids ases made carry their queue time, and their record is a field of the time bucket
+ *   `<prefix>r:{<minute>.<shard>}` (a hash expiring `statusTtlDays` after that minute);
+ * - ids the caller gave (`localMessageId`) are a string key `<prefix>u:{<id>}` with its own TTL;
+ * - `<prefix>j:{<tag>}:<id>` keeps the job of a FAILED message for a retry (same hash tag);
+ * - `<prefix>x:{<minute>.<shard>}` maps SES ids (8-character digests) to ids, by push minute;
+ * - the sorted set `<prefix>failed` lists FAILED messages, written after the record's script.
+ * Each script touches the keys of one hash tag, so all of it runs on a Redis Cluster.
  */
 @Injectable()
-export class StatusRepository implements OnApplicationShutdown {
-  private readonly redis: Redis & AsesCommands;
+export class StatusRepository {
+  private readonly redis: AsesRedis & StatusCommands;
   private readonly prefix: string;
-  private readonly ttlSeconds: number;
+  private readonly ttlMs: number;
+  private readonly detail: StatusDetail;
 
-  constructor(@InjectAsesRedis() redis: Redis, @InjectAsesOptions() options: ResolvedAsesOptions) {
-    redis.defineCommand('asesCreate', { numberOfKeys: 2, lua: CREATE });
-    redis.defineCommand('asesPush', { numberOfKeys: 4, lua: PUSH });
-    redis.defineCommand('asesApply', { numberOfKeys: 5, lua: APPLY });
-    redis.defineCommand('asesClaim', { numberOfKeys: 2, lua: CLAIM });
-    redis.defineCommand('asesRelease', { numberOfKeys: 2, lua: RELEASE });
-    redis.defineCommand('asesRetry', { numberOfKeys: 4, lua: RETRY });
-    redis.defineCommand('asesUnretry', { numberOfKeys: 3, lua: UNRETRY });
-    this.redis = redis as Redis & AsesCommands;
+  constructor(
+    @InjectAsesRedis() redis: AsesRedis,
+    @InjectAsesOptions() options: ResolvedAsesOptions,
+  ) {
+    defineScripts(redis, join(__dirname, 'lua'));
+    this.redis = redis as AsesRedis & StatusCommands;
     this.prefix = options.redis.keyPrefix;
-    this.ttlSeconds = options.statusTtlSeconds;
+    this.ttlMs = options.statusTtlSeconds * 1000;
+    this.detail = options.statusDetail;
   }
 
   /** Records a QUEUED message, unless one with this id exists: then returns that one. */
   create(message: NewMessage): Promise<CreateResult> {
-    return this.store(() => this.createOrGet(message));
-  }
-
-  private async createOrGet(message: NewMessage): Promise<CreateResult> {
-    const fields = [
-      ...['id', message.id, 'status', MessageStatus.QUEUED, 'from', message.from, 'to', message.to],
-      ...['subject', message.subject, 'queuedAt', message.queuedAt],
-      ...['fingerprint', message.fingerprint],
-    ];
-    if (message.tags && Object.keys(message.tags).length > 0) {
-      fields.push('tags', JSON.stringify(message.tags));
-    }
-    if (message.track) {
-      fields.push('track', JSON.stringify(message.track));
-    }
-    const event: TimelineEvent = {
-      type: 'queued',
-      at: message.queuedAt,
-      recipient: message.to,
-      source: 'ases',
-    };
-    const created = await this.redis.asesCreate(
-      this.messageKey(message.id),
-      this.eventsKey(message.id),
-      this.ttlSeconds,
-      JSON.stringify(event),
-      ...fields,
+    const at = this.locate(message.id);
+    const queuedAt = Date.parse(message.queuedAt);
+    const record = encodeNewRecord(
+      {
+        ...message,
+        queuedAt,
+        fingerprint: at.base === 0 ? message.fingerprint : undefined,
+      },
+      at.base,
+      this.detail,
     );
-    if (created === 1) {
-      return { created: true };
-    }
-    const hash = await this.redis.hgetall(this.messageKey(message.id));
-    const existing = toRecord(hash);
-    // The record can expire between the two calls; then this request may create it after all.
-    return existing
-      ? { created: false, existing, fingerprint: hash.fingerprint }
-      : this.createOrGet(message);
+    const expireAt = (at.base === 0 ? queuedAt : startOfMinute(at.base) + MINUTE_MS) + this.ttlMs;
+    return this.store(async () => {
+      const [code, existing] = await this.redis.asesStatusCreate(
+        at.key,
+        at.field,
+        record,
+        expireAt,
+      );
+      if (code === REPLY.done || existing === undefined) {
+        return { created: true };
+      }
+      const decoded = decodeRecord(message.id, existing, at.base);
+      return decoded.fingerprint === undefined
+        ? { created: false, existing: decoded.record }
+        : { created: false, existing: decoded.record, fingerprint: decoded.fingerprint };
+    });
   }
 
   /** Forgets a message that could not be queued, so the caller may try again with the same id. */
   async remove(id: string): Promise<void> {
-    await this.store(() => this.redis.del(this.messageKey(id), this.eventsKey(id)));
+    const at = this.locate(id);
+    await this.store(() =>
+      at.field === '' ? this.redis.del(at.key) : this.redis.hdel(at.key, at.field),
+    );
   }
 
-  /**
-   * The record of a message, by ases id, with its timeline; `events: false` leaves the timeline
-   * out, for the send path, which reads only the status.
-   */
-  async find(id: string, { events = true } = {}): Promise<MessageRecord | null> {
-    if (!events) {
-      return toRecord(await this.store(() => this.redis.hgetall(this.messageKey(id))));
-    }
-    const [hash, timeline, links] = await this.store(async () => {
-      const replies = await this.redis
-        .multi()
-        .hgetall(this.messageKey(id))
-        .lrange(this.eventsKey(id), 0, -1)
-        .hgetall(this.linksKey(id))
-        .exec();
-      const [hashReply, eventsReply, linksReply] = replies ?? [];
-      const failed = [hashReply, eventsReply, linksReply].find((reply) => !reply || reply[0]);
-      if (failed !== undefined || !hashReply || !eventsReply || !linksReply) {
-        throw failed?.[0] ?? new Error('transaction aborted');
-      }
-      return [
-        hashReply[1] as Record<string, string>,
-        eventsReply[1] as string[],
-        linksReply[1] as Record<string, string>,
-      ] as const;
-    });
-    return toRecord(hash, timeline, links);
+  /** The record of a message by its id (with its timeline), or null. */
+  async find(id: string): Promise<MessageRecord | null> {
+    const at = this.locate(id);
+    const raw = await this.read(at);
+    return raw === null ? null : decodeRecord(id, raw, at.base).record;
+  }
+
+  /** Whether a record of `id` is kept. */
+  async exists(id: string): Promise<boolean> {
+    return (await this.read(this.locate(id))) !== null;
   }
 
   /** When a message was pushed and delivered (empty for a missing record). */
   async sendTimes(id: string): Promise<SendTimes> {
-    const [pushedAt, deliveredAt] = await this.store(() =>
-      this.redis.hmget(this.messageKey(id), 'pushedAt', 'deliveredAt'),
-    );
-    return {
-      ...(pushedAt === null ? {} : { pushedAt }),
-      ...(deliveredAt === null ? {} : { deliveredAt }),
+    const at = this.locate(id);
+    const raw = await this.read(at);
+    if (raw === null) {
+      return {};
+    }
+    const { record } = decodeRecord(id, raw, at.base);
+    const times: SendTimes = {};
+    if (record.pushedAt !== undefined) {
+      times.pushedAt = record.pushedAt;
+    }
+    if (record.deliveredAt !== undefined) {
+      times.deliveredAt = record.deliveredAt;
+    }
+    return times;
+  }
+
+  /**
+   * The message SES sent with `sesMessageId`: `candidateId` (the id the mail carried in its
+   * `X-Ases-Id` header) is checked first, then the SES-id index around the times given (the
+   * notification's) and the time the SES id itself carries. `found` needs a record holding this
+   * SES id (a QUEUED one, whose PUSHED write is still on its way, is not); `expired`: the header
+   * or the index named a message whose record is gone; `unknown`: nothing names it.
+   */
+  async findBySesId(
+    sesMessageId: string,
+    hints: { candidateId?: string; times?: number[] } = {},
+  ): Promise<SesMessageLookup> {
+    let expired: string | undefined;
+    const check = async (id: string): Promise<SesMessageLookup | null> => {
+      const at = this.locate(id);
+      const raw = await this.read(at);
+      if (raw === null) {
+        expired ??= id;
+        return null;
+      }
+      const fields = fieldsOf(raw);
+      if (fields.get('m') !== packSesId(sesMessageId, at.base)) {
+        return null;
+      }
+      const to = fields.get('t');
+      return to === undefined ? { outcome: 'found', id } : { outcome: 'found', id, to };
     };
+    if (hints.candidateId !== undefined && this.isValidId(hints.candidateId)) {
+      const match = await check(hints.candidateId);
+      if (match) {
+        return match;
+      }
+    }
+    const digest = digest8(sesMessageId);
+    const keys = this.indexKeysAround(digest, sesMessageId, hints.times ?? []);
+    const ids = await this.store(() =>
+      Promise.all(keys.map((key) => this.redis.hget(key, digest))),
+    );
+    for (const id of new Set(ids)) {
+      if (id !== null) {
+        const match = await check(id);
+        if (match) {
+          return match;
+        }
+      }
+    }
+    return expired === undefined ? { outcome: 'unknown' } : { outcome: 'expired', id: expired };
   }
 
-  /** The recipient of a message, or null when there is no record (never, or expired). */
-  recipientOf(id: string): Promise<string | null> {
-    return this.store(() => this.redis.hget(this.messageKey(id), 'to'));
-  }
-
-  /** The ases id SES's message id was recorded for, if any. */
-  idForSesMessage(sesMessageId: string): Promise<string | null> {
-    return this.store(() => this.redis.get(this.sesKey(sesMessageId)));
-  }
-
-  /** Records that SES accepted the message, and indexes its SES id. Only from QUEUED. */
+  /**
+   * Records that SES accepted the message: the SES-id index first (its own step: another hash
+   * tag), then QUEUED → PUSHED with the SES id, ending the send lease. An index entry whose
+   * PUSHED write never came is harmless: a lookup checks the record's SES id.
+   */
   async markPushed(id: string, sesMessageId: string, pushedAt: string): Promise<ChangeResult> {
-    const event: TimelineEvent = {
-      type: 'pushed',
-      at: pushedAt,
-      detail: sesMessageId,
-      source: 'ases',
-    };
-    const reply = await this.store(() =>
-      this.redis.asesPush(
-        this.messageKey(id),
-        this.sesKey(sesMessageId),
-        this.eventsKey(id),
-        this.leaseKey(id),
-        sesMessageId,
-        pushedAt,
-        this.ttlSeconds,
-        id,
-        JSON.stringify(event),
+    const at = this.locate(id);
+    const pushedMs = Date.parse(pushedAt);
+    const digest = digest8(sesMessageId);
+    const indexKey = this.indexKey(pushedMs, digest);
+    const entry = this.entry({ type: 'pushed', at: pushedAt, source: 'ases' }, at.base);
+    const [code, status] = await this.store(async () => {
+      await this.redis
+        .multi()
+        .hset(indexKey, digest, id)
+        .pexpireat(indexKey, startOfMinute(pushedMs) + MINUTE_MS + this.ttlMs)
+        .exec();
+      return this.redis.asesStatusPush(
+        at.key,
+        at.field,
+        packSesId(sesMessageId, at.base),
+        b36(pushedMs - at.base),
+        entry.head,
+        entry.tail,
         TIMELINE_LENGTH,
-      ),
-    );
-    return toChangeResult(reply);
+      );
+    });
+    if (code === REPLY.missing) {
+      return { outcome: 'missing' };
+    }
+    return code === REPLY.done
+      ? { outcome: 'applied', previous: MessageStatus.QUEUED }
+      : { outcome: 'unchanged', current: statusOfCode(status) };
   }
 
   /**
    * Applies one event to a message in one atomic step: skips it when the message has seen one of
    * its dedupe keys, moves the status if the ranking allows, counts an open or click, appends the
    * timeline entry and remembers the dedupe keys. Writes nothing for a missing (expired) record.
+   * A message that becomes FAILED is then added to the FAILED listing (its own step).
    */
   async apply(id: string, update: MessageUpdate): Promise<UpdateResult> {
-    const fields: string[] = [];
-    const change = update.change ?? {};
-    for (const name of TEXT_FIELDS) {
-      const value = change[name as keyof StatusChange];
-      if (typeof value === 'string') {
-        fields.push(name, value);
-      }
-    }
-    for (const name of JSON_FIELDS) {
-      const value = change[name as keyof StatusChange];
-      if (value !== undefined) {
-        fields.push(name, JSON.stringify(value));
-      }
-    }
-    const dedupeKeys = update.dedupeKeys ?? [];
+    const at = this.locate(id);
+    const pairs = encodeChange(update.change ?? {}, at.base, this.detail);
+    const entry = this.entry(update.event, at.base);
+    const hit = update.tracking;
+    const marks = (update.dedupeKeys ?? []).map(digest8).join('');
     const [code, before, tags] = await this.store(() =>
-      this.redis.asesApply(
-        this.messageKey(id),
-        this.eventsKey(id),
-        this.seenKey(id),
-        this.failedKey(),
-        this.linksKey(id),
-        this.ttlSeconds,
+      this.redis.asesStatusApply(
+        at.key,
+        at.field,
+        update.status === undefined ? '' : statusCode(update.status),
+        marks,
+        hit === undefined ? '' : hit.kind === 'open' ? 'O' : 'K',
+        hit === undefined ? 1 : SOURCE_SLOTS[hit.source],
+        hit === undefined ? 3 : CLASS_SLOTS[hit.class],
+        hit === undefined ? '0' : b36(Date.parse(hit.at) - at.base),
+        hit?.url === undefined || this.detail === 'lean' ? '' : clean(hit.url),
+        entry.head,
+        entry.recipient,
+        entry.tail,
         TIMELINE_LENGTH,
-        JSON.stringify(clipped(update.event)),
-        update.status ?? '',
-        update.status === undefined ? '' : statusesBefore(update.status).join(' '),
-        update.tracking?.kind ?? '',
-        update.tracking?.source ?? '',
-        update.tracking?.at ?? '',
-        update.tracking?.class ?? '',
-        update.tracking?.url ?? '',
-        dedupeKeys.length,
-        ...dedupeKeys,
-        ...fields,
+        pairs.length / 2,
+        ...pairs,
       ),
     );
-    if (code === 0) {
+    if (code === REPLY.missing) {
       return { outcome: 'missing' };
     }
-    const previous = toMessageStatus(before);
+    const previous = statusOfCode(before);
+    const applied = code === REPLY.done && update.status !== undefined;
+    if (applied && update.status === MessageStatus.FAILED) {
+      const failedAt = update.change?.failedAt ?? new Date().toISOString();
+      await this.store(() => this.redis.zadd(this.failedKey(), 0, `${failedAt}|${id}`));
+    }
     return {
-      outcome: code === 1 ? 'applied' : code === 3 ? 'duplicate' : 'unchanged',
+      outcome: code === REPLY.done ? 'applied' : code === REPLY.other ? 'duplicate' : 'unchanged',
       previous,
-      status: code === 1 && update.status !== undefined ? update.status : previous,
-      tags: parseJson<Record<string, string>>(tags) ?? {},
+      status: applied && update.status !== undefined ? update.status : previous,
+      tags: decodeTags(tags ?? ''),
     };
-  }
-
-  /** Moves a message to `to` with the change's fields, if the ranking allows it. */
-  async advance(
-    id: string,
-    to: MessageStatus,
-    change: StatusChange,
-    event: TimelineEvent,
-  ): Promise<UpdateResult> {
-    return this.apply(id, { status: to, change, event });
   }
 
   /**
@@ -549,35 +414,33 @@ export class StatusRepository implements OnApplicationShutdown {
    * another owner means another receive is sending it) and counts the attempt.
    */
   async claim(id: string, owner: string, leaseMs: number): Promise<ClaimResult> {
+    const at = this.locate(id);
     const [code, value, tags] = await this.store(() =>
-      this.redis.asesClaim(this.messageKey(id), this.leaseKey(id), owner, leaseMs),
+      this.redis.asesStatusClaim(at.key, at.field, owner, leaseMs),
     );
-    switch (Number(code)) {
-      case 0:
+    switch (code) {
+      case REPLY.missing:
         return { outcome: 'missing' };
-      case 2:
-        return { outcome: 'done', status: toMessageStatus(value) };
-      case 3:
+      case REPLY.kept:
+        return { outcome: 'done', status: statusOfCode(value) };
+      case REPLY.other:
         return { outcome: 'busy', leaseLeftMs: Number(value) };
       default:
-        return {
-          outcome: 'claimed',
-          attempts: Number(value),
-          tags: parseJson<Record<string, string>>(tags) ?? {},
-        };
+        return { outcome: 'claimed', attempts: Number(value), tags: decodeTags(tags ?? '') };
     }
   }
 
   /** Gives up the lease of a claim that did not end in PUSHED; `refund` uncounts the attempt. */
   async release(id: string, owner: string, refund: boolean): Promise<void> {
+    const at = this.locate(id);
     await this.store(() =>
-      this.redis.asesRelease(this.messageKey(id), this.leaseKey(id), owner, refund ? '1' : '0'),
+      this.redis.asesStatusRelease(at.key, at.field, owner, refund ? '1' : '0'),
     );
   }
 
   /** Keeps the job of a message about to be recorded FAILED, so that it can be retried. */
   async keepJob(id: string, job: string): Promise<void> {
-    await this.store(() => this.redis.set(this.jobKey(id), job, 'EX', this.ttlSeconds));
+    await this.store(() => this.redis.set(this.jobKey(id), job, 'PX', this.ttlMs));
   }
 
   /**
@@ -585,45 +448,51 @@ export class StatusRepository implements OnApplicationShutdown {
    * for the caller to enqueue; `undo` restores FAILED when the queue does not take it.
    */
   async retry(id: string, event: TimelineEvent): Promise<RetryResult> {
-    const [code, value, error, failedAt, member, tags] = await this.store(() =>
-      this.redis.asesRetry(
-        this.messageKey(id),
-        this.eventsKey(id),
-        this.jobKey(id),
-        this.failedKey(),
-        JSON.stringify(event),
-        TIMELINE_LENGTH,
-        this.ttlSeconds,
-      ),
+    const at = this.locate(id);
+    const jobKey = this.jobKey(id);
+    const entry = this.entry(event, at.base);
+    const [code, value, failedAt, error, tags] = await this.store(() =>
+      this.redis.asesStatusRetry(at.key, jobKey, at.field, entry.head, entry.tail, TIMELINE_LENGTH),
     );
     switch (code) {
-      case 0:
+      case REPLY.missing:
         return { outcome: 'missing' };
-      case 2:
-        return { outcome: 'not-failed', status: toMessageStatus(value) };
-      case 3:
+      case REPLY.kept:
+        return { outcome: 'not-failed', status: statusOfCode(value) };
+      case REPLY.other:
         return { outcome: 'no-content' };
       default:
-        return {
-          outcome: 'queued',
-          job: value,
-          tags: parseJson<Record<string, string>>(tags) ?? {},
-          undo: async () => {
-            await this.store(() =>
-              this.redis.asesUnretry(
-                this.messageKey(id),
-                this.jobKey(id),
-                this.failedKey(),
-                value,
-                error,
-                failedAt,
-                member,
-                this.ttlSeconds,
-              ),
-            );
-          },
-        };
+        break;
     }
+    const job = value ?? '';
+    const member =
+      failedAt === undefined || failedAt === ''
+        ? undefined
+        : `${new Date(at.base + fromB36(failedAt)).toISOString()}|${id}`;
+    if (member !== undefined) {
+      await this.store(() => this.redis.zrem(this.failedKey(), member));
+    }
+    return {
+      outcome: 'queued',
+      job,
+      tags: decodeTags(tags ?? ''),
+      undo: async () => {
+        await this.store(async () => {
+          await this.redis.asesStatusUnretry(
+            at.key,
+            jobKey,
+            at.field,
+            job,
+            failedAt ?? '',
+            error ?? '',
+            Math.ceil(this.ttlMs / 1000),
+          );
+          if (member !== undefined) {
+            await this.redis.zadd(this.failedKey(), 0, member);
+          }
+        });
+      },
+    };
   }
 
   /**
@@ -632,7 +501,7 @@ export class StatusRepository implements OnApplicationShutdown {
    */
   async failedPage(cursor: string | undefined, limit: number): Promise<FailedPage> {
     return this.store(async () => {
-      const cutoff = new Date(Date.now() - this.ttlSeconds * 1000).toISOString();
+      const cutoff = new Date(Date.now() - this.ttlMs).toISOString();
       await this.redis.zremrangebylex(this.failedKey(), '-', `(${cutoff}`);
       const messages: MessageRecord[] = [];
       let from = cursor === undefined ? '+' : `(${cursor}`;
@@ -648,16 +517,13 @@ export class StatusRepository implements OnApplicationShutdown {
           limit - messages.length,
         );
         more = members.length === limit - messages.length;
-        const pipeline = this.redis.pipeline();
-        members.forEach((member) => pipeline.hgetall(this.messageKey(idOfMember(member))));
-        const replies = members.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+        const records = await Promise.all(members.map((member) => this.find(idOfMember(member))));
         const stale: string[] = [];
         members.forEach((member, index) => {
-          const [error, hash] = replies[index] ?? [];
-          const record = error ? null : toRecord(hash as Record<string, string>);
+          const record = records[index];
           if (record?.status === MessageStatus.FAILED) {
             messages.push(record);
-          } else if (!error) {
+          } else {
             stale.push(member);
           }
         });
@@ -671,204 +537,75 @@ export class StatusRepository implements OnApplicationShutdown {
     });
   }
 
-  /** Throws when Redis does not answer. */
-  async ping(): Promise<void> {
-    await this.redis.ping();
+  /** Whether `id` can be an id of a message (ases's own, or a caller's `localMessageId`). */
+  private isValidId(id: string): boolean {
+    return /^[A-Za-z0-9._:@-]{1,128}$/.test(id);
   }
 
-  /** Closes ases's Redis connection (AsesModule creates it; this class is its only user). */
-  async onApplicationShutdown(): Promise<void> {
-    if (this.redis.status === 'ready') {
-      await this.redis.quit().catch(() => this.redis.disconnect());
-    } else if (this.redis.status !== 'end') {
-      // Not connected (Redis down): quit would wait in the offline queue; stop reconnecting.
-      this.redis.disconnect();
+  private entry(event: TimelineEvent, base: number) {
+    return this.detail === 'lean'
+      ? { head: '', recipient: '', tail: '' }
+      : encodeEntry(event, base);
+  }
+
+  private async read(at: Location): Promise<string | null> {
+    return this.store(() =>
+      at.field === '' ? this.redis.get(at.key) : this.redis.hget(at.key, at.field),
+    );
+  }
+
+  /** Where the record of `id` is kept. */
+  private locate(id: string): Location {
+    if (isGeneratedId(id)) {
+      const base = queuedAtOfId(id);
+      // 36² is a multiple of 16: the last two random digits spread records evenly.
+      const shard = parseInt(id.slice(-2), 36) % RECORD_SHARDS;
+      const tag = `${b36(Math.floor(base / MINUTE_MS))}.${shard}`;
+      return { key: `${this.prefix}r:{${tag}}`, field: id, tag, base };
     }
+    return { key: `${this.prefix}u:{${id}}`, field: '', tag: id, base: 0 };
+  }
+
+  private jobKey(id: string): string {
+    return `${this.prefix}j:{${this.locate(id).tag}}:${id}`;
+  }
+
+  private indexKey(pushedMs: number, digest: string): string {
+    const shard = digest.charCodeAt(0) % SES_INDEX_SHARDS;
+    return `${this.prefix}x:{${b36(Math.floor(pushedMs / MINUTE_MS))}.${shard}}`;
+  }
+
+  /** Index hashes of the minutes a push at about these times (±1 minute) would be in. */
+  private indexKeysAround(digest: string, sesMessageId: string, times: number[]): string[] {
+    const around = [...times];
+    const carried = sesIdTime(sesMessageId);
+    if (carried !== undefined) {
+      around.push(carried);
+    }
+    const keys = new Set<string>();
+    for (const time of around.filter(Number.isFinite)) {
+      for (const offset of [-MINUTE_MS, 0, MINUTE_MS]) {
+        keys.add(this.indexKey(time + offset, digest));
+      }
+    }
+    return [...keys];
+  }
+
+  private failedKey(): string {
+    return `${this.prefix}failed`;
   }
 
   /** Runs Redis work; a Redis failure becomes STORE_UNAVAILABLE, so callers never see ioredis errors. */
   private store<T>(work: () => Promise<T>): Promise<T> {
     return inStore('the status store', work);
   }
+}
 
-  private messageKey(id: string): string {
-    return `${this.prefix}msg:${id}`;
-  }
-
-  private eventsKey(id: string): string {
-    return `${this.prefix}ev:${id}`;
-  }
-
-  private seenKey(id: string): string {
-    return `${this.prefix}seen:${id}`;
-  }
-
-  private sesKey(sesMessageId: string): string {
-    return `${this.prefix}ses:${sesMessageId}`;
-  }
-
-  private leaseKey(id: string): string {
-    return `${this.prefix}lease:${id}`;
-  }
-
-  private jobKey(id: string): string {
-    return `${this.prefix}job:${id}`;
-  }
-
-  private linksKey(id: string): string {
-    return `${this.prefix}lnk:${id}`;
-  }
-
-  private failedKey(): string {
-    return `${this.prefix}failed`;
-  }
+function startOfMinute(ms: number): number {
+  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 }
 
 /** The message id of a FAILED index member, `<failedAt>|<id>`. */
 function idOfMember(member: string): string {
   return member.slice(member.indexOf('|') + 1);
-}
-
-/** Longest `detail` a timeline entry keeps: a line to read, not a copy of the SMTP conversation. */
-const MAX_DETAIL_LENGTH = 200;
-
-function clipped(event: TimelineEvent): TimelineEvent {
-  return event.detail !== undefined && event.detail.length > MAX_DETAIL_LENGTH
-    ? { ...event, detail: `${event.detail.slice(0, MAX_DETAIL_LENGTH - 1)}…` }
-    : event;
-}
-
-function toChangeResult([code, status]: ScriptReply): ChangeResult {
-  if (code === 0) {
-    return { outcome: 'missing' };
-  }
-  return code === 1
-    ? { outcome: 'applied', previous: toMessageStatus(status) }
-    : { outcome: 'unchanged', current: toMessageStatus(status) };
-}
-
-function parseJson<T>(value: string | undefined): T | undefined {
-  if (value === undefined || value === '') {
-    return undefined;
-  }
-  try {
-    return JSON.parse(value) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-function countsOf<K extends string>(
-  hash: Record<string, string>,
-  kind: 'open' | 'click',
-  names: readonly K[],
-): Partial<Record<K, number>> {
-  const counts: Partial<Record<K, number>> = {};
-  for (const name of names) {
-    const value = hash[`${kind}:${name}`];
-    if (value !== undefined) {
-      counts[name] = Number(value);
-    }
-  }
-  return counts;
-}
-
-function toCounter(
-  hash: Record<string, string>,
-  kind: 'open' | 'click',
-): TrackingCounter | undefined {
-  const count = hash[`${kind}Count`];
-  if (count === undefined) {
-    return undefined;
-  }
-  const bySource = countsOf(hash, kind, TRACKING_SOURCES);
-  // Records from before counts per source were kept: their opens all came from the pixel.
-  if (Object.keys(bySource).length === 0) {
-    bySource.ases = Number(count);
-  }
-  const counter: TrackingCounter = {
-    count: Number(count),
-    humanCount: Number(hash[`${kind}:human`] ?? 0),
-    firstAt: hash[`${kind}FirstAt`] ?? '',
-    lastAt: hash[`${kind}LastAt`] ?? '',
-    bySource,
-    byClass: countsOf(hash, kind, HIT_CLASSES),
-  };
-  const firstHumanAt = hash[`${kind}FirstHumanAt`];
-  if (firstHumanAt !== undefined) {
-    counter.firstHumanAt = firstHumanAt;
-  }
-  return counter;
-}
-
-/** The links of a links hash ("c|<url>", "h|<url>", "f|<url>", "l|<url>"), most clicked first. */
-function toLinks(hash: Record<string, string>): LinkClicks[] {
-  const links: LinkClicks[] = [];
-  for (const [field, value] of Object.entries(hash)) {
-    if (field.startsWith('c|')) {
-      const url = field.slice(2);
-      links.push({
-        url,
-        count: Number(value),
-        humanCount: Number(hash[`h|${url}`] ?? 0),
-        firstAt: hash[`f|${url}`] ?? '',
-        lastAt: hash[`l|${url}`] ?? '',
-      });
-    }
-  }
-  return links.sort((a, b) => b.count - a.count || a.firstAt.localeCompare(b.firstAt));
-}
-
-/**
- * The record a hash holds, with the timeline when `events` (its JSON entries) was read and the
- * clicked links when their hash was.
- */
-function toRecord(
-  hash: Record<string, string>,
-  events?: string[],
-  links?: Record<string, string>,
-): MessageRecord | null {
-  if (hash.id === undefined || hash.status === undefined) {
-    return null;
-  }
-  const record: MessageRecord = {
-    id: hash.id,
-    status: toMessageStatus(hash.status),
-    from: hash.from ?? '',
-    to: hash.to ?? '',
-    subject: hash.subject ?? '',
-    queuedAt: hash.queuedAt ?? '',
-  };
-  if (hash.attempts !== undefined) {
-    record.attempts = Number(hash.attempts);
-  }
-  for (const name of TEXT_FIELDS) {
-    if (hash[name] !== undefined) {
-      record[name] = hash[name];
-    }
-  }
-  for (const name of JSON_FIELDS) {
-    const value = parseJson<unknown>(hash[name]);
-    if (value !== undefined) {
-      (record as unknown as Record<string, unknown>)[name] = value;
-    }
-  }
-  const opens = toCounter(hash, 'open');
-  if (opens) {
-    record.opens = opens;
-  }
-  const clicks = toCounter(hash, 'click');
-  if (clicks) {
-    const counter: ClickCounter = { ...clicks, uniqueLinks: Number(hash.clickLinks ?? 0) };
-    if (links) {
-      counter.links = toLinks(links);
-    }
-    record.clicks = counter;
-  }
-  if (events) {
-    record.events = events
-      .map((entry) => parseJson<TimelineEvent>(entry))
-      .filter((entry): entry is TimelineEvent => entry !== undefined);
-  }
-  return record;
 }

@@ -5,9 +5,15 @@ import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { MessageRecord, TimelineEvent } from './message-record';
 import { MessageStatus } from './message-status';
 import {
+  ChangeResult,
+  ClaimResult,
+  CreateResult,
   FailedPage,
   MessageUpdate,
+  NewMessage,
+  RetryResult,
   SendTimes,
+  SesMessageLookup,
   StatusRepository,
   UpdateResult,
 } from './status.repository';
@@ -63,8 +69,59 @@ export class StatusService {
     if (record) {
       return record;
     }
-    const ownId = await this.repository.idForSesMessage(id);
-    return ownId === null ? null : this.repository.find(ownId);
+    const match = await this.repository.findBySesId(id);
+    return match.outcome === 'found' ? this.repository.find(match.id) : null;
+  }
+
+  /** Whether a message with this id is recorded. */
+  exists(id: string): Promise<boolean> {
+    return this.repository.exists(id);
+  }
+
+  /** Records a QUEUED message, unless one with this id exists: then returns that one. */
+  create(message: NewMessage): Promise<CreateResult> {
+    return this.repository.create(message);
+  }
+
+  /** Forgets a message that could not be queued, so the caller may try again with the same id. */
+  remove(id: string): Promise<void> {
+    return this.repository.remove(id);
+  }
+
+  /**
+   * The message SES sent with this id, if ases recorded it (see
+   * {@link StatusRepository.findBySesId}): the mail's own `X-Ases-Id` first, then the index.
+   */
+  findBySesId(
+    sesMessageId: string,
+    hints?: { candidateId?: string; times?: number[] },
+  ): Promise<SesMessageLookup> {
+    return this.repository.findBySesId(sesMessageId, hints);
+  }
+
+  /** Claims a QUEUED message for one send attempt (a lease of `leaseMs`), counting the attempt. */
+  claim(id: string, owner: string, leaseMs: number): Promise<ClaimResult> {
+    return this.repository.claim(id, owner, leaseMs);
+  }
+
+  /** Gives up a send lease; `refund` uncounts the attempt. */
+  release(id: string, owner: string, refund: boolean): Promise<void> {
+    return this.repository.release(id, owner, refund);
+  }
+
+  /** Records that SES accepted the message under `sesMessageId` (from QUEUED only). */
+  markPushed(id: string, sesMessageId: string, pushedAt: string): Promise<ChangeResult> {
+    return this.repository.markPushed(id, sesMessageId, pushedAt);
+  }
+
+  /** Keeps the job of a message about to be recorded FAILED, for a retry by hand. */
+  keepJob(id: string, job: string): Promise<void> {
+    return this.repository.keepJob(id, job);
+  }
+
+  /** FAILED → QUEUED with the kept job (see {@link StatusRepository.retry}). */
+  retry(id: string, event: TimelineEvent): Promise<RetryResult> {
+    return this.repository.retry(id, event);
   }
 
   /**

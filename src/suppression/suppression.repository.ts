@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { join } from 'node:path';
 import type { ResolvedAsesOptions } from '../core/ases-options';
+import type { AsesRedis } from '../core/ases-redis';
 import { InjectAsesOptions, InjectAsesRedis } from '../core/ases.tokens';
+import { defineScripts } from '../core/lua-scripts';
 import { inStore, storeUnavailable } from '../core/redis-store';
 import { SUPPRESSION_SOURCES, SuppressionEntry, SuppressionSource } from './suppression-entry';
 
@@ -24,62 +26,27 @@ export interface SuppressionKeyPage {
   lastKey: string | null;
 }
 
-// KEYS: entry, index, soft counter. ARGV: overwrite ('1' or '0'), key, then the entry's fields.
-// An existing entry is kept as it is (its `since` with it) unless overwrite is asked for; then it
-// is replaced whole, so no field of the old one (a messageId) survives.
-const ADD = `
-local existed = redis.call('EXISTS', KEYS[1]) == 1
-if not existed or ARGV[1] == '1' then
-  redis.call('DEL', KEYS[1], KEYS[3])
-  redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-end
-redis.call('ZADD', KEYS[2], 0, ARGV[2])
-return {existed and 0 or 1, redis.call('HGETALL', KEYS[1])}`;
+/** `suppression-add-2.lua`: the entry was stored by this call. */
+const ADD_CREATED = 1;
+/** `suppression-soft-bounce-2.lua`: the address was suppressed already; nothing counted. */
+const SOFT_ALREADY_SUPPRESSED = 0;
+/** `suppression-soft-bounce-2.lua`: the bounce was counted, below the count that suppresses. */
+const SOFT_COUNTED = 1;
+/** `suppression-soft-bounce-2.lua`: the count was reached and the entry stored. */
+const SOFT_SUPPRESSED = 2;
 
-// KEYS: entry, index, soft counter. ARGV: key. Returns the removed entry (empty when none).
-const REMOVE = `
-local entry = redis.call('HGETALL', KEYS[1])
-redis.call('DEL', KEYS[1], KEYS[3])
-redis.call('ZREM', KEYS[2], ARGV[1])
-return entry`;
-
-// KEYS: entry, index, soft counter. ARGV: key, bounce time (ms), bounce id, exclusive start of
-// the window ('(<ms>'), window (ms), count that suppresses, then the fields of the entry to add.
-// ZADD NX: a bounce notification delivered twice (SQS is at-least-once) counts once.
-const SOFT_BOUNCE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return {0, 0} end
-redis.call('ZADD', KEYS[3], 'NX', ARGV[2], ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[4])
-local count = redis.call('ZCARD', KEYS[3])
-if count < tonumber(ARGV[6]) then
-  if count > 0 then redis.call('PEXPIRE', KEYS[3], ARGV[5]) end
-  return {1, count}
-end
-redis.call('DEL', KEYS[3])
-redis.call('HSET', KEYS[1], unpack(ARGV, 7))
-redis.call('ZADD', KEYS[2], 0, ARGV[1])
-return {2, count}`;
-
+/** The scripts of `./lua`, as `defineScripts` names them; argument order as in each file's header. */
 interface SuppressionCommands {
-  asesSupAdd(
+  asesSuppressionAdd(
     entryKey: string,
-    indexKey: string,
     softKey: string,
     overwrite: '0' | '1',
-    key: string,
     ...fields: string[]
   ): Promise<[number, string[]]>;
-  asesSupRemove(
+  asesSuppressionRemove(entryKey: string, softKey: string): Promise<string[]>;
+  asesSuppressionSoftBounce(
     entryKey: string,
-    indexKey: string,
     softKey: string,
-    key: string,
-  ): Promise<string[]>;
-  asesSupSoftBounce(
-    entryKey: string,
-    indexKey: string,
-    softKey: string,
-    key: string,
     atMs: number,
     bounceId: string,
     windowStart: string,
@@ -89,29 +56,38 @@ interface SuppressionCommands {
   ): Promise<[number, number]>;
 }
 
-/**
- * The only code that knows how the suppression list is laid out in Redis:
- * - `<prefix>sup:<key>`: hash {email, reason, since, messageId?, source}, without TTL (an entry
- *   outlives the records of the messages that caused it);
- * - `<prefix>sup:index`: sorted set of every key, all scored 0, paged in lexical order;
- * - `<prefix>sup:soft:<key>`: sorted set of recent soft bounces (score = time in ms, member = the
- *   message id), expiring one window after the last bounce.
- * Keys always contain `@` and never `:` (see `suppressionKeyOf`), so they cannot collide with
- * `index` or `soft:...`. Every write is one Lua script, so the hash and the index never disagree.
- */
 /** What a Redis failure here is reported as. */
 const WHAT = 'the suppression list';
 
+/**
+ * The only code that knows how the suppression list is laid out in Redis:
+ * - `<prefix>sup:{<tag>}`: hash {email, reason, since, messageId?, source}, without TTL (an entry
+ *   outlives the records of the messages that caused it);
+ * - `<prefix>sup:{<tag>}:soft`: sorted set of recent soft bounces (score = time in ms, member =
+ *   the message id), expiring one window after the last bounce;
+ * - `<prefix>sup:index`: sorted set of every key, all scored 0, paged in lexical order.
+ *
+ * `<tag>` is the key (see `suppressionKeyOf`) with `%`, `{` and `}` percent-encoded, so it is a
+ * non-empty hash tag that cannot end early: an address's two keys are in one cluster slot, and
+ * each per-address script stays atomic there. The index is global (one slot), so it is written as
+ * its own single-key step after each script, never inside one: an add (or a soft bounce that
+ * suppresses) writes the entry then adds the key to the index; a remove deletes the entry then
+ * takes the key out of the index. The index may therefore, for a moment or after a crash, hold a
+ * key whose entry is gone (paging skips it); an entry missing from the index is only possible if
+ * the process dies between the two steps of an add, and the retry of that add repairs it (every
+ * add, even of an address already there, adds the key to the index).
+ */
 @Injectable()
 export class SuppressionRepository {
-  private readonly redis: Redis & SuppressionCommands;
+  private readonly redis: AsesRedis & SuppressionCommands;
   private readonly prefix: string;
 
-  constructor(@InjectAsesRedis() redis: Redis, @InjectAsesOptions() options: ResolvedAsesOptions) {
-    redis.defineCommand('asesSupAdd', { numberOfKeys: 3, lua: ADD });
-    redis.defineCommand('asesSupRemove', { numberOfKeys: 3, lua: REMOVE });
-    redis.defineCommand('asesSupSoftBounce', { numberOfKeys: 3, lua: SOFT_BOUNCE });
-    this.redis = redis as Redis & SuppressionCommands;
+  constructor(
+    @InjectAsesRedis() redis: AsesRedis,
+    @InjectAsesOptions() options: ResolvedAsesOptions,
+  ) {
+    defineScripts(redis, join(__dirname, 'lua'));
+    this.redis = redis as AsesRedis & SuppressionCommands;
     this.prefix = `${options.redis.keyPrefix}sup:`;
   }
 
@@ -125,24 +101,31 @@ export class SuppressionRepository {
    * it when `overwrite` is set. Clears the key's soft-bounce counter when it writes.
    */
   async add(key: string, entry: SuppressionEntry, overwrite: boolean): Promise<AddResult> {
-    const [created, hash] = await this.store(() =>
-      this.redis.asesSupAdd(
+    const [code, hash] = await this.store(() =>
+      this.redis.asesSuppressionAdd(
         this.entryKey(key),
-        this.indexKey(),
         this.softKey(key),
         overwrite ? '1' : '0',
-        key,
         ...fieldsOf(entry),
       ),
     );
-    return { created: created === 1, entry: toEntry(pairsToHash(hash)) ?? entry };
+    await this.index(key);
+    return { created: code === ADD_CREATED, entry: toEntry(pairsToHash(hash)) ?? entry };
   }
 
   /** Removes the entry under `key` and its soft-bounce counter; returns the entry, or null. */
   async remove(key: string): Promise<SuppressionEntry | null> {
     const hash = await this.store(() =>
-      this.redis.asesSupRemove(this.entryKey(key), this.indexKey(), this.softKey(key), key),
+      this.redis.asesSuppressionRemove(this.entryKey(key), this.softKey(key)),
     );
+    await this.store(async () => {
+      await this.redis.zrem(this.indexKey(), key);
+      // An add of the same key may have run between the two steps and indexed it before the ZREM:
+      // index it again, so that an entry is never left out of the listing.
+      if ((await this.redis.exists(this.entryKey(key))) === 1) {
+        await this.redis.zadd(this.indexKey(), 0, key);
+      }
+    });
     return toEntry(pairsToHash(hash));
   }
 
@@ -158,12 +141,10 @@ export class SuppressionRepository {
     rule: { count: number; windowMs: number; nowMs: number },
     entry: SuppressionEntry,
   ): Promise<SoftBounceResult> {
-    const [outcome, count] = await this.store(() =>
-      this.redis.asesSupSoftBounce(
+    const [code, count] = await this.store(() =>
+      this.redis.asesSuppressionSoftBounce(
         this.entryKey(key),
-        this.indexKey(),
         this.softKey(key),
-        key,
         atMs,
         bounceId,
         `(${rule.nowMs - rule.windowMs}`,
@@ -172,10 +153,19 @@ export class SuppressionRepository {
         ...fieldsOf(entry),
       ),
     );
-    if (outcome === 0) {
-      return { outcome: 'already-suppressed' };
+    switch (code) {
+      case SOFT_COUNTED:
+        return { outcome: 'counted', count };
+      case SOFT_SUPPRESSED:
+        await this.index(key);
+        return { outcome: 'suppressed', entry };
+      case SOFT_ALREADY_SUPPRESSED:
+        // Also repairs the index if an earlier add died before indexing this entry.
+        await this.index(key);
+        return { outcome: 'already-suppressed' };
+      default:
+        throw storeUnavailable(WHAT, `suppression-soft-bounce-2.lua returned code ${code}`);
     }
-    return outcome === 1 ? { outcome: 'counted', count } : { outcome: 'suppressed', entry };
   }
 
   /** Up to `limit` entries in key order, starting after `afterKey` (exclusive), or from the start. */
@@ -189,25 +179,25 @@ export class SuppressionRepository {
     if (pageKeys.length === 0) {
       return { entries: [], lastKey: null };
     }
-    const replies = await this.store(async () => {
-      const pipeline = this.redis.pipeline();
-      for (const key of pageKeys) {
-        pipeline.hgetall(this.entryKey(key));
-      }
-      return (await pipeline.exec()) ?? [];
-    });
+    // Single-key reads: the entries are spread over the slots of a cluster, where a pipeline must
+    // stay in one slot. ioredis sends them without waiting for each reply, as a pipeline would.
+    const hashes = await this.store(() =>
+      Promise.all(pageKeys.map((key) => this.redis.hgetall(this.entryKey(key)))),
+    );
     const entries: SuppressionEntry[] = [];
-    for (const [error, hash] of replies) {
-      if (error) {
-        throw storeUnavailable(WHAT, error);
-      }
+    for (const hash of hashes) {
       // An entry removed between the two reads is skipped; the paging goes on by key.
-      const entry = toEntry(hash as Record<string, string>);
+      const entry = toEntry(hash);
       if (entry) {
         entries.push(entry);
       }
     }
     return { entries, lastKey: keys.length > limit ? pageKeys[pageKeys.length - 1] : null };
+  }
+
+  /** The global index's own step: adds `key` (scored 0, for lexical paging). */
+  private async index(key: string): Promise<void> {
+    await this.store(() => this.redis.zadd(this.indexKey(), 0, key));
   }
 
   /** Runs Redis work; a Redis failure becomes STORE_UNAVAILABLE, so callers never see ioredis errors. */
@@ -216,16 +206,28 @@ export class SuppressionRepository {
   }
 
   private entryKey(key: string): string {
-    return `${this.prefix}${key}`;
+    return `${this.prefix}{${hashTagOf(key)}}`;
+  }
+
+  private softKey(key: string): string {
+    return `${this.prefix}{${hashTagOf(key)}}:soft`;
   }
 
   private indexKey(): string {
     return `${this.prefix}index`;
   }
+}
 
-  private softKey(key: string): string {
-    return `${this.prefix}soft:${key}`;
-  }
+/**
+ * The hash tag of a suppression key: the key with `%`, `{` and `}` percent-encoded (addresses may
+ * contain all three), so the tag never closes early or comes out empty, and two keys never share
+ * a tag.
+ */
+function hashTagOf(key: string): string {
+  return key.replace(
+    /[%{}]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
 }
 
 function fieldsOf(entry: SuppressionEntry): string[] {

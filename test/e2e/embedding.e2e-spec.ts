@@ -24,7 +24,8 @@ import {
   SqsService,
 } from '@ssut/nestjs-sqs';
 import type { Response } from 'express';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import type { AsesRedis } from '../../src/core/ases-redis';
 import request from 'supertest';
 import {
   ASES_EVENTS,
@@ -39,6 +40,7 @@ import {
 import { SendmailPool } from '../../src/mailer/sendmail.pool';
 import { ASES_SQS_SERVICE } from '../../src/core/ases.tokens';
 import { deleteKeys, waitFor } from '../helpers/test-app';
+import { testRedisOptions } from '../helpers/test-redis';
 import {
   localAwsClients,
   provisionIsolatedFeedback,
@@ -186,7 +188,7 @@ async function bootHost(
           return {
             apiKeys: ases.apiKeys,
             tracking: { baseUrl: ases.publicUrl, secret: ases.trackingSecret },
-            redis: { url: REDIS_URL, keyPrefix: ases.redisKeyPrefix },
+            redis: { ...testRedisOptions(), keyPrefix: ases.redisKeyPrefix },
             queues: ases.queues,
             // Short polls, so that a consumer left running would show before the test ends.
             pollWaitSeconds: 1,
@@ -221,7 +223,7 @@ function consumerStates(sqs: SqsService): Array<{ isRunning: boolean; isPolling:
 interface Leftovers {
   sqs: SqsService[];
   pollers: SendmailPool;
-  redis: { host: Redis; ases: Redis };
+  redis: { host: Redis; ases: AsesRedis };
 }
 
 /** The SQS services and the two Redis connections of an app, to look at after it closed. */
@@ -231,7 +233,7 @@ function leftoversOf(app: INestApplication, sqs: SqsService[]): Leftovers {
     pollers: app.get(SendmailPool, { strict: false }),
     redis: {
       host: app.get<Redis>(getRedisConnectionToken()),
-      ases: app.get<Redis>(getRedisConnectionToken('ases')),
+      ases: app.get<AsesRedis>(getRedisConnectionToken('ases')),
     },
   };
 }
@@ -445,11 +447,16 @@ describe('ases embedded in a host app (own config, default Redis, global filter)
     await expect(cache.get(hostKey)).resolves.toBe('host value');
 
     const hostRedis = app.get<Redis>(getRedisConnectionToken());
-    const asesRedis = app.get<Redis>(getRedisConnectionToken('ases'));
+    const asesRedis = app.get<AsesRedis>(getRedisConnectionToken('ases'));
     expect(cache.redis).toBe(hostRedis);
     expect(asesRedis).not.toBe(hostRedis);
     expect(hostRedis.options.connectionName).not.toBe('ases');
-    expect(asesRedis.options.connectionName).toBe('ases');
+    // On a cluster, every node's connection carries the name.
+    const asesName =
+      asesRedis instanceof Cluster
+        ? asesRedis.options.redisOptions?.connectionName
+        : asesRedis.options.connectionName;
+    expect(asesName).toBe('ases');
   });
 
   it("leaves the host's ConfigService with the host's values only", () => {

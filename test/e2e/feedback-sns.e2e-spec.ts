@@ -183,7 +183,7 @@ describe('POST /v1/feedback/sns: SNS over HTTPS, with real signatures', () => {
 
   it('asks SNS to retry (503) an event for a just-sent message not recorded yet, and drops an old one', async () => {
     const unknown: Mail = {
-      sesMessageId: `0100-${randomUUID()}-000000`,
+      sesMessageId: `0100${Date.now().toString(16).padStart(12, '0')}-${randomUUID()}-000000`,
       source: t.sender(),
       destination: ['nobody@example.org'],
     };

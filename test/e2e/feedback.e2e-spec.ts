@@ -2,7 +2,7 @@ import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-s
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { randomUUID } from 'node:crypto';
 import { FeedbackOutcome, FeedbackService } from '../../src/feedback/feedback.service';
-import { StatusRepository } from '../../src/status/status.repository';
+import { StatusService } from '../../src/status/status.service';
 import { LocalAwsClients, localAwsClients } from '../helpers/local-aws';
 import {
   bounceNotification,
@@ -74,9 +74,9 @@ describe('SES feedback through SNS and SQS', () => {
   }
 
   it('applies a notification that arrives before PUSHED once PUSHED is written', async () => {
-    const repository = t.app.get(StatusRepository);
+    const repository = t.app.get(StatusService);
     const id = `race-${randomUUID()}`;
-    const sesMessageId = `0100-${randomUUID()}-000000`;
+    const sesMessageId = `0100${Date.now().toString(16).padStart(12, '0')}-${randomUUID()}-000000`;
     const to = 'jane@example.org';
     await publish(
       t.feedback.topicArns.bounces,
@@ -182,7 +182,7 @@ describe('SES feedback through SNS and SQS', () => {
 
   it('drops a notification for an SES id it never learns, after maxFeedbackAttempts tries', async () => {
     const before = (await statsOf(t, 'complaints')).unknownMessage as number;
-    const sesMessageId = `0100-${randomUUID()}-000000`;
+    const sesMessageId = `0100${Date.now().toString(16).padStart(12, '0')}-${randomUUID()}-000000`;
     await publish(
       t.feedback.topicArns.complaints,
       complaintNotification({ sesMessageId, source: t.sender(), destination: ['x@example.org'] }),

@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
 import { SesStub } from '../helpers/ses-stub';
+import { createTestRedis } from '../helpers/test-redis';
 import { API_KEY, TestApp, startTestApp, waitFor, waitForStatus } from '../helpers/test-app';
 
 async function send(t: TestApp, to: string): Promise<string> {
@@ -63,7 +63,7 @@ describe('when SES refuses or fails', () => {
   it('retries throttling with backoff and then sends', async () => {
     const id = await send(t, 'throttled@example.org');
     const record = await waitForStatus(t, id, 'PUSHED', 30_000);
-    expect(record.sesMessageId).toMatch(/^0100-/);
+    expect(record.sesMessageId).toMatch(/^0100[0-9a-f]{12}-[0-9a-f-]{36}-000000$/);
     expect(record.error).toBeUndefined();
     expect(stub.calls.get('throttled@example.org')).toBe(3);
     expect(record.attempts).toBe(3);
@@ -183,7 +183,7 @@ describe('when the daily sending quota is used up', () => {
       endpoints: { ses: await stub.start() },
       quotaRefreshSeconds: 2,
     });
-    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const redis = createTestRedis();
     try {
       const first = await send(t, 'one@example.org');
       const sending = await waitFor(
@@ -196,7 +196,7 @@ describe('when the daily sending quota is used up', () => {
       );
       expect(sending.paused?.reason).toContain('Daily message quota exceeded');
       // Paused for the whole fleet: the state is in Redis.
-      expect(await redis.pttl(`${t.keyPrefix}rate:pause`)).toBeGreaterThan(0);
+      expect(await redis.pttl(`${t.keyPrefix}rate:{budget}:pause`)).toBeGreaterThan(0);
       const second = await send(t, 'two@example.org');
       const waiting = await t.status(first);
       expect(waiting.body).toMatchObject({ status: 'QUEUED', attempts: 0 });

@@ -1,18 +1,17 @@
-import { Redis } from 'ioredis';
 import type { ResolvedAsesOptions } from '../../src/core/ases-options';
 import { SendBudgetRepository } from '../../src/mailer/send-budget.repository';
 import { SesStub } from '../helpers/ses-stub';
+import { createTestRedis, storedRecord } from '../helpers/test-redis';
 import { API_KEY, deleteKeys, startTestApp, waitFor, waitForStatus } from '../helpers/test-app';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describe('the shared send budget (Redis)', () => {
   const prefix = `ases-test:budget-${Date.now()}:`;
-  const options = { redis: { url: REDIS_URL, keyPrefix: prefix } } as ResolvedAsesOptions;
+  const options = { redis: { keyPrefix: prefix } } as ResolvedAsesOptions;
   // Two connections stand for two instances of the service.
-  const connections = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
+  const connections = [createTestRedis(), createTestRedis()];
   const [one, two] = connections.map((redis) => new SendBudgetRepository(redis, options));
-  const slot = async (): Promise<number> => Number(await connections[0].get(`${prefix}rate:slot`));
+  const slot = async (): Promise<number> =>
+    Number(await connections[0].get(`${prefix}rate:{budget}:slot`));
 
   afterAll(async () => {
     await deleteKeys(prefix);
@@ -102,34 +101,42 @@ describe('SEND_RATE=auto', () => {
 describe('the send lease', () => {
   it('leaves a message alone while another receive holds its lease, then sends it once', async () => {
     const stub = new SesStub(() => 'ok');
-    const t = await startTestApp('lease', { endpoints: { ses: await stub.start() } });
-    const redis = new Redis(REDIS_URL);
+    const ses = await stub.start();
+    // An instance that accepts mail but does not send, so the lease can be set before any send.
+    const api = await startTestApp('lease', { sendPollers: 0, endpoints: { ses } });
+    let sender: Awaited<ReturnType<typeof startTestApp>> | undefined;
+    const redis = createTestRedis();
     try {
       const id = `leased-${Date.now()}`;
-      // As if another process were sending it right now.
-      await redis.set(`${t.keyPrefix}lease:${id}`, 'another-process', 'PX', 1500);
-      const response = await t.http().post('/v1/messages').auth(API_KEY, { type: 'bearer' }).send({
-        localMessageId: id,
-        from: t.sender(),
-        to: 'leased@example.org',
-        subject: 'lease',
-        text: 'hi',
-      });
+      const response = await api
+        .http()
+        .post('/v1/messages')
+        .auth(API_KEY, { type: 'bearer' })
+        .send({
+          localMessageId: id,
+          from: api.sender(),
+          to: 'leased@example.org',
+          subject: 'lease',
+          text: 'hi',
+        });
       expect(response.status).toBe(202);
+      // As if another process were sending it right now: its lease (owner, until; in the record).
+      const key = `${api.keyPrefix}u:{${id}}`;
+      const [seconds] = await redis.time();
+      const until = Number(seconds) * 1000 + 1500;
+      const leased = `${(await redis.get(key)) ?? ''}\x1fLanother-process\x1d${until.toString(36)}`;
+      await redis.set(key, leased, 'KEEPTTL');
+      sender = await startTestApp('lease', { endpoints: { ses } }, { shared: api });
       // Received while the lease was live: not sent, not counted, put back for later.
-      await waitFor(
-        () => redis.pttl(`${t.keyPrefix}lease:${id}`),
-        (left) => left < 0,
-        { what: 'the other lease to run out' },
-      );
-      const record = await waitForStatus(t, id, 'PUSHED', 30_000);
+      const record = await waitForStatus(sender, id, 'PUSHED', 30_000);
       expect(record.attempts).toBe(1);
       expect(stub.calls.get('leased@example.org')).toBe(1);
       // PUSHED ends the lease.
-      expect(await redis.exists(`${t.keyPrefix}lease:${id}`)).toBe(0);
+      expect(await storedRecord(api.keyPrefix, id)).not.toContain('another-process');
     } finally {
       redis.disconnect();
-      await t.close();
+      await sender?.close();
+      await api.close();
       await stub.stop();
     }
   });

@@ -1,21 +1,23 @@
-import { Redis } from 'ioredis';
 import type { ResolvedAsesOptions } from '../../src/core/ases-options';
 import { MessageRecord } from '../../src/status/message-record';
 import { MessageStatus } from '../../src/status/message-status';
 import { StatusRepository } from '../../src/status/status.repository';
 import { SesStub } from '../helpers/ses-stub';
+import { createTestRedis } from '../helpers/test-redis';
+import type { AsesRedis } from '../../src/core/ases-redis';
 import { API_KEY, TestApp, deleteKeys, startTestApp, waitFor } from '../helpers/test-app';
 
 describe('graceful shutdown', () => {
   let first: TestApp | undefined;
   let second: TestApp | undefined;
   let reader: StatusRepository | undefined;
+  let readerRedis: AsesRedis | undefined;
   // SES takes a second per send: close() surely finds sends in flight.
   const stub = new SesStub(() => 'ok', { latencyMs: 1000 });
 
   afterAll(async () => {
     await second?.app.close();
-    await reader?.onApplicationShutdown();
+    readerRedis?.disconnect();
     await stub.stop();
     if (first) {
       await deleteKeys(first.keyPrefix);
@@ -50,9 +52,11 @@ describe('graceful shutdown', () => {
 
     // Nothing was cut off: every send SES received was answered and its SES id recorded.
     expect(stub.inFlight).toBe(0);
-    reader = new StatusRepository(new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'), {
-      redis: { url: '', keyPrefix: first.keyPrefix },
+    readerRedis = createTestRedis();
+    reader = new StatusRepository(readerRedis, {
+      redis: { keyPrefix: first.keyPrefix },
       statusTtlSeconds: 3600,
+      statusDetail: 'full',
     } as ResolvedAsesOptions);
     const records = (await Promise.all(ids.map((id) => reader!.find(id)))) as MessageRecord[];
     const sesIds = [...stub.accepted.values()].flat().sort();

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { deleteKeys, waitFor, type StoredMail } from '../helpers/test-app';
+import { testRedisEnv } from '../helpers/test-redis';
 
 /** The repository root: the child runs `src/main.ts` from there, as a newcomer would. */
 const ROOT = resolve(__dirname, '..', '..');
@@ -205,6 +206,7 @@ describe('the standalone service (src/main.ts as a child process, its own local 
       LOCAL_SES_PORT: '0',
       PORT: String(port),
       REDIS_KEY_PREFIX: keyPrefix,
+      ...testRedisEnv(),
     });
     urls = await waitForUrls(service);
   }, START_DEADLINE_MS + 10_000);

@@ -1,5 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Redis } from 'ioredis';
+import type { AsesRedis } from '../../src/core/ases-redis';
+import { createTestRedis, keysWithPrefix } from '../helpers/test-redis';
 import { randomUUID } from 'node:crypto';
 import { ASES_EVENTS, SuppressionEvent } from '../../src/core/ases-events';
 import type { ResolvedAsesOptions } from '../../src/core/ases-options';
@@ -13,11 +15,11 @@ const DAY_MS = 86_400_000;
 
 describe('suppressions API (real Redis)', () => {
   let t: TestApp;
-  let redis: Redis;
+  let redis: AsesRedis;
 
   beforeAll(async () => {
     t = await startTestApp('suppressions');
-    redis = new Redis(REDIS_URL);
+    redis = createTestRedis();
   });
 
   afterAll(async () => {
@@ -155,9 +157,9 @@ describe('suppressions API (real Redis)', () => {
 
     it('keeps entries without a TTL, and its index too', async () => {
       await put('Forever@Example.org');
-      expect(await redis.ttl(`${t.keyPrefix}sup:Forever@example.org`)).toBe(-1);
+      expect(await redis.ttl(`${t.keyPrefix}sup:{Forever@example.org}`)).toBe(-1);
       expect(await redis.ttl(`${t.keyPrefix}sup:index`)).toBe(-1);
-      expect(await redis.hgetall(`${t.keyPrefix}sup:Forever@example.org`)).toMatchObject({
+      expect(await redis.hgetall(`${t.keyPrefix}sup:{Forever@example.org}`)).toMatchObject({
         email: 'Forever@example.org',
         source: 'manual',
       });
@@ -345,23 +347,26 @@ describe('suppressions API (real Redis)', () => {
 });
 
 describe('SuppressionService against real Redis', () => {
-  let redis: Redis;
+  let redis: AsesRedis;
   let prefix: string;
   let events: EventEmitter2;
   let added: SuppressionEvent[];
 
-  const serviceWith = (rule?: { count: number; withinSeconds: number }, client = redis) => {
+  const serviceWith = (
+    rule?: { count: number; withinSeconds: number },
+    client: AsesRedis = redis,
+  ) => {
     const options = {
-      redis: { url: REDIS_URL, keyPrefix: prefix },
+      redis: { keyPrefix: prefix },
       suppressAfterTransientBounces: rule,
     } as ResolvedAsesOptions;
     return new SuppressionService(new SuppressionRepository(client, options), options, events);
   };
   const sevenDays = { count: 3, withinSeconds: 7 * 86_400 };
-  const softCount = (key: string) => redis.zcard(`${prefix}sup:soft:${key}`);
+  const softCount = (key: string) => redis.zcard(`${prefix}sup:{${key}}:soft`);
 
   beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+    redis = createTestRedis();
   });
 
   beforeEach(() => {
@@ -386,7 +391,7 @@ describe('SuppressionService against real Redis', () => {
         null,
       );
     }
-    expect(await redis.keys(`${prefix}*`)).toEqual([]);
+    expect(await keysWithPrefix(redis, prefix)).toEqual([]);
   });
 
   it('suppresses at the third soft bounce within the window, counting each message once', async () => {
@@ -401,7 +406,7 @@ describe('SuppressionService against real Redis', () => {
       null,
     );
     expect(await softCount('Soft@example.com')).toBe(1);
-    const ttl = await redis.pttl(`${prefix}sup:soft:Soft@example.com`);
+    const ttl = await redis.pttl(`${prefix}sup:{Soft@example.com}:soft`);
     expect(ttl).toBeGreaterThan(7 * DAY_MS - 60_000);
     expect(ttl).toBeLessThanOrEqual(7 * DAY_MS);
 
@@ -420,13 +425,13 @@ describe('SuppressionService against real Redis', () => {
     expect(await service.find('soft@EXAMPLE.com')).toBe(null);
     expect(await service.find('Soft@example.com')).toEqual(entry);
     expect(added).toEqual([entry]);
-    expect(await redis.exists(`${prefix}sup:soft:Soft@example.com`)).toBe(0);
-    expect(await redis.ttl(`${prefix}sup:Soft@example.com`)).toBe(-1);
+    expect(await redis.exists(`${prefix}sup:{Soft@example.com}:soft`)).toBe(0);
+    expect(await redis.ttl(`${prefix}sup:{Soft@example.com}`)).toBe(-1);
 
     // Already suppressed: nothing more is counted, and nothing is reported again.
     expect(await service.recordTransientBounce(address, new Date(), 'm4')).toBe(null);
     expect(await service.recordTransientBounce(address, at, 'm3')).toBe(null);
-    expect(await redis.exists(`${prefix}sup:soft:Soft@example.com`)).toBe(0);
+    expect(await redis.exists(`${prefix}sup:{Soft@example.com}:soft`)).toBe(0);
     expect(added).toHaveLength(1);
   });
 
@@ -453,7 +458,7 @@ describe('SuppressionService against real Redis', () => {
     await service.recordTransientBounce('forget@example.com', new Date(), 'f1');
     await service.recordTransientBounce('forget@example.com', new Date(), 'f2');
     expect(await service.remove('forget@example.com')).toBe(false);
-    expect(await redis.exists(`${prefix}sup:soft:forget@example.com`)).toBe(0);
+    expect(await redis.exists(`${prefix}sup:{forget@example.com}:soft`)).toBe(0);
     expect(await service.recordTransientBounce('forget@example.com', new Date(), 'f3')).toBe(null);
     expect(await softCount('forget@example.com')).toBe(1);
   });
@@ -518,7 +523,7 @@ describe('SuppressionService against real Redis', () => {
         details: { errors: [{ field }] },
       });
     }
-    expect(await redis.keys(`${prefix}*`)).toEqual([]);
+    expect(await keysWithPrefix(redis, prefix)).toEqual([]);
   });
 
   it('answers STORE_UNAVAILABLE when Redis does not answer', async () => {

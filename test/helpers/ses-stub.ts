@@ -96,7 +96,7 @@ export class SesStub {
       this.inFlight -= 1;
     }
     if (answer === 'ok') {
-      const id = `0100-${randomUUID()}-000000`;
+      const id = `0100${Date.now().toString(16).padStart(12, '0')}-${randomUUID()}-000000`;
       this.accepted.set(recipient, [...(this.accepted.get(recipient) ?? []), id]);
       response.end(
         `<SendRawEmailResponse xmlns="${XMLNS}">` +

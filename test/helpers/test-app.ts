@@ -1,15 +1,15 @@
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
-import { StatusRepository } from '../../src/status/status.repository';
+import { StatusService } from '../../src/status/status.service';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { AsesModule } from '../../src/ases.module';
 import type { AsesModuleOptions } from '../../src/core/ases-options';
 import { configureHttp } from '../../src/http-setup';
 import { IsolatedFeedback, localAwsClients, provisionIsolatedFeedback } from './local-aws';
+import { deleteKeysWithPrefix, testRedisOptions } from './test-redis';
 
 /** The bearer key every test app accepts. */
 export const API_KEY = 'test-key-0123456789';
@@ -45,7 +45,10 @@ export interface TestAppResources {
   configure?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
 
-/** Boots AsesModule.forRoot on fresh queues and a fresh Redis key prefix (or shared ones). */
+/**
+ * Boots AsesModule.forRoot on fresh queues and a fresh Redis key prefix (or shared ones), on the
+ * test mode's Redis (`TEST_REDIS_MODE`); an `overrides.redis` replaces all of it.
+ */
 export async function startTestApp(
   name: string,
   overrides: Partial<AsesModuleOptions> = {},
@@ -65,7 +68,8 @@ export async function startTestApp(
         AsesModule.forRoot({
           apiKeys: [API_KEY],
           tracking: { baseUrl: 'http://ases.test', secret: TRACKING_SECRET },
-          redis: { keyPrefix },
+          // One server, or the test cluster under ASES_TEST_REDIS=cluster (test-redis.ts).
+          redis: { ...testRedisOptions(), keyPrefix },
           queues: { ...feedback.queues, ...(eventsQueue ? { events: eventsQueue.name } : {}) },
           // Shutdown lets the pending long poll return: keep it short so every close() is quick.
           pollWaitSeconds: 1,
@@ -96,21 +100,9 @@ export async function startTestApp(
   };
 }
 
-/** Removes a test's Redis keys. */
+/** Removes a test's Redis keys, on one server or on every master of the test cluster. */
 export async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) {
-        await redis.del(...keys);
-      }
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+  await deleteKeysWithPrefix(prefix);
 }
 
 /**
@@ -196,11 +188,12 @@ export async function recordPushed(
   to: string,
   tags?: Record<string, string>,
 ): Promise<PushedMessage> {
-  const repository = t.app.get(StatusRepository);
+  const status = t.app.get(StatusService);
   const id = `m-${randomUUID()}`;
-  const sesMessageId = `0100-${randomUUID()}-000000`;
+  // Shaped like SES's own: 0100, the send time in ms (12 hex digits), a UUID, -000000.
+  const sesMessageId = `0100${Date.now().toString(16).padStart(12, '0')}-${randomUUID()}-000000`;
   const now = new Date().toISOString();
-  await repository.create({
+  await status.create({
     id,
     from: t.sender(),
     to,
@@ -209,6 +202,6 @@ export async function recordPushed(
     queuedAt: now,
     fingerprint: 'x',
   });
-  await repository.markPushed(id, sesMessageId, now);
+  await status.markPushed(id, sesMessageId, now);
   return { id, sesMessageId, source: t.sender(), destination: [to] };
 }

@@ -27,8 +27,11 @@ export const MAX_TAGS = 10;
 // Header values must not smuggle a CR/LF (header injection) or other control characters.
 // eslint-disable-next-line no-control-regex
 const NO_CONTROL_CHARACTERS = /^[^\x00-\x08\x0a-\x1f\x7f]*$/;
-/** What a localMessageId (or Idempotency-Key) may hold. */
-export const LOCAL_MESSAGE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+/**
+ * What a localMessageId (or Idempotency-Key) may hold. Not the shape of ases's own ids (22
+ * lowercase letters and digits starting with 0), which say where their record is kept.
+ */
+export const LOCAL_MESSAGE_ID = /^(?!0[0-9a-z]{21}$)[A-Za-z0-9._:@-]{1,128}$/;
 const TAG_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 function NoControlCharacters(): PropertyDecorator {
@@ -146,7 +149,9 @@ export class SendMessageDto {
   })
   @IsOptional()
   @Matches(LOCAL_MESSAGE_ID, {
-    message: '$property must be 1-128 characters of letters, digits, ".", "_", ":", "@" or "-"',
+    message:
+      '$property must be 1-128 characters of letters, digits, ".", "_", ":", "@" or "-", ' +
+      "and not 22 lowercase letters and digits starting with 0 (the shape of ases's own ids)",
   })
   @IsString()
   localMessageId?: string;

@@ -1,0 +1,527 @@
+import { createHash } from 'node:crypto';
+import { HIT_CLASSES } from '../tracking/hit-classifier';
+import type {
+  ClickCounter,
+  HitClass,
+  HitDetails,
+  LinkClicks,
+  MessageRecord,
+  StatusChange,
+  TimelineEvent,
+  TrackingCounter,
+  TrackingSource,
+  TrackSettings,
+} from './message-record';
+import { MessageStatus } from './message-status';
+
+/**
+ * The packed form of a message record, as the Lua scripts in `lua/` read and write it: one
+ * string of fields `<letter><value>` joined by US (\x1f); parts of a field are joined by GS
+ * (\x1d), items of a list by FS (\x1c). Times are ms after the record's base (its queue time for
+ * ids ases made, 0 otherwise), in base 36. docs/decisions.md has the table of letters.
+ */
+export const US = '\x1f';
+export const GS = '\x1d';
+export const FS = '\x1c';
+
+/** How much a record keeps: everything the API shows, or status, SES id, times and counters. */
+export type StatusDetail = 'full' | 'lean';
+
+/** Status codes in rank order, so that the scripts compare ranks as numbers. */
+const STATUS_CODES: Record<MessageStatus, string> = {
+  [MessageStatus.UNKNOWN]: '0',
+  [MessageStatus.QUEUED]: '1',
+  [MessageStatus.PUSHED]: '2',
+  [MessageStatus.DELAYED]: '3',
+  [MessageStatus.FAILED]: '4',
+  [MessageStatus.SUPPRESSED]: '5',
+  [MessageStatus.DELIVERED]: '6',
+  [MessageStatus.BOUNCED]: '7',
+  [MessageStatus.COMPLAINED]: '8',
+};
+const STATUS_BY_CODE = new Map(
+  Object.entries(STATUS_CODES).map(([status, code]) => [code, status as MessageStatus]),
+);
+
+/** The stored code of a status. */
+export function statusCode(status: MessageStatus): string {
+  return STATUS_CODES[status];
+}
+
+/** The status a stored code stands for (UNKNOWN for anything else). */
+export function statusOfCode(code: string | undefined): MessageStatus {
+  return (code !== undefined && STATUS_BY_CODE.get(code)) || MessageStatus.UNKNOWN;
+}
+
+/** Base-36 digits of an integer, with a sign when negative. */
+export function b36(value: number): string {
+  const n = Math.round(value);
+  return n < 0 ? `-${(-n).toString(36)}` : n.toString(36);
+}
+
+/** The integer of base-36 digits (0 for none). */
+export function fromB36(value: string | undefined): number {
+  if (value === undefined || value === '') {
+    return 0;
+  }
+  return value.startsWith('-') ? -parseInt(value.slice(1), 36) : parseInt(value, 36);
+}
+
+/** Separator and other control characters become spaces: they would break the packing. */
+export function clean(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\x00-\x1f]/g, ' ');
+}
+
+/** An 8-character digest (48 bits) of a dedupe key or an SES id, URL-safe base 64. */
+export function digest8(value: string): string {
+  return createHash('sha256').update(value).digest('base64url').slice(0, 8);
+}
+
+// SES message ids are 4 hex digits (0100 today), 12 of the send time in ms, a UUID and
+// "-000000": 60 characters. Stored as the send time in ms after the record's base (base 36), '~'
+// and the UUID's 16 bytes in base 64 (22 characters), plus '~' and the other parts when they are
+// not the usual ones. Anything else is kept as it is, behind '!'.
+const SES_ID =
+  /^([0-9a-f]{4})([0-9a-f]{12})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-([0-9]{6})$/;
+const USUAL_SES_ID_PARTS = '0100000000';
+
+/** The stored form of an SES message id, in a record kept at `base`. */
+export function packSesId(sesMessageId: string, base: number): string {
+  const match = SES_ID.exec(sesMessageId);
+  if (!match) {
+    return `!${clean(sesMessageId)}`;
+  }
+  const [, head, time, uuid, tail] = match;
+  const packed = `${b36(parseInt(time, 16) - base)}~${Buffer.from(uuid.replace(/-/g, ''), 'hex').toString('base64url')}`;
+  const parts = head + tail;
+  return parts === USUAL_SES_ID_PARTS ? packed : `${packed}~${parts}`;
+}
+
+/** The SES message id of its stored form, in a record kept at `base`. */
+export function unpackSesId(stored: string, base: number): string {
+  if (stored.startsWith('!')) {
+    return stored.slice(1);
+  }
+  const [time, uuid, parts = USUAL_SES_ID_PARTS] = stored.split('~');
+  const hex = Buffer.from(uuid, 'base64url').toString('hex');
+  const ms = (base + fromB36(time)).toString(16).padStart(12, '0');
+  const dashed = [
+    hex.slice(0, 8),
+    hex.slice(8, 12),
+    hex.slice(12, 16),
+    hex.slice(16, 20),
+    hex.slice(20),
+  ];
+  return `${parts.slice(0, 4)}${ms}-${dashed.join('-')}-${parts.slice(4)}`;
+}
+
+/** The send time an SES message id carries (ms; digits 5-16), if it has the usual shape. */
+export function sesIdTime(sesMessageId: string): number | undefined {
+  const match = SES_ID.exec(sesMessageId);
+  return match ? parseInt(match[2], 16) : undefined;
+}
+
+/** A message as it is first recorded. */
+export interface NewRecord {
+  from: string;
+  to: string;
+  subject: string;
+  tags?: Record<string, string>;
+  track?: TrackSettings;
+  /** Unix ms. */
+  queuedAt: number;
+  /** Kept only for ids the caller gave (only those can be replayed). */
+  fingerprint?: string;
+}
+
+/** The packed record of a new QUEUED message, with its `queued` timeline entry. */
+export function encodeNewRecord(message: NewRecord, base: number, detail: StatusDetail): string {
+  const fields: string[] = [`s${STATUS_CODES[MessageStatus.QUEUED]}`];
+  if (base === 0) {
+    fields.push(`q${b36(message.queuedAt)}`);
+  }
+  if (message.fingerprint !== undefined) {
+    fields.push(`i${clean(message.fingerprint)}`);
+  }
+  if (detail === 'full') {
+    fields.push(`f${clean(message.from)}`, `t${clean(message.to)}`, `j${clean(message.subject)}`);
+    const tags = Object.entries(message.tags ?? {});
+    if (tags.length > 0) {
+      fields.push(`g${tags.map(([k, v]) => `${clean(k)}${GS}${clean(v)}`).join(GS)}`);
+    }
+    if (message.track) {
+      fields.push(`k${(message.track.opens ? 1 : 0) + (message.track.clicks ? 2 : 0)}`);
+    }
+    const entry = encodeEntry(
+      { type: 'queued', at: new Date(message.queuedAt).toISOString(), source: 'ases' },
+      base,
+    );
+    fields.push(`e${entry.head}${GS}=${entry.tail}`);
+  }
+  return fields.join(US);
+}
+
+/** The tags of a packed `g` field. */
+export function decodeTags(packed: string): Record<string, string> {
+  const tags: Record<string, string> = {};
+  if (packed === '') {
+    return tags;
+  }
+  const parts = packed.split(GS);
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    tags[parts[i]] = parts[i + 1];
+  }
+  return tags;
+}
+
+const TYPE_CODES: Readonly<Record<string, string>> = {
+  queued: 'q',
+  pushed: 'p',
+  retry: 'r',
+  failed: 'f',
+  suppressed: 'x',
+  send: 'S',
+  reject: 'R',
+  'rendering-failure': 'F',
+  delivery: 'd',
+  'delivery-delay': 'y',
+  bounce: 'b',
+  'auto-reply': 'A',
+  complaint: 'c',
+  open: 'o',
+  click: 'k',
+  subscription: 'u',
+};
+const TYPE_BY_CODE = new Map(Object.entries(TYPE_CODES).map(([type, code]) => [code, type]));
+const SOURCE_CODES: Readonly<Record<TrackingSource, string>> = { ases: 'a', ses: 's' };
+const CLASS_CODES: Readonly<Record<HitClass, string>> = {
+  human: 'h',
+  proxy: 'p',
+  scanner: 's',
+  unknown: 'u',
+};
+
+// The classifier's rules (docs/tracking.md), stored as one character each; any other rule is
+// kept as it is.
+const RULE_CODES: Readonly<Record<string, string>> = {
+  'head-request': '1',
+  'non-get-request': '2',
+  'scanner-agent': '3',
+  'apple-mpp': '4',
+  'google-image-proxy': '5',
+  'yahoo-proxy': '6',
+  'early-click': '7',
+  'mail-client': '8',
+  browser: '9',
+  'no-user-agent': 'a',
+  'unrecognised-agent': 'b',
+};
+const RULE_BY_CODE = new Map(Object.entries(RULE_CODES).map(([rule, code]) => [code, rule]));
+
+/** Longest `detail` a timeline entry keeps: a line to read, not the SMTP conversation. */
+export const MAX_DETAIL_LENGTH = 200;
+
+/** A timeline entry split as the scripts take it: head, recipient, tail. */
+export interface PackedEntry {
+  /** Type, source and time; '' for no entry (lean records keep no timeline). */
+  head: string;
+  recipient: string;
+  /** GS-led parts after the recipient: detail, hit class, rule, link, IP, user agent. */
+  tail: string;
+}
+
+/** The packed form of a timeline entry. Pushed entries leave out the SES id (the record has it). */
+export function encodeEntry(event: TimelineEvent, base: number): PackedEntry {
+  const code = TYPE_CODES[event.type];
+  const source = event.source === undefined ? '-' : SOURCE_CODES[event.source];
+  const head = `${code ?? 'z'}${source}${b36(Date.parse(event.at) - base)}`;
+  let detail = event.detail ?? '';
+  if (detail.length > MAX_DETAIL_LENGTH) {
+    detail = `${detail.slice(0, MAX_DETAIL_LENGTH - 1)}…`;
+  }
+  if (event.type === 'pushed') {
+    detail = '';
+  }
+  const parts = [
+    code === undefined ? `${clean(event.type)}${detail === '' ? '' : ' '}${detail}` : detail,
+    event.hit ? CLASS_CODES[event.hit.class] : '',
+    event.hit ? (RULE_CODES[event.hit.rule] ?? event.hit.rule) : '',
+    event.hit?.link === undefined ? '' : b36(event.hit.link),
+    event.hit?.ip ?? '',
+    event.hit?.userAgent ?? '',
+  ].map(clean);
+  while (parts.length > 0 && parts[parts.length - 1] === '') {
+    parts.pop();
+  }
+  return {
+    head,
+    recipient: clean(event.recipient ?? ''),
+    tail: parts.map((part) => GS + part).join(''),
+  };
+}
+
+function decodeEntry(packed: string, base: number, record: MessageRecord): TimelineEvent {
+  const [head, recipient, detail, hitClass, rule, link, ip, userAgent] = packed.split(GS);
+  const code = head.charAt(0);
+  const source = head.charAt(1);
+  const event: TimelineEvent = {
+    type: TYPE_BY_CODE.get(code) ?? 'unknown',
+    at: new Date(base + fromB36(head.slice(2))).toISOString(),
+  };
+  if (code === 'z' && detail !== undefined) {
+    const space = detail.indexOf(' ');
+    event.type = space < 0 ? detail : detail.slice(0, space);
+  }
+  if (recipient === '=') {
+    event.recipient = addressOf(record.to);
+  } else if (recipient !== undefined && recipient !== '') {
+    event.recipient = recipient;
+  }
+  if (code === 'p' && record.sesMessageId !== undefined) {
+    event.detail = record.sesMessageId;
+  } else if (code === 'z') {
+    const space = detail?.indexOf(' ') ?? -1;
+    if (space >= 0 && detail !== undefined) {
+      event.detail = detail.slice(space + 1);
+    }
+  } else if (detail !== undefined && detail !== '') {
+    event.detail = detail;
+  }
+  if (source === 'a' || source === 's') {
+    event.source = source === 'a' ? 'ases' : 'ses';
+  }
+  if (hitClass !== undefined && hitClass !== '') {
+    const hit: HitDetails = {
+      class: HIT_CLASSES.find((name) => CLASS_CODES[name] === hitClass) ?? 'unknown',
+      rule: RULE_BY_CODE.get(rule ?? '') ?? rule ?? '',
+    };
+    if (link !== undefined && link !== '') {
+      hit.link = fromB36(link);
+    }
+    if (ip !== undefined && ip !== '') {
+      hit.ip = ip;
+    }
+    if (userAgent !== undefined && userAgent !== '') {
+      hit.userAgent = userAgent;
+    }
+    event.hit = hit;
+  }
+  return event;
+}
+
+function addressOf(to: string): string {
+  const angle = /<([^>]*)>/.exec(to);
+  return angle ? angle[1] : to;
+}
+
+/** Letters of the times a status change sets. */
+const TIME_FIELDS = {
+  pushedAt: 'p',
+  delayedAt: 'y',
+  deliveredAt: 'd',
+  bouncedAt: 'b',
+  complainedAt: 'c',
+  failedAt: 'x',
+  suppressedAt: 'u',
+} as const;
+
+/** The field/value pairs a status change writes (details only in full records). */
+export function encodeChange(change: StatusChange, base: number, detail: StatusDetail): string[] {
+  const pairs: string[] = [];
+  for (const [name, letter] of Object.entries(TIME_FIELDS)) {
+    const value = change[name as keyof typeof TIME_FIELDS];
+    if (value !== undefined) {
+      pairs.push(letter, b36(Date.parse(value) - base));
+    }
+  }
+  if (detail === 'lean') {
+    return pairs;
+  }
+  const join = (...parts: Array<string | undefined>): string =>
+    parts.map((part) => clean(part ?? '')).join(GS);
+  if (change.bounce) {
+    const { type, subType, status, diagnosticCode } = change.bounce;
+    pairs.push('B', join(type, subType, status, diagnosticCode));
+  }
+  if (change.complaint) {
+    pairs.push('C', join(change.complaint.feedbackType, change.complaint.subType));
+  }
+  if (change.delay) {
+    const { type, expiresAt, status, diagnosticCode } = change.delay;
+    pairs.push('Y', join(type, expiresAt, status, diagnosticCode));
+  }
+  if (change.error) {
+    pairs.push('E', join(change.error.code, change.error.message));
+  }
+  return pairs;
+}
+
+/** Where an open or click is counted in the scripts' counter lists (1-based). */
+export const SOURCE_SLOTS: Readonly<Record<TrackingSource, number>> = { ases: 1, ses: 2 };
+export const CLASS_SLOTS: Readonly<Record<HitClass, number>> = {
+  human: 3,
+  proxy: 4,
+  scanner: 5,
+  unknown: 6,
+};
+
+/** The fields of a packed record. */
+export function fieldsOf(raw: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const part of raw.split(US)) {
+    if (part !== '') {
+      fields.set(part.charAt(0), part.slice(1));
+    }
+  }
+  return fields;
+}
+
+function optional<T extends object>(target: T, name: keyof T, value: unknown): void {
+  if (value !== undefined && value !== '') {
+    (target as Record<keyof T, unknown>)[name] = value;
+  }
+}
+
+function decodeCounter(packed: string | undefined, base: number): TrackingCounter | undefined {
+  if (packed === undefined) {
+    return undefined;
+  }
+  const c = packed.split(',');
+  // [6] the first hit (ms after base); [7] the last and [8] the first human one, ms after it.
+  const first = base + fromB36(c[6]);
+  const after = (value: string | undefined): string | undefined =>
+    value === undefined || value === ''
+      ? undefined
+      : new Date(first + fromB36(value)).toISOString();
+  const bySource: TrackingCounter['bySource'] = {};
+  for (const source of ['ases', 'ses'] as const) {
+    const count = fromB36(c[SOURCE_SLOTS[source] - 1]);
+    if (count > 0) {
+      bySource[source] = count;
+    }
+  }
+  const byClass: TrackingCounter['byClass'] = {};
+  for (const name of HIT_CLASSES) {
+    const count = fromB36(c[CLASS_SLOTS[name] - 1]);
+    if (count > 0) {
+      byClass[name] = count;
+    }
+  }
+  const counter: TrackingCounter = {
+    count: (bySource.ases ?? 0) + (bySource.ses ?? 0),
+    humanCount: byClass.human ?? 0,
+    firstAt: new Date(first).toISOString(),
+    lastAt: after(c[7]) ?? new Date(first).toISOString(),
+    bySource,
+    byClass,
+  };
+  optional(counter, 'firstHumanAt', after(c[8]));
+  return counter;
+}
+
+function decodeLinks(packed: string | undefined, base: number): LinkClicks[] {
+  if (packed === undefined || packed === '') {
+    return [];
+  }
+  const time = (value: string): string => new Date(base + fromB36(value)).toISOString();
+  return packed
+    .split(FS)
+    .map((item) => {
+      const [url, count, human, first, last] = item.split(GS);
+      return {
+        url,
+        count: fromB36(count),
+        humanCount: fromB36(human),
+        firstAt: time(first),
+        lastAt: time(last),
+      };
+    })
+    .sort((a, b) => b.count - a.count || a.firstAt.localeCompare(b.firstAt));
+}
+
+/** What a packed record holds besides the record: its fingerprint (ids the caller gave). */
+export interface DecodedRecord {
+  record: MessageRecord;
+  fingerprint?: string;
+}
+
+/** The record a packed string holds, for the message `id` kept at `base`. */
+export function decodeRecord(id: string, raw: string, base: number): DecodedRecord {
+  const f = fieldsOf(raw);
+  const queuedAt = base === 0 ? fromB36(f.get('q')) : base;
+  const time = (letter: string): string | undefined => {
+    const value = f.get(letter);
+    return value === undefined ? undefined : new Date(base + fromB36(value)).toISOString();
+  };
+  const record: MessageRecord = {
+    id,
+    status: statusOfCode(f.get('s')),
+    from: f.get('f') ?? '',
+    to: f.get('t') ?? '',
+    subject: f.get('j') ?? '',
+    queuedAt: new Date(queuedAt).toISOString(),
+  };
+  const tags = f.get('g');
+  if (tags !== undefined) {
+    record.tags = decodeTags(tags);
+  }
+  const track = f.get('k');
+  if (track !== undefined) {
+    const bits = Number(track);
+    record.track = { opens: (bits & 1) === 1, clicks: (bits & 2) === 2 };
+  }
+  if (f.has('a')) {
+    record.attempts = fromB36(f.get('a'));
+  }
+  const ses = f.get('m');
+  if (ses !== undefined) {
+    record.sesMessageId = unpackSesId(ses, base);
+  }
+  for (const [name, letter] of Object.entries(TIME_FIELDS)) {
+    optional(record, name as keyof MessageRecord, time(letter));
+  }
+  const parts = (letter: string): string[] | undefined => f.get(letter)?.split(GS);
+  const bounce = parts('B');
+  if (bounce) {
+    record.bounce = { type: bounce[0], subType: bounce[1] ?? '' };
+    optional(record.bounce, 'status', bounce[2]);
+    optional(record.bounce, 'diagnosticCode', bounce[3]);
+  }
+  const complaint = parts('C');
+  if (complaint) {
+    record.complaint = {};
+    optional(record.complaint, 'feedbackType', complaint[0]);
+    optional(record.complaint, 'subType', complaint[1]);
+  }
+  const delay = parts('Y');
+  if (delay) {
+    record.delay = { type: delay[0] };
+    optional(record.delay, 'expiresAt', delay[1]);
+    optional(record.delay, 'status', delay[2]);
+    optional(record.delay, 'diagnosticCode', delay[3]);
+  }
+  const error = parts('E');
+  if (error) {
+    record.error = { code: error[0], message: error[1] ?? '' };
+  }
+  const opens = decodeCounter(f.get('O'), base);
+  if (opens) {
+    record.opens = opens;
+  }
+  const clicks = decodeCounter(f.get('K'), base);
+  if (clicks) {
+    const links = decodeLinks(f.get('N'), base);
+    const counter: ClickCounter = { ...clicks, uniqueLinks: links.length };
+    if (links.length > 0) {
+      counter.links = links;
+    }
+    record.clicks = counter;
+  }
+  const timeline = f.get('e');
+  if (timeline !== undefined) {
+    record.events = timeline.split(FS).map((entry) => decodeEntry(entry, base, record));
+  }
+  const fingerprint = f.get('i');
+  return fingerprint === undefined ? { record } : { record, fingerprint };
+}

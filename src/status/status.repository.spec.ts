@@ -1,0 +1,539 @@
+import { randomUUID } from 'node:crypto';
+import {
+  REDIS_TARGETS,
+  deleteKeysWithPrefix,
+  keysWithPrefix,
+  slotOf,
+} from '../../test/helpers/test-redis';
+import type { ResolvedAsesOptions } from '../core/ases-options';
+import type { AsesRedis } from '../core/ases-redis';
+import { newMessageId } from './message-id';
+import { MessageStatus } from './message-status';
+import { NewMessage, StatusRepository, TIMELINE_LENGTH } from './status.repository';
+
+// The repository against the real scripts, on one Redis server and on the 3-master test cluster
+// (scripts/ensure-redis-cluster.sh): the stored layout, its size and every transition.
+
+const HOUR = 3_600_000;
+// Real SES ids: 0100, the send time (12 hex digits of ms), a UUID, -000000.
+const SES_ID = (at = Date.now()) =>
+  `0100${at.toString(16).padStart(12, '0')}-${randomUUID()}-000000`;
+
+/** The raw value of a key (string) or of one field (hash), and its remaining TTL. */
+async function stored(redis: AsesRedis, key: string, field?: string) {
+  const value = field === undefined ? await redis.get(key) : await redis.hget(key, field);
+  return { value, ttlMs: await redis.pttl(key), type: await redis.type(key) };
+}
+
+describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
+  let redis: AsesRedis;
+  let prefix: string;
+  const options = (detail: 'full' | 'lean' = 'full') =>
+    ({
+      redis: { keyPrefix: prefix },
+      statusTtlSeconds: 14 * 24 * 3600,
+      statusDetail: detail,
+    }) as ResolvedAsesOptions;
+  let repository: StatusRepository;
+
+  const message = (overrides: Partial<NewMessage> = {}): NewMessage => {
+    const queuedAt = overrides.queuedAt ?? new Date().toISOString();
+    return {
+      id: newMessageId(Date.parse(queuedAt)),
+      from: 'Shop News <news@shop.example.com>',
+      to: 'jane.doe+orders@customer-mail.example',
+      subject: 'Your order 1234 has shipped: track it here, and see what else is new',
+      tags: { campaign: 'shipping', variant: 'b' },
+      track: { opens: true, clicks: true },
+      queuedAt,
+      fingerprint: 'fp-1',
+      ...overrides,
+    };
+  };
+
+  beforeAll(() => {
+    redis = connect();
+  });
+
+  beforeEach(() => {
+    prefix = `ases-spec:${randomUUID()}:`;
+    repository = new StatusRepository(redis, options());
+  });
+
+  afterEach(async () => {
+    await deleteKeysWithPrefix(prefix);
+  });
+
+  afterAll(() => {
+    redis.disconnect();
+  });
+
+  it('keeps an id of its own in the time bucket of its queue minute, expiring after the retention', async () => {
+    const queuedAt = new Date(Date.UTC(2026, 11, 1, 10, 30, 15, 250)).toISOString();
+    const m = message({ queuedAt });
+    expect(await repository.create(m)).toEqual({ created: true });
+
+    const keys = await keysWithPrefix(redis, prefix);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(new RegExp(`^${prefix}r:\\{[0-9a-z]+\\.\\d+\\}$`));
+    const { value, ttlMs, type } = await stored(redis, keys[0], m.id);
+    expect(type).toBe('hash');
+    // Expires 14 days after the end of its minute.
+    const minuteEnd = Date.UTC(2026, 11, 1, 10, 31);
+    const expected = minuteEnd + 14 * 24 * HOUR - Date.now();
+    expect(Math.abs(ttlMs - expected)).toBeLessThan(5_000);
+    // No fingerprint for an id ases made: only a caller's own id can be replayed.
+    expect(value).not.toContain('fp-1');
+
+    const record = await repository.find(m.id);
+    expect(record).toEqual({
+      id: m.id,
+      status: MessageStatus.QUEUED,
+      from: m.from,
+      to: m.to,
+      subject: m.subject,
+      tags: m.tags,
+      track: m.track,
+      queuedAt,
+      events: [
+        {
+          type: 'queued',
+          at: queuedAt,
+          recipient: 'jane.doe+orders@customer-mail.example',
+          source: 'ases',
+        },
+      ],
+    });
+  });
+
+  it('keeps a caller-given id in a key of its own, with the fingerprint, and refuses it twice', async () => {
+    const m = message({ id: `order-${randomUUID()}` });
+    expect(await repository.create(m)).toEqual({ created: true });
+    const again = await repository.create({ ...m, subject: 'other', fingerprint: 'fp-2' });
+    expect(again).toMatchObject({
+      created: false,
+      fingerprint: 'fp-1',
+      existing: { id: m.id, subject: m.subject, status: MessageStatus.QUEUED },
+    });
+    const key = `${prefix}u:{${m.id}}`;
+    const { type, ttlMs } = await stored(redis, key);
+    expect(type).toBe('string');
+    expect(ttlMs).toBeGreaterThan(14 * 24 * HOUR - 60_000);
+    expect(await repository.exists(m.id)).toBe(true);
+    await repository.remove(m.id);
+    expect(await repository.exists(m.id)).toBe(false);
+  });
+
+  it('goes QUEUED → PUSHED → DELIVERED → BOUNCED, never back, each event once', async () => {
+    const m = message();
+    await repository.create(m);
+    const owner = 'owner-1';
+    expect(await repository.claim(m.id, owner, 30_000)).toEqual({
+      outcome: 'claimed',
+      attempts: 1,
+      tags: m.tags,
+    });
+    // A second receive of the same job finds the live lease.
+    const busy = await repository.claim(m.id, 'owner-2', 30_000);
+    expect(busy.outcome).toBe('busy');
+
+    const sesId = SES_ID();
+    const pushedAt = new Date(Date.parse(m.queuedAt) + 312).toISOString();
+    expect(await repository.markPushed(m.id, sesId, pushedAt)).toEqual({
+      outcome: 'applied',
+      previous: MessageStatus.QUEUED,
+    });
+    expect(await repository.markPushed(m.id, SES_ID(), pushedAt)).toEqual({
+      outcome: 'unchanged',
+      current: MessageStatus.PUSHED,
+    });
+    expect(await repository.claim(m.id, owner, 30_000)).toEqual({
+      outcome: 'done',
+      status: MessageStatus.PUSHED,
+    });
+
+    const deliveredAt = new Date(Date.parse(pushedAt) + 2_450).toISOString();
+    const delivery = {
+      status: MessageStatus.DELIVERED,
+      change: { deliveredAt },
+      event: {
+        type: 'delivery',
+        at: deliveredAt,
+        recipient: 'Jane.Doe+orders@customer-mail.example',
+        detail: '250 ok:  Message 64111812 accepted',
+        source: 'ses' as const,
+      },
+      dedupeKeys: ['ev:delivery-1'],
+    };
+    expect(await repository.apply(m.id, delivery)).toMatchObject({
+      outcome: 'applied',
+      previous: MessageStatus.PUSHED,
+      status: MessageStatus.DELIVERED,
+      tags: m.tags,
+    });
+    expect(await repository.apply(m.id, delivery)).toMatchObject({ outcome: 'duplicate' });
+
+    const bouncedAt = new Date(Date.parse(deliveredAt) + 1_000).toISOString();
+    const bounce = {
+      status: MessageStatus.BOUNCED,
+      change: {
+        bouncedAt,
+        bounce: {
+          type: 'Permanent',
+          subType: 'General',
+          status: '5.1.1',
+          diagnosticCode: 'smtp; 550',
+        },
+      },
+      event: { type: 'bounce', at: bouncedAt, detail: 'Permanent/General', source: 'ses' as const },
+      dedupeKeys: ['ev:bounce-1'],
+    };
+    expect(await repository.apply(m.id, bounce)).toMatchObject({
+      outcome: 'applied',
+      status: MessageStatus.BOUNCED,
+    });
+    // A late delivery is recorded in the timeline but moves nothing back.
+    expect(
+      await repository.apply(m.id, { ...delivery, dedupeKeys: ['ev:delivery-2'] }),
+    ).toMatchObject({ outcome: 'unchanged', status: MessageStatus.BOUNCED });
+
+    const record = await repository.find(m.id);
+    expect(record).toMatchObject({
+      status: MessageStatus.BOUNCED,
+      sesMessageId: sesId,
+      attempts: 1,
+      pushedAt,
+      deliveredAt,
+      bouncedAt,
+      bounce: bounce.change.bounce,
+    });
+    expect(record?.events?.map((event) => event.type)).toEqual([
+      'queued',
+      'pushed',
+      'delivery',
+      'bounce',
+      'delivery',
+    ]);
+    // An entry naming the message's own address keeps a mark for it; another spelling is kept.
+    expect(record?.events?.[1]).toEqual({
+      type: 'pushed',
+      at: pushedAt,
+      detail: sesId,
+      source: 'ases',
+    });
+    expect(record?.events?.[0].recipient).toBe('jane.doe+orders@customer-mail.example');
+    expect(record?.events?.[2]).toEqual({
+      type: 'delivery',
+      at: deliveredAt,
+      recipient: 'Jane.Doe+orders@customer-mail.example',
+      detail: '250 ok:  Message 64111812 accepted',
+      source: 'ses',
+    });
+  });
+
+  it('finds a message by SES id through the mail header, the index around a time, or the id itself', async () => {
+    const m = message();
+    await repository.create(m);
+    const sesId = SES_ID();
+    const hints = { times: [Date.now()] };
+    // QUEUED: not a match yet (PUSHED may still be on its way).
+    expect(await repository.findBySesId(sesId, { candidateId: m.id, ...hints })).toEqual({
+      outcome: 'unknown',
+    });
+    await repository.markPushed(m.id, sesId, new Date().toISOString());
+    const to = m.to;
+    expect(await repository.findBySesId(sesId, { candidateId: m.id })).toEqual({
+      outcome: 'found',
+      id: m.id,
+      to,
+    });
+    expect(await repository.findBySesId(sesId, hints)).toEqual({ outcome: 'found', id: m.id, to });
+    // The SES id carries its send time: enough for a lookup from the API.
+    expect(await repository.findBySesId(sesId)).toEqual({ outcome: 'found', id: m.id, to });
+    // A header naming another message does not take this SES id's events.
+    const other = message();
+    await repository.create(other);
+    expect(await repository.findBySesId(sesId, { candidateId: other.id })).toEqual({
+      outcome: 'found',
+      id: m.id,
+      to,
+    });
+    expect(await repository.findBySesId(SES_ID())).toEqual({ outcome: 'unknown' });
+    expect(await repository.findBySesId('not-an-ses-id', hints)).toEqual({ outcome: 'unknown' });
+    // The record is gone (expired, evicted) while the index still names it.
+    await repository.remove(m.id);
+    expect(await repository.findBySesId(sesId)).toEqual({ outcome: 'expired', id: m.id });
+  });
+
+  it('counts opens and clicks per source, class and link', async () => {
+    const m = message();
+    await repository.create(m);
+    const base = Date.parse(m.queuedAt);
+    const at = (ms: number) => new Date(base + ms).toISOString();
+    const hit = (
+      kind: 'open' | 'click',
+      ms: number,
+      cls: 'human' | 'proxy' | 'scanner',
+      url?: string,
+    ) =>
+      repository.apply(m.id, {
+        tracking: { kind, source: 'ases', at: at(ms), class: cls, url },
+        event: {
+          type: kind,
+          at: at(ms),
+          source: 'ases',
+          detail: url,
+          hit: {
+            class: cls,
+            rule: cls === 'human' ? 'browser' : 'apple-mpp',
+            link: url ? 0 : undefined,
+          },
+        },
+      });
+    await hit('open', 5_000, 'proxy');
+    await hit('open', 9_000, 'human');
+    await hit('click', 10_000, 'scanner', 'https://shop.example.com/a');
+    await hit('click', 20_000, 'human', 'https://shop.example.com/a');
+    await hit('click', 30_000, 'human', 'https://shop.example.com/b?x=1,2');
+    const record = await repository.find(m.id);
+    expect(record?.opens).toEqual({
+      count: 2,
+      humanCount: 1,
+      firstAt: at(5_000),
+      lastAt: at(9_000),
+      firstHumanAt: at(9_000),
+      bySource: { ases: 2 },
+      byClass: { human: 1, proxy: 1 },
+    });
+    expect(record?.clicks).toEqual({
+      count: 3,
+      humanCount: 2,
+      firstAt: at(10_000),
+      lastAt: at(30_000),
+      firstHumanAt: at(20_000),
+      bySource: { ases: 3 },
+      byClass: { human: 2, scanner: 1 },
+      uniqueLinks: 2,
+      links: [
+        {
+          url: 'https://shop.example.com/a',
+          count: 2,
+          humanCount: 1,
+          firstAt: at(10_000),
+          lastAt: at(20_000),
+        },
+        {
+          url: 'https://shop.example.com/b?x=1,2',
+          count: 1,
+          humanCount: 1,
+          firstAt: at(30_000),
+          lastAt: at(30_000),
+        },
+      ],
+    });
+    expect(record?.events?.[3]).toEqual({
+      type: 'click',
+      at: at(10_000),
+      source: 'ases',
+      detail: 'https://shop.example.com/a',
+      hit: { class: 'scanner', rule: 'apple-mpp', link: 0 },
+    });
+  });
+
+  it('keeps the latest timeline entries only', async () => {
+    const m = message();
+    await repository.create(m);
+    for (let i = 0; i < TIMELINE_LENGTH + 5; i += 1) {
+      await repository.apply(m.id, {
+        event: {
+          type: 'retry',
+          at: new Date().toISOString(),
+          detail: `attempt ${i}`,
+          source: 'ases',
+        },
+      });
+    }
+    const events = (await repository.find(m.id))?.events ?? [];
+    expect(events).toHaveLength(TIMELINE_LENGTH);
+    expect(events.at(-1)?.detail).toBe(`attempt ${TIMELINE_LENGTH + 4}`);
+    expect(events[0].detail).toBe('attempt 5');
+  });
+
+  it('writes nothing for an event of a missing (expired) record', async () => {
+    const id = newMessageId(Date.now());
+    expect(
+      await repository.apply(id, {
+        status: MessageStatus.DELIVERED,
+        event: { type: 'delivery', at: new Date().toISOString() },
+      }),
+    ).toEqual({ outcome: 'missing' });
+    expect(await repository.claim(id, 'o', 1000)).toEqual({ outcome: 'missing' });
+    expect(await repository.markPushed(id, SES_ID(), new Date().toISOString())).toEqual({
+      outcome: 'missing',
+    });
+    // Only the SES-id index entry (harmless: a lookup checks the record) was written.
+    expect(
+      (await keysWithPrefix(redis, prefix)).every((key) => key.startsWith(`${prefix}x:`)),
+    ).toBe(true);
+  });
+
+  it('gives a lease back, refunding the attempt when nothing was sent', async () => {
+    const m = message();
+    await repository.create(m);
+    await repository.claim(m.id, 'a', 30_000);
+    await repository.release(m.id, 'someone-else', true);
+    expect((await repository.claim(m.id, 'b', 30_000)).outcome).toBe('busy');
+    await repository.release(m.id, 'a', true);
+    expect(await repository.claim(m.id, 'b', 30_000)).toMatchObject({
+      outcome: 'claimed',
+      attempts: 1,
+    });
+    await repository.release(m.id, 'b', false);
+    expect(await repository.claim(m.id, 'c', 30_000)).toMatchObject({
+      outcome: 'claimed',
+      attempts: 2,
+    });
+  });
+
+  it('lists FAILED messages newest first and retries one with its kept job', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const m = message({ queuedAt: new Date(Date.now() - 10_000 + i).toISOString() });
+      ids.push(m.id);
+      await repository.create(m);
+      await repository.keepJob(m.id, `job-${i}`);
+      const failedAt = new Date(Date.now() - 5_000 + i * 10).toISOString();
+      await repository.apply(m.id, {
+        status: MessageStatus.FAILED,
+        change: { failedAt, error: { code: 'MessageRejected', message: 'no' } },
+        event: { type: 'failed', at: failedAt, source: 'ases' },
+      });
+    }
+    const first = await repository.failedPage(undefined, 2);
+    expect(first.messages.map((record) => record.id)).toEqual([ids[2], ids[1]]);
+    expect(first.messages[0].error).toEqual({ code: 'MessageRejected', message: 'no' });
+    const second = await repository.failedPage(first.nextCursor, 2);
+    expect(second).toEqual({ messages: [expect.objectContaining({ id: ids[0] })] });
+
+    const retry = await repository.retry(ids[2], {
+      type: 'queued',
+      at: new Date().toISOString(),
+      source: 'ases',
+    });
+    expect(retry).toMatchObject({ outcome: 'queued', job: 'job-2' });
+    expect((await repository.find(ids[2]))?.status).toBe(MessageStatus.QUEUED);
+    expect((await repository.failedPage(undefined, 10)).messages.map((r) => r.id)).toEqual([
+      ids[1],
+      ids[0],
+    ]);
+    // The queue refused it: FAILED again, listed and retryable.
+    if (retry.outcome === 'queued') {
+      await retry.undo();
+    }
+    expect((await repository.find(ids[2]))?.status).toBe(MessageStatus.FAILED);
+    expect((await repository.failedPage(undefined, 10)).messages.map((r) => r.id)).toEqual([
+      ids[2],
+      ids[1],
+      ids[0],
+    ]);
+    expect(
+      await repository.retry(ids[0], { type: 'queued', at: new Date().toISOString() }),
+    ).toMatchObject({
+      outcome: 'queued',
+    });
+    expect(
+      await repository.retry(ids[0], { type: 'queued', at: new Date().toISOString() }),
+    ).toEqual({
+      outcome: 'not-failed',
+      status: MessageStatus.QUEUED,
+    });
+  });
+
+  it('puts the keys of one message in one slot', async () => {
+    const m = message({ id: `order-${randomUUID()}` });
+    await repository.create(m);
+    await repository.keepJob(m.id, 'job');
+    const own = message();
+    await repository.create(own);
+    await repository.keepJob(own.id, 'job');
+    const keys = await keysWithPrefix(redis, prefix);
+    const slot = slotOf;
+    const ofId = (id: string) => keys.filter((key) => key.includes(id) || key.includes(`{${id}}`));
+    const userKeys = ofId(m.id);
+    expect(userKeys).toHaveLength(2);
+    expect(new Set(await Promise.all(userKeys.map(slot))).size).toBe(1);
+    const bucket = keys.find((key) => key.startsWith(`${prefix}r:`)) ?? '';
+    const job = keys.find((key) => key.endsWith(`:${own.id}`)) ?? '';
+    expect(await slot(bucket)).toBe(await slot(job));
+  });
+
+  describe('size', () => {
+    // The issue's realistic mail: from 25 characters, to 36, a 70-character subject, two tags,
+    // a real 60-character SES id, tracked HTML; delivered, then opened once.
+    async function deliveredAndOpened(
+      repo: StatusRepository,
+    ): Promise<{ id: string; value: string }> {
+      const m = message({
+        from: 'Shop <newsletter@shop.io>',
+        to: 'firstname.lastname@customer-mail.com',
+        subject: 'Your weekly digest: 12 new arrivals picked for you, and a 20 % voucher',
+        tags: { campaign: 'weekly', variant: 'b' },
+      });
+      expect(m.from).toHaveLength(25);
+      expect(m.to).toHaveLength(36);
+      expect(m.subject).toHaveLength(70);
+      await repo.create(m);
+      const base = Date.parse(m.queuedAt);
+      await repo.claim(m.id, 'o', 30_000);
+      await repo.markPushed(m.id, SES_ID(base + 300), new Date(base + 312).toISOString());
+      const deliveredAt = new Date(base + 2_450).toISOString();
+      await repo.apply(m.id, {
+        status: MessageStatus.DELIVERED,
+        change: { deliveredAt },
+        event: {
+          type: 'delivery',
+          at: deliveredAt,
+          recipient: m.to,
+          detail: '250 ok:  Message 64111812 accepted',
+          source: 'ses',
+        },
+        dedupeKeys: [`ev:${randomUUID()}`],
+      });
+      const openedAt = new Date(base + 3_600_000).toISOString();
+      await repo.apply(m.id, {
+        tracking: { kind: 'open', source: 'ases', at: openedAt, class: 'human' },
+        event: {
+          type: 'open',
+          at: openedAt,
+          source: 'ases',
+          hit: { class: 'human', rule: 'browser' },
+        },
+      });
+      const keys = await keysWithPrefix(redis, prefix);
+      const bucket = keys.find((key) => key.startsWith(`${prefix}r:`)) ?? '';
+      return { id: m.id, value: (await redis.hget(bucket, m.id)) ?? '' };
+    }
+
+    // 314 bytes and the string's header fit the allocator's 320-byte class (docs/decisions.md).
+    it('packs the full record of a delivered and opened mail into at most 314 bytes', async () => {
+      const { value } = await deliveredAndOpened(repository);
+      expect(Buffer.byteLength(value)).toBeLessThanOrEqual(314);
+    });
+
+    it('packs a lean record (status, SES id, times, counters) into at most 75 bytes', async () => {
+      const lean = new StatusRepository(redis, options('lean'));
+      const { id, value } = await deliveredAndOpened(lean);
+      expect(Buffer.byteLength(value)).toBeLessThanOrEqual(75);
+      const record = await lean.find(id);
+      expect(record).toMatchObject({
+        status: MessageStatus.DELIVERED,
+        sesMessageId: expect.stringMatching(/^[0-9a-f]{16}-/),
+        attempts: 1,
+        deliveredAt: expect.any(String),
+        opens: { count: 1, humanCount: 1 },
+        subject: '',
+      });
+      expect(record?.events).toBeUndefined();
+    });
+  });
+});
