@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { ResolvedAsesOptions } from '../src/core/ases-options';
-import { isGeneratedId, newMessageId, queuedAtOfId } from '../src/status/message-id';
+import { newMessageId } from '../src/status/message-id';
 import { MessageStatus } from '../src/status/message-status';
-import { b36, type StatusDetail } from '../src/status/record-codec';
-import { NewMessage, RECORD_SHARDS, StatusRepository } from '../src/status/status.repository';
+import type { StatusDetail } from '../src/status/record-codec';
+import { recordLocation } from '../src/status/record-location';
+import { NewMessage, StatusRepository } from '../src/status/status.repository';
 import { isRunning, stopChild, trackChild } from './children';
 import type { FigureValue, GoalResult, ScenarioResult } from './report';
 
@@ -396,7 +397,7 @@ async function meanRecordLength(redis: Redis, ids: readonly string[]): Promise<n
   );
   const pipeline = redis.pipeline();
   for (const id of sample) {
-    const { key, field } = recordKeyOf(id);
+    const { key, field } = recordLocation(KEY_PREFIX, id);
     if (field === '') {
       pipeline.strlen(key);
     } else {
@@ -411,19 +412,6 @@ async function meanRecordLength(redis: Redis, ids: readonly string[]): Promise<n
 function round(value: number, digits = 1): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
-}
-
-/**
- * Where a record is kept (the layout of StatusRepository, whose own lookup is private), only to
- * read its packed length.
- */
-function recordKeyOf(id: string): { key: string; field: string } {
-  if (!isGeneratedId(id)) {
-    return { key: `${KEY_PREFIX}u:{${id}}`, field: '' };
-  }
-  const minute = b36(Math.floor(queuedAtOfId(id) / 60_000));
-  const shard = parseInt(id.charAt(id.length - 1), 36) % RECORD_SHARDS;
-  return { key: `${KEY_PREFIX}r:{${minute}.${shard}}`, field: id };
 }
 
 /** Empties the database, keeping the scripts loaded, and measures the empty baseline. */

@@ -47,11 +47,8 @@ function fingerprintOf(message: SendMessageDto): string {
     message.html,
     message.text,
     tags,
+    message.track ? [message.track.opens ?? null, message.track.clicks ?? null] : null,
   ];
-  // Only when given, so that requests from before `track` existed keep their fingerprint.
-  if (message.track) {
-    content.push([message.track.opens ?? null, message.track.clicks ?? null]);
-  }
   return createHash('sha256').update(JSON.stringify(content)).digest('base64url');
 }
 

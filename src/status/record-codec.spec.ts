@@ -142,8 +142,10 @@ describe('record codec', () => {
       ),
     ];
     const timeline = entries.map((e) => `${e.head}${GS}${e.recipient}${e.tail}`).join('\x1c');
-    const raw = `s2${US}e${timeline}`;
-    const events = decodeRecord('i', raw, BASE).record.events ?? [];
+    const raw = `s2${US}tjane@x.io${US}e${timeline}`;
+    const [queued, ...events] = decodeRecord('i', raw, BASE).record.events ?? [];
+    // The queued entry is not stored: the queue time and the address make it.
+    expect(queued).toEqual({ type: 'queued', at: iso(0), recipient: 'jane@x.io', source: 'ases' });
     expect(events[0]).toEqual({
       type: 'click',
       at: iso(90_000),

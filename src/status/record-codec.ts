@@ -153,11 +153,6 @@ export function encodeNewRecord(message: NewRecord, base: number, detail: Status
     if (message.track) {
       fields.push(`k${(message.track.opens ? 1 : 0) + (message.track.clicks ? 2 : 0)}`);
     }
-    const entry = encodeEntry(
-      { type: 'queued', at: new Date(message.queuedAt).toISOString(), source: 'ases' },
-      base,
-    );
-    fields.push(`e${entry.head}${GS}=${entry.tail}`);
   }
   return fields.join(US);
 }
@@ -218,6 +213,9 @@ const RULE_CODES: Readonly<Record<string, string>> = {
   'unrecognised-agent': 'b',
 };
 const RULE_BY_CODE = new Map(Object.entries(RULE_CODES).map(([rule, code]) => [code, rule]));
+
+/** How many timeline entries a message keeps (the latest ones). */
+export const TIMELINE_LENGTH = 50;
 
 /** Longest `detail` a timeline entry keeps: a line to read, not the SMTP conversation. */
 export const MAX_DETAIL_LENGTH = 200;
@@ -412,7 +410,7 @@ function decodeCounter(packed: string | undefined, base: number): TrackingCounte
     count: (bySource.ases ?? 0) + (bySource.ses ?? 0),
     humanCount: byClass.human ?? 0,
     firstAt: new Date(first).toISOString(),
-    lastAt: after(c[7]) ?? new Date(first).toISOString(),
+    lastAt: new Date(first + fromB36(c[7])).toISOString(),
     bySource,
     byClass,
   };
@@ -518,9 +516,20 @@ export function decodeRecord(id: string, raw: string, base: number): DecodedReco
     }
     record.clicks = counter;
   }
-  const timeline = f.get('e');
-  if (timeline !== undefined) {
-    record.events = timeline.split(FS).map((entry) => decodeEntry(entry, base, record));
+  // Full records (they keep the address) have a timeline, whose first entry, `queued`, is not
+  // stored: the queue time and the address say all of it.
+  if (f.has('t')) {
+    const queued: TimelineEvent = {
+      type: 'queued',
+      at: record.queuedAt,
+      recipient: addressOf(record.to),
+      source: 'ases',
+    };
+    const stored = f.get('e');
+    const entries = stored === undefined ? [] : stored.split(FS);
+    record.events = [queued, ...entries.map((entry) => decodeEntry(entry, base, record))].slice(
+      -TIMELINE_LENGTH,
+    );
   }
   const fingerprint = f.get('i');
   return fingerprint === undefined ? { record } : { record, fingerprint };

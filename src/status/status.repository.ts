@@ -13,8 +13,14 @@ import type {
   TrackingSource,
   TrackSettings,
 } from './message-record';
-import { isGeneratedId, queuedAtOfId } from './message-id';
 import { MessageStatus } from './message-status';
+import {
+  MINUTE_MS,
+  RecordLocation,
+  recordLocation,
+  sesIndexKey,
+  startOfMinute,
+} from './record-location';
 import {
   b36,
   clean,
@@ -31,6 +37,7 @@ import {
   sesIdTime,
   SOURCE_SLOTS,
   StatusDetail,
+  TIMELINE_LENGTH,
   statusCode,
   statusOfCode,
 } from './record-codec';
@@ -137,14 +144,7 @@ export type SesMessageLookup =
   | { outcome: 'expired'; id: string }
   | { outcome: 'unknown' };
 
-/** How many timeline entries a message keeps (the latest ones). */
-export const TIMELINE_LENGTH = 50;
-
-/** Records of ids ases made are kept in this many hashes per minute of queue time. */
-export const RECORD_SHARDS = 16;
-/** The SES-id index has this many hashes per minute of push time. */
-export const SES_INDEX_SHARDS = 64;
-const MINUTE_MS = 60_000;
+export { TIMELINE_LENGTH } from './record-codec';
 
 /**
  * Return codes of the scripts (see each `lua/*.lua` header): no record; done; the status kept it
@@ -167,17 +167,6 @@ interface StatusCommands {
   asesStatusRelease(key: string, field: string, owner: string, refund: string): Promise<number>;
   asesStatusRetry(key: string, jobKey: string, ...args: (string | number)[]): Promise<ScriptReply>;
   asesStatusUnretry(key: string, jobKey: string, ...args: (string | number)[]): Promise<number>;
-}
-
-/** Where a record is kept: a field of a time bucket hash, or a string key of its own. */
-interface Location {
-  key: string;
-  /** '' for a string key. */
-  field: string;
-  /** The hash tag the message's other keys (its kept job) share. */
-  tag: string;
-  /** Times in the record are ms after this (its queue time; 0 for ids the caller gave). */
-  base: number;
 }
 
 /**
@@ -372,7 +361,10 @@ export class StatusRepository {
     const pairs = encodeChange(update.change ?? {}, at.base, this.detail);
     const entry = this.entry(update.event, at.base);
     const hit = update.tracking;
-    const marks = (update.dedupeKeys ?? []).map(digest8).join('');
+    // A lean record has no timeline: a repeated status event is a no-op of the ranking, so only
+    // updates that count something (opens, clicks, auto-replies) need their dedupe marks.
+    const keepMarks = this.detail === 'full' || update.status === undefined;
+    const marks = keepMarks ? (update.dedupeKeys ?? []).map(digest8).join('') : '';
     const [code, before, tags] = await this.store(() =>
       this.redis.asesStatusApply(
         at.key,
@@ -548,22 +540,14 @@ export class StatusRepository {
       : encodeEntry(event, base);
   }
 
-  private async read(at: Location): Promise<string | null> {
+  private async read(at: RecordLocation): Promise<string | null> {
     return this.store(() =>
       at.field === '' ? this.redis.get(at.key) : this.redis.hget(at.key, at.field),
     );
   }
 
-  /** Where the record of `id` is kept. */
-  private locate(id: string): Location {
-    if (isGeneratedId(id)) {
-      const base = queuedAtOfId(id);
-      // 36² is a multiple of 16: the last two random digits spread records evenly.
-      const shard = parseInt(id.slice(-2), 36) % RECORD_SHARDS;
-      const tag = `${b36(Math.floor(base / MINUTE_MS))}.${shard}`;
-      return { key: `${this.prefix}r:{${tag}}`, field: id, tag, base };
-    }
-    return { key: `${this.prefix}u:{${id}}`, field: '', tag: id, base: 0 };
+  private locate(id: string): RecordLocation {
+    return recordLocation(this.prefix, id);
   }
 
   private jobKey(id: string): string {
@@ -571,8 +555,7 @@ export class StatusRepository {
   }
 
   private indexKey(pushedMs: number, digest: string): string {
-    const shard = digest.charCodeAt(0) % SES_INDEX_SHARDS;
-    return `${this.prefix}x:{${b36(Math.floor(pushedMs / MINUTE_MS))}.${shard}}`;
+    return sesIndexKey(this.prefix, pushedMs, digest);
   }
 
   /** Index hashes of the minutes a push at about these times (±1 minute) would be in. */
@@ -599,10 +582,6 @@ export class StatusRepository {
   private store<T>(work: () => Promise<T>): Promise<T> {
     return inStore('the status store', work);
   }
-}
-
-function startOfMinute(ms: number): number {
-  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 }
 
 /** The message id of a FAILED index member, `<failedAt>|<id>`. */

@@ -63,6 +63,8 @@ describe('messages API (real Redis, local SQS/SNS/SES)', () => {
       ['html', { html: undefined }],
       ['surprise', { surprise: 1 }],
       ['localMessageId', { localMessageId: 'has spaces' }],
+      // The shape of ases's own ids, which name where their record is kept.
+      ['localMessageId', { localMessageId: '0mip4k2x8abcdefghijklm' }],
     ])('answers 400 naming %s', async (field, change) => {
       const response = await post(message('jane@example.org', change));
       expect(response.status).toBe(400);

@@ -144,7 +144,8 @@ export class SendMessageDto {
   @ApiPropertyOptional({
     example: 'order-1234-confirmation',
     description:
-      'Your own id for the message (1-128 of A-Z a-z 0-9 . _ : @ -). It becomes the message id; ' +
+      'Your own id for the message (1-128 of A-Z a-z 0-9 . _ : @ -, not 22 lowercase letters and ' +
+      "digits starting with 0: the shape of ases's own ids). It becomes the message id; " +
       'sending the same id again returns the first message and sends nothing.',
   })
   @IsOptional()

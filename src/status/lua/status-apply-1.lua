@@ -43,7 +43,8 @@ if ARGV[4] ~= '' then
   local src, cls = tonumber(ARGV[5]), tonumber(ARGV[6])
   c[src] = b36(num(c[src]) + 1)
   c[cls] = b36(num(c[cls]) + 1)
-  -- Times: [7] the first hit; [8] the last and [9] the first human one as ms after it.
+  -- Times: [7] the first hit; [8] the last ('': the same) and [9] the first human one ('': none)
+-- as ms after it. Empty counts and trailing empty times are left out.
   local first, last, human = nil, nil, nil
   if c[7] ~= '' then
     first = num(c[7])
@@ -55,7 +56,9 @@ if ARGV[4] ~= '' then
   if cls == 3 and (human == nil or at < human) then human = at end
   c[7], c[8] = b36(first), b36(last - first)
   if human ~= nil then c[9] = b36(human - first) else c[9] = '' end
-  for k = 1, 6 do if c[k] == '0' then c[k] = '' end end
+  for k = 1, 8 do if c[k] == '0' and k ~= 7 then c[k] = '' end end
+  local n = 9
+  while n > 7 and c[n] == '' do c[n] = nil; n = n - 1 end
   r[ARGV[4]] = table.concat(c, ',')
   local url = ARGV[8]
   if url ~= '' then
