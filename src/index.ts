@@ -3,6 +3,8 @@ export { AsesService } from './ases.service';
 export type {
   AsesModuleOptions,
   AsesQueueOptions,
+  AsesRedisNode,
+  AsesStatusDetail,
   SnsEndpointOptions,
   TransientBounceRule,
 } from './core/ases-options';

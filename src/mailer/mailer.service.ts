@@ -270,6 +270,14 @@ export class MailerService {
       );
       return { id: job.id, status: MessageStatus.QUEUED, replayed: false };
     }
+    if (message.localMessageId === undefined) {
+      // The random part of a fresh id met another's in its minute: nothing was recorded.
+      return new AsesException(
+        AsesErrorCode.RETRY_LATER,
+        'the id drawn for this message was already taken; nothing was queued, send it again',
+        { id: job.id },
+      );
+    }
     if (outcome.fingerprint !== fingerprint) {
       return new AsesException(
         AsesErrorCode.IDEMPOTENCY_CONFLICT,

@@ -4,7 +4,7 @@ describe('buildMimeMessage', () => {
   it('builds headers and an alternative html/text body', async () => {
     const raw = (
       await buildMimeMessage({
-        id: '0mabcdefgh1234567890ab',
+        id: '0mabcdefgh1234567890',
         from: '"News" <news@example.com>',
         to: 'jane@example.org',
         subject: 'Grüße',
@@ -19,7 +19,7 @@ describe('buildMimeMessage', () => {
     expect(raw).toContain('<p>hello</p>');
     expect(raw).toMatch(/^Content-Type: text\/plain; charset=utf-8$/m);
     // SES hands the original headers back in notifications: the id finds the record.
-    expect(raw).toMatch(/^X-Ases-Id: 0mabcdefgh1234567890ab$/im);
+    expect(raw).toMatch(/^X-Ases-Id: 0mabcdefgh1234567890$/im);
   });
 
   it('builds a single part for text only', async () => {

@@ -1,18 +1,21 @@
 import { randomInt } from 'node:crypto';
 
-/** Length of the ids ases makes: 9 base-36 digits of the queue time in ms, 13 random ones. */
-export const MESSAGE_ID_LENGTH = 22;
+/** Length of the ids ases makes: 9 base-36 digits of the queue time in ms, 11 random ones. */
+export const MESSAGE_ID_LENGTH = 20;
+/** Where an id's random part starts: the record's field in its time bucket. */
+export const RANDOM_PART_START = 9;
 
-const GENERATED = /^0[0-9a-z]{21}$/;
+const GENERATED = /^0[0-9a-z]{19}$/;
 
 /**
- * A new message id: the time it was queued (ms, base 36, 9 digits) and 13 random base-36 digits
- * (67 bits), so that the id alone says where its record is kept (the time bucket).
+ * A new message id: the time it was queued (ms, base 36, 9 digits) and 11 random base-36 digits
+ * (57 bits), so that the id alone says where its record is kept (the time bucket) and under which
+ * field (the random part: 11 characters fit Redis's smallest string allocation).
  */
 export function newMessageId(queuedAtMs: number): string {
   const time = Math.floor(queuedAtMs).toString(36).padStart(9, '0');
   let random = '';
-  for (let i = 0; i < MESSAGE_ID_LENGTH - 9; i += 1) {
+  for (let i = RANDOM_PART_START; i < MESSAGE_ID_LENGTH; i += 1) {
     random += randomInt(36).toString(36);
   }
   return time + random;
@@ -25,5 +28,5 @@ export function isGeneratedId(id: string): boolean {
 
 /** The queue time (ms) a generated id carries. */
 export function queuedAtOfId(id: string): number {
-  return parseInt(id.slice(0, 9), 36);
+  return parseInt(id.slice(0, RANDOM_PART_START), 36);
 }

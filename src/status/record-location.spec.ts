@@ -9,7 +9,7 @@ describe('record locations', () => {
     const minute = Math.floor(at / 60_000).toString(36);
     expect(location).toEqual({
       key: expect.stringMatching(new RegExp(`^ases:r:\\{${minute}\\.\\d{1,2}\\}$`)),
-      field: id,
+      field: id.slice(9),
       tag: expect.stringMatching(new RegExp(`^${minute}\\.`)),
       base: at,
     });

@@ -1,4 +1,4 @@
-import { isGeneratedId, queuedAtOfId } from './message-id';
+import { isGeneratedId, queuedAtOfId, RANDOM_PART_START } from './message-id';
 import { b36 } from './record-codec';
 
 /** Records of ids ases made are kept in this many hashes per minute of queue time. */
@@ -13,7 +13,7 @@ const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 /** Where a record is kept: a field of a time bucket hash, or a string key of its own. */
 export interface RecordLocation {
   key: string;
-  /** '' for a string key. */
+  /** The id's random part in a bucket; '' for a string key. */
   field: string;
   /** The hash tag the message's other keys (its kept job) share. */
   tag: string;
@@ -32,7 +32,8 @@ export function recordLocation(prefix: string, id: string): RecordLocation {
     // 36² is a multiple of 16: the last two random digits spread records evenly.
     const shard = parseInt(id.slice(-2), 36) % RECORD_SHARDS;
     const tag = `${b36(Math.floor(base / MINUTE_MS))}.${shard}`;
-    return { key: `${prefix}r:{${tag}}`, field: id, tag, base };
+    // The bucket names the minute: the random part alone tells the records in it apart.
+    return { key: `${prefix}r:{${tag}}`, field: id.slice(RANDOM_PART_START), tag, base };
   }
   return { key: `${prefix}u:{${id}}`, field: '', tag: id, base: 0 };
 }

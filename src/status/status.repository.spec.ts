@@ -8,7 +8,8 @@ import {
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import type { AsesRedis } from '../core/ases-redis';
 import { newMessageId } from './message-id';
-import { MessageStatus } from './message-status';
+import { recordLocation } from './record-location';
+import { MessageStatus, canAdvance } from './message-status';
 import { NewMessage, StatusRepository, TIMELINE_LENGTH } from './status.repository';
 
 // The repository against the real scripts, on one Redis server and on the 3-master test cluster
@@ -76,7 +77,7 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
     const keys = await keysWithPrefix(redis, prefix);
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(new RegExp(`^${prefix}r:\\{[0-9a-z]+\\.\\d+\\}$`));
-    const { value, ttlMs, type } = await stored(redis, keys[0], m.id);
+    const { value, ttlMs, type } = await stored(redis, keys[0], m.id.slice(9));
     expect(type).toBe('hash');
     // Expires 14 days after the end of its minute.
     const minuteEnd = Date.UTC(2026, 11, 1, 10, 31);
@@ -366,6 +367,37 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
     expect(record).not.toHaveProperty('events');
   });
 
+  // Every status a message can be in, against every status an event can ask for: the script's
+  // ranking is the one canAdvance describes.
+  const STORED = [
+    MessageStatus.QUEUED,
+    MessageStatus.PUSHED,
+    MessageStatus.DELAYED,
+    MessageStatus.FAILED,
+    MessageStatus.SUPPRESSED,
+    MessageStatus.DELIVERED,
+    MessageStatus.BOUNCED,
+    MessageStatus.COMPLAINED,
+  ];
+  it.each(STORED.flatMap((from) => STORED.map((to) => [from, to] as const)))(
+    'moves %s to %s only up the ranking',
+    async (from, to) => {
+      const m = message();
+      await repository.create(m);
+      const at = new Date().toISOString();
+      if (from !== MessageStatus.QUEUED) {
+        await repository.apply(m.id, { status: from, event: { type: 'send', at } });
+      }
+      const result = await repository.apply(m.id, { status: to, event: { type: 'send', at } });
+      expect(result).toMatchObject(
+        canAdvance(from, to)
+          ? { outcome: 'applied', previous: from, status: to }
+          : { outcome: 'unchanged', previous: from, status: from },
+      );
+      expect((await repository.find(m.id))?.status).toBe(canAdvance(from, to) ? to : from);
+    },
+  );
+
   it('keeps the latest timeline entries only', async () => {
     const m = message();
     await repository.create(m);
@@ -498,7 +530,12 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
     // a real 60-character SES id, tracked HTML; delivered, then opened once.
     async function deliveredAndOpened(
       repo: StatusRepository,
-    ): Promise<{ id: string; value: string }> {
+    ): Promise<{ id: string; value: string; stages: number[] }> {
+      const stages: number[] = [];
+      const measure = async (): Promise<void> => {
+        const location = recordLocation(prefix, m.id);
+        stages.push(Buffer.byteLength((await redis.hget(location.key, location.field)) ?? ''));
+      };
       const m = message({
         from: 'Shop <newsletter@shop.io>',
         to: 'firstname.lastname@customer-mail.com',
@@ -509,9 +546,11 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
       expect(m.to).toHaveLength(36);
       expect(m.subject).toHaveLength(70);
       await repo.create(m);
+      await measure();
       const base = Date.parse(m.queuedAt);
       await repo.claim(m.id, 'o', 30_000);
       await repo.markPushed(m.id, SES_ID(base + 300), new Date(base + 312).toISOString());
+      await measure();
       const deliveredAt = new Date(base + 2_450).toISOString();
       await repo.apply(m.id, {
         status: MessageStatus.DELIVERED,
@@ -525,6 +564,7 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
         },
         dedupeKeys: [`ev:${randomUUID()}`],
       });
+      await measure();
       const openedAt = new Date(base + 3_600_000).toISOString();
       await repo.apply(m.id, {
         tracking: { kind: 'open', source: 'ases', at: openedAt, class: 'human' },
@@ -535,15 +575,20 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
           hit: { class: 'human', rule: 'browser' },
         },
       });
-      const keys = await keysWithPrefix(redis, prefix);
-      const bucket = keys.find((key) => key.startsWith(`${prefix}r:`)) ?? '';
-      return { id: m.id, value: (await redis.hget(bucket, m.id)) ?? '' };
+      await measure();
+      const location = recordLocation(prefix, m.id);
+      return { id: m.id, value: (await redis.hget(location.key, location.field)) ?? '', stages };
     }
 
     // Up to 314 bytes and the string's header fit the allocator's 320-byte class.
     it('packs the full record of a delivered and opened mail into at most 300 bytes', async () => {
-      const { value } = await deliveredAndOpened(repository);
+      const { value, stages } = await deliveredAndOpened(repository);
       expect(Buffer.byteLength(value)).toBeLessThanOrEqual(300);
+      // QUEUED, PUSHED, DELIVERED, + 1 open: the addresses, subject and tags are most of it.
+      expect(stages[0]).toBeLessThanOrEqual(180);
+      expect(stages[1] - stages[0]).toBeLessThanOrEqual(45);
+      expect(stages[2] - stages[1]).toBeLessThanOrEqual(60);
+      expect(stages[3] - stages[2]).toBeLessThanOrEqual(35);
     });
 
     // Up to 60 bytes and the string's header fit the allocator's 64-byte class.

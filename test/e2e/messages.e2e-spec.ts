@@ -64,7 +64,7 @@ describe('messages API (real Redis, local SQS/SNS/SES)', () => {
       ['surprise', { surprise: 1 }],
       ['localMessageId', { localMessageId: 'has spaces' }],
       // The shape of ases's own ids, which name where their record is kept.
-      ['localMessageId', { localMessageId: '0mip4k2x8abcdefghijklm' }],
+      ['localMessageId', { localMessageId: '0mip4k2x8abcdefghijk' }],
     ])('answers 400 naming %s', async (field, change) => {
       const response = await post(message('jane@example.org', change));
       expect(response.status).toBe(400);

@@ -2,6 +2,7 @@ import { Cluster, Redis } from 'ioredis';
 import type { AsesModuleOptions, AsesRedisNode } from '../../src/core/ases-options';
 import type { AsesRedis } from '../../src/core/ases-redis';
 import { parseRedisNode } from '../../src/core/resolve-options';
+import { recordLocation } from '../../src/status/record-location';
 
 /** Which Redis the tests run against: `cluster` when ASES_TEST_REDIS=cluster (the e2e-cluster project), else one server. */
 export const TEST_REDIS_MODE: 'single' | 'cluster' =
@@ -135,17 +136,8 @@ function escapeGlob(value: string): string {
 export async function storedRecord(prefix: string, id: string): Promise<string | null> {
   const redis = createTestRedis();
   try {
-    const own = await redis.get(`${prefix}u:{${id}}`);
-    if (own !== null) {
-      return own;
-    }
-    for (const key of await keysWithPrefix(redis, `${prefix}r:`)) {
-      const value = await redis.hget(key, id);
-      if (value !== null) {
-        return value;
-      }
-    }
-    return null;
+    const { key, field } = recordLocation(prefix, id);
+    return await (field === '' ? redis.get(key) : redis.hget(key, field));
   } finally {
     redis.disconnect();
   }

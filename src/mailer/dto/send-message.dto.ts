@@ -28,10 +28,10 @@ export const MAX_TAGS = 10;
 // eslint-disable-next-line no-control-regex
 const NO_CONTROL_CHARACTERS = /^[^\x00-\x08\x0a-\x1f\x7f]*$/;
 /**
- * What a localMessageId (or Idempotency-Key) may hold. Not the shape of ases's own ids (22
+ * What a localMessageId (or Idempotency-Key) may hold. Not the shape of ases's own ids (20
  * lowercase letters and digits starting with 0), which say where their record is kept.
  */
-export const LOCAL_MESSAGE_ID = /^(?!0[0-9a-z]{21}$)[A-Za-z0-9._:@-]{1,128}$/;
+export const LOCAL_MESSAGE_ID = /^(?!0[0-9a-z]{19}$)[A-Za-z0-9._:@-]{1,128}$/;
 const TAG_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 function NoControlCharacters(): PropertyDecorator {
@@ -144,7 +144,7 @@ export class SendMessageDto {
   @ApiPropertyOptional({
     example: 'order-1234-confirmation',
     description:
-      'Your own id for the message (1-128 of A-Z a-z 0-9 . _ : @ -, not 22 lowercase letters and ' +
+      'Your own id for the message (1-128 of A-Z a-z 0-9 . _ : @ -, not 20 lowercase letters and ' +
       "digits starting with 0: the shape of ases's own ids). It becomes the message id; " +
       'sending the same id again returns the first message and sends nothing.',
   })
@@ -152,7 +152,7 @@ export class SendMessageDto {
   @Matches(LOCAL_MESSAGE_ID, {
     message:
       '$property must be 1-128 characters of letters, digits, ".", "_", ":", "@" or "-", ' +
-      "and not 22 lowercase letters and digits starting with 0 (the shape of ases's own ids)",
+      "and not 20 lowercase letters and digits starting with 0 (the shape of ases's own ids)",
   })
   @IsString()
   localMessageId?: string;
