@@ -389,6 +389,25 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
     },
   );
 
+  it('keeps the latest 64 dedupe marks', async () => {
+    const m = message();
+    await repository.create(m);
+    const open = (n: number) =>
+      repository.apply(m.id, {
+        tracking: { kind: 'open', source: 'ses', at: new Date().toISOString(), class: 'proxy' },
+        event: { type: 'open', at: new Date().toISOString(), source: 'ses' },
+        dedupeKeys: [`ev:open-${n}`],
+      });
+    for (let n = 0; n < 70; n += 1) {
+      expect(await open(n)).toMatchObject({ outcome: 'applied' });
+    }
+    // A repeat of a recent event is caught; the oldest marks made room for the newest.
+    expect(await open(69)).toMatchObject({ outcome: 'duplicate' });
+    expect(await open(6)).toMatchObject({ outcome: 'duplicate' });
+    expect(await open(5)).toMatchObject({ outcome: 'applied' });
+    expect((await repository.find(m.id))?.opens?.count).toBe(71);
+  });
+
   it('keeps the latest timeline entries only', async () => {
     const m = message();
     await repository.create(m);

@@ -44,7 +44,7 @@ if ARGV[4] ~= '' then
   c[src] = b36(num(c[src]) + 1)
   c[cls] = b36(num(c[cls]) + 1)
   -- Times: [7] the first hit; [8] the last ('': the same) and [9] the first human one ('': none)
--- as ms after it. Empty counts and trailing empty times are left out.
+  -- as ms after it. Empty counts and trailing empty times are left out.
   local first, last, human = nil, nil, nil
   if c[7] ~= '' then
     first = num(c[7])
@@ -85,6 +85,8 @@ if ARGV[4] ~= '' then
   end
 end
 appendEntry(r, ARGV[9], ARGV[10], ARGV[11], tonumber(ARGV[12]))
-if marks ~= '' then r.Z = seen .. marks end
+-- The latest 64 marks: repeats come within hours (SNS retries, SQS redeliveries, both
+-- notification paths), not after 64 other events of the same message.
+if marks ~= '' then r.Z = string.sub(seen .. marks, -8 * 64) end
 saveRecord(key, field, r)
 return {code, before, tags}
