@@ -242,12 +242,14 @@ export function encodeEntry(event: TimelineEvent, base: number): PackedEntry {
     detail = '';
   }
   const parts = [
-    code === undefined ? `${clean(event.type)}${detail === '' ? '' : ' '}${detail}` : detail,
+    detail,
     event.hit ? CLASS_CODES[event.hit.class] : '',
     event.hit ? (RULE_CODES[event.hit.rule] ?? event.hit.rule) : '',
     event.hit?.link === undefined ? '' : b36(event.hit.link),
     event.hit?.ip ?? '',
     event.hit?.userAgent ?? '',
+    // A type without a code of its own is kept by name, last.
+    code === undefined ? event.type : '',
   ].map(clean);
   while (parts.length > 0 && parts[parts.length - 1] === '') {
     parts.pop();
@@ -260,17 +262,13 @@ export function encodeEntry(event: TimelineEvent, base: number): PackedEntry {
 }
 
 function decodeEntry(packed: string, base: number, record: MessageRecord): TimelineEvent {
-  const [head, recipient, detail, hitClass, rule, link, ip, userAgent] = packed.split(GS);
+  const [head, recipient, detail, hitClass, rule, link, ip, userAgent, type] = packed.split(GS);
   const code = head.charAt(0);
   const source = head.charAt(1);
   const event: TimelineEvent = {
-    type: TYPE_BY_CODE.get(code) ?? 'unknown',
+    type: TYPE_BY_CODE.get(code) ?? type ?? 'unknown',
     at: new Date(base + fromB36(head.slice(2))).toISOString(),
   };
-  if (code === 'z' && detail !== undefined) {
-    const space = detail.indexOf(' ');
-    event.type = space < 0 ? detail : detail.slice(0, space);
-  }
   if (recipient === '=') {
     event.recipient = addressOf(record.to);
   } else if (recipient !== undefined && recipient !== '') {
@@ -278,11 +276,6 @@ function decodeEntry(packed: string, base: number, record: MessageRecord): Timel
   }
   if (code === 'p' && record.sesMessageId !== undefined) {
     event.detail = record.sesMessageId;
-  } else if (code === 'z') {
-    const space = detail?.indexOf(' ') ?? -1;
-    if (space >= 0 && detail !== undefined) {
-      event.detail = detail.slice(space + 1);
-    }
   } else if (detail !== undefined && detail !== '') {
     event.detail = detail;
   }
