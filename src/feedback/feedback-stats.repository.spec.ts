@@ -1,11 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { AsesErrorCode } from '../core/ases.exception';
 import type { AsesRedis } from '../core/ases-redis';
 import { FeedbackSource, FeedbackStatsRepository } from './feedback-stats.repository';
-import { REDIS_TARGETS, keysWithPrefix, slotOf } from '../../test/helpers/test-redis';
+import { REDIS_TARGETS, keysWithPrefix, slotOf, useSpecRedis } from '../../test/helpers/test-redis';
 
 // Runs the real script against the Redis on 6379 and the test cluster on 7000-7002 (MACHINE.md).
 const SOURCES: FeedbackSource[] = ['bounces', 'complaints', 'deliveries', 'events', 'sns-https'];
@@ -18,22 +17,10 @@ describe.each(REDIS_TARGETS)('FeedbackStatsRepository on %s', (_name, connect) =
   let prefix: string;
   let stats: FeedbackStatsRepository;
 
-  beforeAll(async () => {
-    redis = connect();
-    await redis.ping();
-  });
-
-  afterAll(async () => {
-    await redis.quit();
-  });
-
-  beforeEach(() => {
-    prefix = `ases-spec:${randomUUID()}:`;
+  useSpecRedis(connect, (connection, keyPrefix) => {
+    redis = connection;
+    prefix = keyPrefix;
     stats = new FeedbackStatsRepository(redis, options(prefix));
-  });
-
-  afterEach(async () => {
-    await Promise.all((await keysWithPrefix(redis, prefix)).map((key) => redis.del(key)));
   });
 
   const key = (source: FeedbackSource) => `${prefix}stats:feedback:${source}`;

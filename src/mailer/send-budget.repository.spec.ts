@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import type { AsesRedis } from '../core/ases-redis';
 import { SendBudgetRepository } from './send-budget.repository';
-import { REDIS_TARGETS, keysWithPrefix, slotOf } from '../../test/helpers/test-redis';
+import { REDIS_TARGETS, keysWithPrefix, slotOf, useSpecRedis } from '../../test/helpers/test-redis';
 
 // Runs the real scripts against the Redis on 6379 and the test cluster on 7000-7002 (MACHINE.md).
 
@@ -24,23 +23,11 @@ describe.each(REDIS_TARGETS)('SendBudgetRepository on %s', (_name, connect) => {
   let prefix: string;
   let budget: SendBudgetRepository;
 
-  beforeAll(async () => {
-    redis = connect();
-    await redis.ping();
-  });
-
-  afterAll(async () => {
-    await redis.quit();
-  });
-
-  beforeEach(() => {
-    prefix = `ases-spec:${randomUUID()}:`;
+  useSpecRedis(connect, (connection, keyPrefix) => {
+    redis = connection;
+    prefix = keyPrefix;
     const options = { redis: { keyPrefix: prefix } } as unknown as ResolvedAsesOptions;
     budget = new SendBudgetRepository(redis, options);
-  });
-
-  afterEach(async () => {
-    await Promise.all((await keysWithPrefix(redis, prefix)).map((key) => redis.del(key)));
   });
 
   const key = (name: string) => `${prefix}rate:{budget}:${name}`;

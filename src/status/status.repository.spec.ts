@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  REDIS_TARGETS,
-  deleteKeysWithPrefix,
-  keysWithPrefix,
-  slotOf,
-} from '../../test/helpers/test-redis';
+import { REDIS_TARGETS, keysWithPrefix, slotOf, useSpecRedis } from '../../test/helpers/test-redis';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import type { AsesRedis } from '../core/ases-redis';
 import { newMessageId } from './message-id';
@@ -52,21 +47,10 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
     };
   };
 
-  beforeAll(() => {
-    redis = connect();
-  });
-
-  beforeEach(() => {
-    prefix = `ases-spec:${randomUUID()}:`;
+  useSpecRedis(connect, (connection, keyPrefix) => {
+    redis = connection;
+    prefix = keyPrefix;
     repository = new StatusRepository(redis, options());
-  });
-
-  afterEach(async () => {
-    await deleteKeysWithPrefix(prefix);
-  });
-
-  afterAll(() => {
-    redis.disconnect();
   });
 
   it('keeps an id of its own in the time bucket of its queue minute, expiring after the retention', async () => {

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import type { AsesRedis } from '../core/ases-redis';
 import type { SuppressionEntry } from './suppression-entry';
 import { SuppressionRepository } from './suppression.repository';
-import { REDIS_TARGETS, keysWithPrefix, slotOf } from '../../test/helpers/test-redis';
+import { REDIS_TARGETS, keysWithPrefix, slotOf, useSpecRedis } from '../../test/helpers/test-redis';
 
 // Runs the real scripts against the Redis on 6379 and the test cluster on 7000-7002 (MACHINE.md).
 
@@ -23,24 +22,11 @@ describe.each(REDIS_TARGETS)('SuppressionRepository on %s', (_name, connect) => 
   let prefix: string;
   let repository: SuppressionRepository;
 
-  beforeAll(async () => {
-    redis = connect();
-    await redis.ping();
-  });
-
-  afterAll(async () => {
-    await redis.quit();
-  });
-
-  beforeEach(() => {
-    prefix = `ases-spec:${randomUUID()}:`;
+  useSpecRedis(connect, (connection, keyPrefix) => {
+    redis = connection;
+    prefix = keyPrefix;
     const options = { redis: { keyPrefix: prefix } } as unknown as ResolvedAsesOptions;
     repository = new SuppressionRepository(redis, options);
-  });
-
-  afterEach(async () => {
-    // One DEL per key: a cluster refuses a DEL of keys in several slots.
-    await Promise.all((await keysWithPrefix(redis, prefix)).map((key) => redis.del(key)));
   });
 
   const entryKey = (tag: string) => `${prefix}sup:{${tag}}`;

@@ -1,4 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import type { AsesModuleOptions, AsesRedisNode } from '../../src/core/ases-options';
 import type { AsesRedis } from '../../src/core/ases-redis';
 import { parseRedisNode } from '../../src/core/resolve-options';
@@ -58,6 +59,33 @@ export const REDIS_TARGETS: ReadonlyArray<[string, () => AsesRedis]> = [
   ['a single Redis', () => new Redis(TEST_REDIS_URL)],
   ['a Redis Cluster', () => new Cluster(TEST_CLUSTER_NODES.map((node) => ({ ...node })))],
 ];
+
+/**
+ * The Redis of a repository spec's describe block: connected once for the block, and for each test
+ * a fresh key prefix, handed to `onEach` before the test, whose keys are removed after it.
+ */
+export function useSpecRedis(
+  connect: () => AsesRedis,
+  onEach: (redis: AsesRedis, prefix: string) => void,
+): void {
+  let redis: AsesRedis;
+  let prefix = '';
+  beforeAll(async () => {
+    redis = connect();
+    await redis.ping();
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+  beforeEach(() => {
+    prefix = `ases-spec:${randomUUID()}:`;
+    onEach(redis, prefix);
+  });
+  afterEach(async () => {
+    // One DEL per key: a cluster refuses a DEL of keys in several slots.
+    await Promise.all((await keysWithPrefix(redis, prefix)).map((key) => redis.del(key)));
+  });
+}
 
 /** The hash slot of `key`, as the test cluster computes it (CLUSTER KEYSLOT). */
 export async function slotOf(key: string): Promise<number> {
