@@ -5,6 +5,7 @@ import {
   SesNotification,
   SnsEnvelopeInfo,
 } from './ses-notification';
+import { isMessageId } from '../status/message-id';
 
 type JsonObject = Record<string, unknown>;
 type SesResult = Extract<ParsedFeedback, { kind: 'notification' | 'unsupported' }>;
@@ -124,7 +125,7 @@ function asesIdOf(headers: unknown): string | undefined {
       ? [value.trim()]
       : [];
   });
-  return values.length === 1 && /^[A-Za-z0-9._:@-]{1,128}$/.test(values[0]) ? values[0] : undefined;
+  return values.length === 1 && isMessageId(values[0]) ? values[0] : undefined;
 }
 
 function parseSes(root: JsonObject): SesResult {

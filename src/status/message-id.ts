@@ -6,6 +6,7 @@ export const MESSAGE_ID_LENGTH = 20;
 export const RANDOM_PART_START = 9;
 
 const GENERATED = /^0[0-9a-z]{19}$/;
+const ANY_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 /**
  * A new message id: the time it was queued (ms, base 36, 9 digits) and 11 random base-36 digits
@@ -19,6 +20,11 @@ export function newMessageId(queuedAtMs: number): string {
     random += randomInt(36).toString(36);
   }
   return time + random;
+}
+
+/** Whether `id` can name a message: one ases made, or a caller's `localMessageId` (1-128 of `A-Za-z0-9._:@-`). */
+export function isMessageId(id: string): boolean {
+  return ANY_ID.test(id);
 }
 
 /** Whether `id` has the shape of an id ases made (and so names its own queue time). */

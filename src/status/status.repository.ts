@@ -13,6 +13,7 @@ import type {
   TrackingSource,
   TrackSettings,
 } from './message-record';
+import { isMessageId } from './message-id';
 import { MessageStatus } from './message-status';
 import {
   MINUTE_MS,
@@ -293,7 +294,7 @@ export class StatusRepository {
       const to = fields.get('t');
       return to === undefined ? { outcome: 'found', id } : { outcome: 'found', id, to };
     };
-    if (hints.candidateId !== undefined && this.isValidId(hints.candidateId)) {
+    if (hints.candidateId !== undefined && isMessageId(hints.candidateId)) {
       const match = await check(hints.candidateId);
       if (match) {
         return match;
@@ -527,11 +528,6 @@ export class StatusRepository {
       }
       return more && last !== undefined ? { messages, nextCursor: last } : { messages };
     });
-  }
-
-  /** Whether `id` can be an id of a message (ases's own, or a caller's `localMessageId`). */
-  private isValidId(id: string): boolean {
-    return /^[A-Za-z0-9._:@-]{1,128}$/.test(id);
   }
 
   private entry(event: TimelineEvent, base: number) {
