@@ -431,6 +431,27 @@ function decodeLinks(packed: string | undefined, base: number): LinkClicks[] {
     .sort((a, b) => b.count - a.count || a.firstAt.localeCompare(b.firstAt));
 }
 
+/** One of a record's times (a letter of `TIME_FIELDS`), ISO 8601, if it has it. */
+function timeField(f: Map<string, string>, letter: string, base: number): string | undefined {
+  const value = f.get(letter);
+  return value === undefined ? undefined : new Date(base + fromB36(value)).toISOString();
+}
+
+/**
+ * Only the push and delivery times of a packed record: what a click's classification needs, read
+ * without decoding the timeline and counters.
+ */
+export function decodeSendTimes(
+  raw: string,
+  base: number,
+): { pushedAt?: string; deliveredAt?: string } {
+  const f = fieldsOf(raw);
+  const times: { pushedAt?: string; deliveredAt?: string } = {};
+  optional(times, 'pushedAt', timeField(f, TIME_FIELDS.pushedAt, base));
+  optional(times, 'deliveredAt', timeField(f, TIME_FIELDS.deliveredAt, base));
+  return times;
+}
+
 /** What a packed record holds besides the record: its fingerprint (ids the caller gave). */
 export interface DecodedRecord {
   record: MessageRecord;
@@ -441,10 +462,7 @@ export interface DecodedRecord {
 export function decodeRecord(id: string, raw: string, base: number): DecodedRecord {
   const f = fieldsOf(raw);
   const queuedAt = base === 0 ? fromB36(f.get('q')) : base;
-  const time = (letter: string): string | undefined => {
-    const value = f.get(letter);
-    return value === undefined ? undefined : new Date(base + fromB36(value)).toISOString();
-  };
+  const time = (letter: string): string | undefined => timeField(f, letter, base);
   const record: MessageRecord = {
     id,
     status: statusOfCode(f.get('s')),

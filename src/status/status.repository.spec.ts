@@ -182,6 +182,9 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
       await repository.apply(m.id, { ...delivery, dedupeKeys: ['ev:delivery-2'] }),
     ).toMatchObject({ outcome: 'unchanged', status: MessageStatus.BOUNCED });
 
+    // What a click's classification reads, without the rest of the record.
+    expect(await repository.sendTimes(m.id)).toEqual({ pushedAt, deliveredAt });
+    expect(await repository.sendTimes(newMessageId(Date.now()))).toEqual({});
     const record = await repository.find(m.id);
     expect(record).toMatchObject({
       status: MessageStatus.BOUNCED,

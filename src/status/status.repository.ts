@@ -27,6 +27,7 @@ import {
   clean,
   CLASS_SLOTS,
   decodeRecord,
+  decodeSendTimes,
   decodeTags,
   digest8,
   encodeChange,
@@ -254,18 +255,7 @@ export class StatusRepository {
   async sendTimes(id: string): Promise<SendTimes> {
     const at = this.locate(id);
     const raw = await this.read(at);
-    if (raw === null) {
-      return {};
-    }
-    const { record } = decodeRecord(id, raw, at.base);
-    const times: SendTimes = {};
-    if (record.pushedAt !== undefined) {
-      times.pushedAt = record.pushedAt;
-    }
-    if (record.deliveredAt !== undefined) {
-      times.deliveredAt = record.deliveredAt;
-    }
-    return times;
+    return raw === null ? {} : decodeSendTimes(raw, at.base);
   }
 
   /**
