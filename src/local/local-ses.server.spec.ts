@@ -26,6 +26,15 @@ async function storedIds(url: string): Promise<string[]> {
   return store.emails.map((email) => email.messageId);
 }
 
+/** The real SDK's SES client, pointed at a local server. */
+function sesClientOf(server: LocalSesServer): SESClient {
+  return new SESClient({
+    region: 'us-east-1',
+    endpoint: server.url,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+  });
+}
+
 describe('LocalSesServer', () => {
   let server: LocalSesServer;
   let ses: SESClient;
@@ -56,11 +65,7 @@ describe('LocalSesServer', () => {
       },
     });
     await server.start();
-    ses = new SESClient({
-      region: 'us-east-1',
-      endpoint: server.url,
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-    });
+    ses = sesClientOf(server);
   });
 
   afterEach(async () => {
@@ -302,11 +307,7 @@ describe('LocalSesServer with the mailbox simulator', () => {
       },
     });
     await server.start();
-    ses = new SESClient({
-      region: 'us-east-1',
-      endpoint: server.url,
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-    });
+    ses = sesClientOf(server);
   });
 
   afterEach(async () => {
