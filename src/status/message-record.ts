@@ -99,7 +99,7 @@ export interface TrackSettings {
 /** One entry of a message's timeline. */
 export interface TimelineEvent {
   /**
-   * What happened: `queued`, `pushed`, `failed`, `suppressed` (ases's own), or an SES event:
+   * What happened: `queued`, `pushed`, `retry`, `retried`, `failed`, `suppressed` (ases's own), or an SES event:
    * `send`, `reject`, `rendering-failure`, `delivery`, `delivery-delay`, `bounce`, `auto-reply`,
    * `complaint`, `open`, `click`, `subscription`.
    */

@@ -174,6 +174,7 @@ const TYPE_CODES: Readonly<Record<string, string>> = {
   queued: 'q',
   pushed: 'p',
   retry: 'r',
+  retried: 'Q',
   failed: 'f',
   suppressed: 'x',
   send: 'S',

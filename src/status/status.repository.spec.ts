@@ -471,12 +471,14 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
     expect(second).toEqual({ messages: [expect.objectContaining({ id: ids[0] })] });
 
     const retry = await repository.retry(ids[2], {
-      type: 'queued',
+      type: 'retried',
       at: new Date().toISOString(),
       source: 'ases',
     });
     expect(retry).toMatchObject({ outcome: 'queued', job: 'job-2' });
-    expect((await repository.find(ids[2]))?.status).toBe(MessageStatus.QUEUED);
+    const retried = await repository.find(ids[2]);
+    expect(retried?.status).toBe(MessageStatus.QUEUED);
+    expect(retried?.events?.at(-1)).toMatchObject({ type: 'retried', source: 'ases' });
     expect((await repository.failedPage(undefined, 10)).messages.map((r) => r.id)).toEqual([
       ids[1],
       ids[0],
