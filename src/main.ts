@@ -63,6 +63,8 @@ async function bootstrap(): Promise<void> {
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     logger: ['fatal', 'error', 'warn', 'log'],
+    // configureHttp's request gate reads every body; Express's parsers would have nothing to do.
+    bodyParser: false,
   });
   configureHttp(app, { trustProxyHops: env.TRUST_PROXY_HOPS });
   await app.listen(env.PORT);

@@ -9,21 +9,23 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/** Lets a request through when it carries `Authorization: Bearer <one of the API keys>`. */
-@Injectable()
-export class ApiKeyGuard implements CanActivate {
+/**
+ * Checks an `Authorization` header against the API keys. Shared by {@link ApiKeyGuard} and the
+ * request-body gate, which must refuse a request before reading its body.
+ */
+export class ApiKeyCheck {
   // Comparing fixed-length digests keeps the check constant-time whatever the key lengths.
   private readonly keyDigests: Buffer[];
 
-  constructor(@InjectAsesOptions() options: ResolvedAsesOptions) {
-    this.keyDigests = options.apiKeys.map(digest);
+  constructor(apiKeys: readonly string[]) {
+    this.keyDigests = apiKeys.map(digest);
   }
 
-  canActivate(context: ExecutionContext): boolean {
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization;
+  /** Null when the header is `Bearer <one of the keys>`; otherwise the UNAUTHORIZED answer. */
+  refusal(header: string | undefined): AsesException | null {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
     if (!match) {
-      throw new AsesException(
+      return new AsesException(
         AsesErrorCode.UNAUTHORIZED,
         'missing API key: send the header "Authorization: Bearer <key>"',
       );
@@ -33,8 +35,24 @@ export class ApiKeyGuard implements CanActivate {
     for (const key of this.keyDigests) {
       known = timingSafeEqual(given, key) || known;
     }
-    if (!known) {
-      throw new AsesException(AsesErrorCode.UNAUTHORIZED, 'invalid API key');
+    return known ? null : new AsesException(AsesErrorCode.UNAUTHORIZED, 'invalid API key');
+  }
+}
+
+/** Lets a request through when it carries `Authorization: Bearer <one of the API keys>`. */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  private readonly check: ApiKeyCheck;
+
+  constructor(@InjectAsesOptions() options: ResolvedAsesOptions) {
+    this.check = new ApiKeyCheck(options.apiKeys);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const header = context.switchToHttp().getRequest<Request>().headers.authorization;
+    const refusal = this.check.refusal(header);
+    if (refusal) {
+      throw refusal;
     }
     return true;
   }

@@ -12,6 +12,9 @@ import { AsesErrorCode, AsesException } from './ases.exception';
 const STATUS_BY_CODE: Record<AsesErrorCode, number> = {
   [AsesErrorCode.INVALID_MESSAGE]: HttpStatus.BAD_REQUEST,
   [AsesErrorCode.INVALID_REQUEST]: HttpStatus.BAD_REQUEST,
+  [AsesErrorCode.PAYLOAD_TOO_LARGE]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [AsesErrorCode.UNSUPPORTED_MEDIA_TYPE]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  [AsesErrorCode.REQUEST_TIMEOUT]: HttpStatus.REQUEST_TIMEOUT,
   [AsesErrorCode.UNAUTHORIZED]: HttpStatus.UNAUTHORIZED,
   [AsesErrorCode.MESSAGE_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [AsesErrorCode.LINK_NOT_FOUND]: HttpStatus.NOT_FOUND,

@@ -16,6 +16,7 @@ import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
 import { InjectAsesOptions } from '../core/ases.tokens';
 import { QueueDirectory } from '../core/queue-directory';
+import { UnreadBodyError, lingerThenClose } from '../core/request-body';
 import {
   FeedbackSource,
   FeedbackSourceStats,
@@ -59,12 +60,16 @@ export class FeedbackController {
   @ApiConsumes('text/plain', 'application/json')
   @ApiOkResponse({
     description:
-      'Signed SNS message (Notification, SubscriptionConfirmation, UnsubscribeConfirmation). ' +
-      '403 for a bad signature, certificate URL or a topic not in SNS_TOPIC_ARNS; 503 asks SNS ' +
+      'Signed SNS message (Notification, SubscriptionConfirmation, UnsubscribeConfirmation), at ' +
+      'most 300 KiB (413 past it). 403 for a bad signature, certificate URL or a topic not in ' +
+      'SNS_TOPIC_ARNS; 503 asks SNS ' +
       'to retry (an event racing the send it is about).',
   })
   async sns(@Req() request: Request): Promise<SnsEndpointAnswer> {
     const body = await readSnsBody(request).catch(async (error: unknown) => {
+      if (error instanceof UnreadBodyError) {
+        lingerThenClose(request);
+      }
       await this.stats.count('sns-https', ['malformed']);
       throw error;
     });

@@ -71,3 +71,14 @@ describe('addressesOf', () => {
     ]);
   });
 });
+
+describe('quoted local parts', () => {
+  it('keeps a quoted local part whole', () => {
+    expect(bareAddress('"john doe"@example.com')).toBe('"john doe"@example.com');
+    expect(bareAddress('John <"john doe"@example.com>')).toBe('"john doe"@example.com');
+    expect(addressesOf(['"john doe"@example.com, "Doe, J" <"j d"@example.com>'])).toEqual([
+      '"john doe"@example.com',
+      '"j d"@example.com',
+    ]);
+  });
+});

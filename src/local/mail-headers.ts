@@ -1,3 +1,5 @@
+import addressparser from 'nodemailer/lib/addressparser';
+
 /** One header of a mail, as SES reports it in `mail.headers`. */
 export interface MailHeader {
   name: string;
@@ -84,16 +86,13 @@ export function splitAddressList(value: string): string[] {
   return mailboxes;
 }
 
-/** The bare address of a mailbox: `"Jane" <jane@example.com>` → `jane@example.com`. */
+/**
+ * The bare address of a mailbox: `"Jane" <jane@example.com>` → `jane@example.com`, and a quoted
+ * local part kept whole: `"john doe"@example.com` stays as it is (nodemailer's RFC 5322 parser).
+ */
 export function bareAddress(mailbox: string): string {
-  const angled = /<([^>]*)>/.exec(mailbox);
-  if (angled) {
-    return angled[1].trim();
-  }
-  return mailbox
-    .replace(/\([^)]*\)/g, '')
-    .replace(/^"[^"]*"/, '')
-    .trim();
+  const [first] = addressparser(mailbox, { flatten: true });
+  return first?.address?.trim() ?? '';
 }
 
 /** The bare addresses of every mailbox in these address-list header values. */

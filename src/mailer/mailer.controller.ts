@@ -7,6 +7,7 @@ import {
   HttpStatus,
   Param,
   Post,
+  Req,
   Res,
   UseFilters,
   UseGuards,
@@ -19,13 +20,16 @@ import {
   ApiConflictResponse,
   ApiHeader,
   ApiNotFoundResponse,
+  ApiPayloadTooLargeResponse,
   ApiTags,
   ApiUnauthorizedResponse,
+  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
+import { assertJsonBody } from '../core/request-body';
 import { AcceptedMessageDto, BatchResultDto, SendBatchDto } from './dto/send-batch.dto';
 import { LOCAL_MESSAGE_ID, SendMessageDto } from './dto/send-message.dto';
 import { BatchItemResult, MailerService } from './mailer.service';
@@ -34,6 +38,11 @@ import { BatchItemResult, MailerService } from './mailer.service';
 @ApiTags('messages')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ description: 'Missing or wrong API key' })
+@ApiUnsupportedMediaTypeResponse({
+  description:
+    '`UNSUPPORTED_MEDIA_TYPE`: a body that is not application/json (UTF-8, uncompressed)',
+})
+@ApiPayloadTooLargeResponse({ description: '`PAYLOAD_TOO_LARGE`: a body over 10 MB' })
 @Controller('v1/messages')
 @UseGuards(ApiKeyGuard)
 @UseFilters(AsesExceptionFilter)
@@ -41,6 +50,8 @@ export class MailerController {
   constructor(private readonly mailer: MailerService) {}
 
   // Bodies are checked by MailerService, the same code that checks `AsesService.sendmail` calls.
+  // The standalone service's request gate has refused non-JSON bodies already; in a host app,
+  // whose parsers may have read a form into an object, the controller refuses them itself.
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiBody({ type: SendMessageDto })
@@ -59,8 +70,10 @@ export class MailerController {
   async send(
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<AcceptedMessageDto> {
+    assertJsonBody(request);
     const { id, status, replayed } = await this.mailer.sendmail(
       withIdempotencyKey(body, idempotencyKey),
     );
@@ -78,7 +91,9 @@ export class MailerController {
   async sendBatch(
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() request: Request,
   ): Promise<{ results: BatchItemResult[] }> {
+    assertJsonBody(request);
     if (idempotencyKey !== undefined) {
       throw new AsesException(
         AsesErrorCode.INVALID_REQUEST,

@@ -89,4 +89,110 @@ describe('checkSendRequest', () => {
   it.each([null, 'text', [valid], 3])('refuses a body that is not an object: %p', (input) => {
     expect(fieldsOf(input)).toEqual(['(body)']);
   });
+
+  describe('hostile input', () => {
+    const parsed = (json: string): unknown => JSON.parse(json);
+
+    it.each(['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty'])(
+      'refuses the tag name %s, naming it',
+      (name) => {
+        const input = { ...valid, tags: parsed(`{"${name}":"x"}`) as object };
+        const check = checkSendRequest(input);
+        expect(check.ok ? [] : check.problems).toEqual([
+          { field: 'tags', problems: [expect.stringContaining(`"${name}"`)] },
+        ]);
+      },
+    );
+
+    it.each(['__proto__', 'constructor', 'toString'])(
+      'refuses a top-level %s like any unknown field',
+      (name) => {
+        const input = parsed(`{"${name}":{"a":1}}`) as object;
+        expect(fieldsOf({ ...valid, ...input })).toEqual([name]);
+      },
+    );
+
+    it('refuses a reserved key inside track', () => {
+      expect(fieldsOf({ ...valid, track: parsed('{"constructor":true}') })).toEqual(['track']);
+    });
+
+    it.each(['text', 'localMessageId', 'tags', 'track', 'html'])(
+      'refuses null for %s, naming it',
+      (field) => {
+        const result = checkSendRequest({ ...valid, text: 'plain', [field]: null });
+        expect(result.ok ? [] : result.problems).toEqual([
+          { field, problems: [expect.stringMatching(new RegExp(`^${field} must be .*not null`))] },
+        ]);
+      },
+    );
+
+    it('says which type a null field should have', () => {
+      const result = checkSendRequest({ ...valid, text: null });
+      expect(result.ok ? '' : describeProblems(result.problems)).toBe(
+        'text must be a string, not null: leave the field out instead',
+      );
+    });
+
+    it('refuses a null inside tags or track', () => {
+      expect(fieldsOf({ ...valid, tags: { a: null } })).toEqual(['tags']);
+      expect(fieldsOf({ ...valid, track: { opens: null } })).toEqual(['track']);
+    });
+
+    it.each(['from', 'to', 'subject', 'html', 'text'])(
+      'refuses a lone surrogate in %s, naming it',
+      (field) => {
+        const value = field === 'from' || field === 'to' ? '\ud800@example.com' : 'a\ud800b';
+        const result = checkSendRequest({ ...valid, [field]: value });
+        expect(result.ok ? [] : result.problems).toEqual([
+          { field, problems: [expect.stringContaining('surrogate')] },
+        ]);
+      },
+    );
+
+    it('accepts a well-formed pair of surrogates (an emoji)', () => {
+      expect(checkSendRequest({ ...valid, subject: 'hi \ud83d\ude00' }).ok).toBe(true);
+    });
+
+    it.each(['2028', '2029', '0085', '009b', '0000', '007f'])(
+      'refuses U+%s in the subject and in display names',
+      (hex) => {
+        const character = String.fromCharCode(parseInt(hex, 16));
+        expect(fieldsOf({ ...valid, subject: `a${character}b` })).toEqual(['subject']);
+        expect(fieldsOf({ ...valid, from: `A${character}B <a@example.com>` })).toEqual(['from']);
+      },
+    );
+
+    it('asks to quote a display name holding a comma', () => {
+      const result = checkSendRequest({ ...valid, from: 'Doe, John <john@example.com>' });
+      expect(result.ok ? '' : describeProblems(result.problems)).toBe(
+        'from has a display name holding "," outside quotes, which SES would not read as one ' +
+          'mailbox: quote the name, as in "Doe, John" <john@example.com>',
+      );
+      expect(checkSendRequest({ ...valid, from: '"Doe, John" <john@example.com>' }).ok).toBe(true);
+    });
+
+    it('accepts a quoted local part', () => {
+      expect(checkSendRequest({ ...valid, to: '"john doe"@example.com' }).ok).toBe(true);
+      expect(checkSendRequest({ ...valid, to: 'John <"john doe"@example.com>' }).ok).toBe(true);
+    });
+
+    it('refuses nesting past the limit without exhausting the stack', () => {
+      let deep: unknown = 'x';
+      for (let i = 0; i < 20_000; i += 1) {
+        deep = { a: deep };
+      }
+      expect(fieldsOf({ ...valid, track: deep })).toEqual(['track']);
+      expect(fieldsOf({ ...valid, surprise: deep })).toEqual(['surprise']);
+    });
+
+    it('refuses a cyclic input (from an embedding app) instead of looping', () => {
+      const tags: Record<string, unknown> = {};
+      tags.self = tags;
+      expect(fieldsOf({ ...valid, tags })).toEqual(['tags']);
+    });
+
+    it('takes a DTO instance whose unset fields are undefined', () => {
+      expect(checkSendRequest({ ...valid, text: undefined, tags: undefined }).ok).toBe(true);
+    });
+  });
 });

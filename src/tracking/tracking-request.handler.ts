@@ -37,8 +37,8 @@ export class TrackingRequestHandler {
 
   /**
    * Answers `GET|HEAD /t/o/<token>.gif` and `/t/c/<token>` (path segments decoded, query
-   * ignored); false for any other request, which the caller passes on. `clientIp` is asked only
-   * for a tracking request.
+   * ignored); false for any other request (other methods, deeper paths), which the caller passes
+   * on. `clientIp` is asked only for a tracking request.
    */
   route(
     request: IncomingMessage,
@@ -141,9 +141,14 @@ function hitRequest(request: IncomingMessage, clientIp: string | undefined): Hit
   };
 }
 
-/** One path segment, percent-decoded; null when it holds a `/` or is malformed. */
+/**
+ * One path segment, percent-decoded; null when it holds a `/` (a deeper path, not a tracking
+ * one). An empty segment or a malformed escape (`%ff`) cannot be a token ases signed, so the raw
+ * text is kept and fails the signature check like any other bad token: the pixel still answers
+ * its GIF, a link its 404, never a URI-decoding error.
+ */
 function decodeSegment(segment: string): string | null {
-  if (segment === '' || segment.includes('/')) {
+  if (segment.includes('/')) {
     return null;
   }
   if (!segment.includes('%')) {
@@ -152,6 +157,6 @@ function decodeSegment(segment: string): string | null {
   try {
     return decodeURIComponent(segment);
   } catch {
-    return null;
+    return segment;
   }
 }

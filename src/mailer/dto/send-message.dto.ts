@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
-  IsEmail,
   IsObject,
   IsNotEmpty,
   IsOptional,
@@ -14,6 +13,9 @@ import {
   ValidateNested,
   ValidationOptions,
 } from 'class-validator';
+import { mailboxProblem } from '../../core/email-address';
+import { RESERVED_KEYS } from '../../core/request-validation';
+import { CONTROL_CHARACTER, hasLoneSurrogate } from '../../core/unsafe-text';
 
 /** Largest `html` body in UTF-8 bytes (Gmail clips messages past ~102 KB anyway). */
 export const MAX_HTML_BYTES = 128 * 1024;
@@ -24,9 +26,6 @@ export const MAX_SUBJECT_LENGTH = 998;
 /** Most tags one message may carry. */
 export const MAX_TAGS = 10;
 
-// Header values must not smuggle a CR/LF (header injection) or other control characters.
-// eslint-disable-next-line no-control-regex
-const NO_CONTROL_CHARACTERS = /^[^\x00-\x08\x0a-\x1f\x7f]*$/;
 /**
  * What a localMessageId (or Idempotency-Key) may hold. Not the shape of ases's own ids (20
  * lowercase letters and digits starting with 0), which say where their record is kept.
@@ -35,8 +34,38 @@ export const LOCAL_MESSAGE_ID = /^(?!0[0-9a-z]{19}$)[A-Za-z0-9._:@-]{1,128}$/;
 const TAG_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 function NoControlCharacters(): PropertyDecorator {
-  return Matches(NO_CONTROL_CHARACTERS, {
-    message: '$property must not contain CR, LF or other control characters',
+  return ValidateBy({
+    name: 'noControlCharacters',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !CONTROL_CHARACTER.test(value),
+      defaultMessage: () => '$property must not contain CR, LF or other control characters',
+    },
+  });
+}
+
+/** Refuses half a surrogate pair, which JSON can carry but UTF-8 (the queue, Redis, SES) cannot. */
+function WellFormedUnicode(): PropertyDecorator {
+  return ValidateBy({
+    name: 'wellFormedUnicode',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !hasLoneSurrogate(value),
+      defaultMessage: () =>
+        '$property must be valid Unicode: it holds a lone UTF-16 surrogate (such as \\ud800)',
+    },
+  });
+}
+
+/** Exactly one mailbox, in a form SES reads as one (see `mailboxProblem`). */
+function IsMailbox(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isMailbox',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && mailboxProblem(value) === null,
+      defaultMessage: (args) =>
+        typeof args?.value === 'string'
+          ? `$property ${mailboxProblem(args.value) ?? ''}`
+          : '$property must be a string',
+    },
   });
 }
 
@@ -54,29 +83,48 @@ function MaxUtf8Bytes(max: number, options?: ValidationOptions): PropertyDecorat
   );
 }
 
+/** What is wrong with a `tags` value, naming the tag; null when it is a valid tag map. */
+function tagMapProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'must be an object of string values, such as { "campaign": "welcome" }';
+  }
+  const names = Object.keys(value);
+  if (names.length > MAX_TAGS) {
+    return `must hold at most ${MAX_TAGS} tags, not ${names.length}`;
+  }
+  for (const name of names) {
+    if (RESERVED_KEYS.has(name)) {
+      return (
+        `must not use "${name}" as a tag name: it names a property every JavaScript object ` +
+        'has, which would not survive as a tag; choose another name'
+      );
+    }
+    if (!TAG_NAME.test(name)) {
+      return `has a bad tag name "${name}": names are 1-64 letters, digits, "_", ".", ":" or "-"`;
+    }
+    const tag: unknown = (value as Record<string, unknown>)[name];
+    if (typeof tag !== 'string') {
+      return `tag "${name}" must be a string, not ${tag === null ? 'null' : typeof tag}`;
+    }
+    if (tag.length > 256) {
+      return `tag "${name}" must be at most 256 characters`;
+    }
+    if (CONTROL_CHARACTER.test(tag)) {
+      return `tag "${name}" must not contain CR, LF or other control characters`;
+    }
+    if (hasLoneSurrogate(tag)) {
+      return `tag "${name}" must be valid Unicode: it holds a lone UTF-16 surrogate`;
+    }
+  }
+  return null;
+}
+
 function IsTagMap(): PropertyDecorator {
   return ValidateBy({
     name: 'isTagMap',
     validator: {
-      validate: (value: unknown) => {
-        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-          return false;
-        }
-        const entries = Object.entries(value);
-        return (
-          entries.length <= MAX_TAGS &&
-          entries.every(
-            ([name, tag]) =>
-              TAG_NAME.test(name) &&
-              typeof tag === 'string' &&
-              tag.length <= 256 &&
-              NO_CONTROL_CHARACTERS.test(tag),
-          )
-        );
-      },
-      defaultMessage: () =>
-        `$property must be an object of at most ${MAX_TAGS} string values (names of 1-64 ` +
-        'letters, digits, "_", ".", ":" or "-"; values up to 256 characters)',
+      validate: (value: unknown) => tagMapProblem(value) === null,
+      defaultMessage: (args) => `$property ${tagMapProblem(args?.value) ?? ''}`,
     },
   });
 }
@@ -102,18 +150,23 @@ export class TrackOptionsDto {
  * its type check last.
  */
 export class SendMessageDto {
-  @ApiProperty({ example: 'news@example.com', description: 'Sender, `addr` or `Name <addr>`' })
-  @IsEmail({ allow_display_name: true }, { message: '$property must be an email address' })
+  @ApiProperty({
+    example: 'news@example.com',
+    description: 'Sender: `addr`, `Name <addr>` or `"Any, Name" <addr>` (one mailbox)',
+  })
+  @IsMailbox()
   @NoControlCharacters()
+  @WellFormedUnicode()
   @IsString()
   from!: string;
 
   @ApiProperty({
     example: 'bounce@simulator.amazonses.com',
-    description: 'The one recipient, `addr` or `Name <addr>`',
+    description: 'The one recipient: `addr`, `Name <addr>` or `"Any, Name" <addr>`',
   })
-  @IsEmail({ allow_display_name: true }, { message: '$property must be one email address' })
+  @IsMailbox()
   @NoControlCharacters()
+  @WellFormedUnicode()
   @IsString()
   to!: string;
 
@@ -121,6 +174,7 @@ export class SendMessageDto {
   @MaxLength(MAX_SUBJECT_LENGTH)
   @Matches(/\S/, { message: '$property must not be empty' })
   @NoControlCharacters()
+  @WellFormedUnicode()
   @IsString()
   subject!: string;
 
@@ -130,6 +184,7 @@ export class SendMessageDto {
   })
   @ValidateIf((message: SendMessageDto) => message.html !== undefined || message.text === undefined)
   @MaxUtf8Bytes(MAX_HTML_BYTES)
+  @WellFormedUnicode()
   @IsNotEmpty()
   @IsString({ message: 'html or text is required: give html, text or both' })
   html?: string;
@@ -137,6 +192,7 @@ export class SendMessageDto {
   @ApiPropertyOptional({ description: `Plain-text body, at most ${MAX_TEXT_BYTES} bytes` })
   @IsOptional()
   @MaxUtf8Bytes(MAX_TEXT_BYTES)
+  @WellFormedUnicode()
   @IsNotEmpty()
   @IsString()
   text?: string;
@@ -161,7 +217,9 @@ export class SendMessageDto {
     type: 'object',
     additionalProperties: { type: 'string' },
     example: { campaign: 'welcome' },
-    description: `Up to ${MAX_TAGS} string tags kept with the status`,
+    description:
+      `Up to ${MAX_TAGS} string tags kept with the status (names: 1-64 of A-Z a-z 0-9 _ . : -, ` +
+      'not a name every JavaScript object has, such as constructor or __proto__)',
   })
   @IsOptional()
   @IsTagMap()
