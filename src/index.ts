@@ -9,7 +9,7 @@ export type {
   TransientBounceRule,
 } from './core/ases-options';
 export { ASES_EVENTS } from './core/ases-events';
-export type { AsesMessageEvent, SuppressionEvent } from './core/ases-events';
+export type { AsesMessageEvent, AsesStaleEvent, SuppressionEvent } from './core/ases-events';
 export { AsesErrorCode, AsesException } from './core/ases.exception';
 export { ASES_OPTIONS } from './core/ases.tokens';
 export { SendMessageDto, TrackOptionsDto } from './mailer/dto/send-message.dto';
@@ -39,6 +39,7 @@ export type {
 } from './suppression/suppression-entry';
 export type { FeedbackSourceStats } from './feedback/feedback-stats.repository';
 export type { FailedPage } from './status/status.repository';
+export type { StaleCounts, StaleInfo, StaleMessage, StaleReason } from './status/stale-rules';
 export { MessageStatus } from './status/message-status';
 export { setupOpenApi } from './openapi';
 export { serveTrackingFirst } from './tracking/serve-tracking-first';

@@ -50,6 +50,18 @@ describe('asesOptionsFromEnvironment', () => {
     expect(options.statusDetail).toBe('lean');
   });
 
+  it('passes the stale thresholds on', () => {
+    // Unset: the module's own defaults.
+    const defaults = asesOptionsFromEnvironment(validateEnvironment({}));
+    expect(defaults.staleAfterHours).toBeUndefined();
+    expect(defaults.staleQueuedMinutes).toBeUndefined();
+    expect(
+      asesOptionsFromEnvironment(
+        validateEnvironment({ STALE_AFTER_HOURS: '6.5', STALE_QUEUED_MINUTES: '0' }),
+      ),
+    ).toMatchObject({ staleAfterHours: 6.5, staleQueuedMinutes: 0 });
+  });
+
   it('passes the tracking choices on', () => {
     const options = asesOptionsFromEnvironment(
       validateEnvironment({

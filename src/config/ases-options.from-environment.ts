@@ -32,6 +32,8 @@ export function asesOptionsFromEnvironment(env: Environment): AsesModuleOptions 
     maxSendAttempts: env.MAX_SEND_ATTEMPTS,
     statusTtlDays: env.STATUS_TTL_DAYS,
     statusDetail: env.STATUS_DETAIL,
+    staleAfterHours: env.STALE_AFTER_HOURS,
+    staleQueuedMinutes: env.STALE_QUEUED_MINUTES,
     suppressAfterTransientBounces:
       env.SUPPRESS_AFTER_TRANSIENT_BOUNCES === undefined
         ? undefined

@@ -57,6 +57,8 @@ describe('validateEnvironment', () => {
       MAX_SEND_ATTEMPTS: 5,
       STATUS_TTL_DAYS: 14,
       STATUS_DETAIL: 'full',
+      STALE_AFTER_HOURS: undefined,
+      STALE_QUEUED_MINUTES: undefined,
       SUPPRESS_AFTER_TRANSIENT_BOUNCES: undefined,
       SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS: 7,
       SNS_TOPIC_ARNS: [],
@@ -426,6 +428,56 @@ describe('validateEnvironment', () => {
       expect(rejects('STATUS_TTL_DAYS', bad)).toContain(
         'expected a number of days greater than 0 and at most 365',
       );
+    });
+  });
+
+  describe('STALE_AFTER_HOURS', () => {
+    it('accepts hours from 0 (off) to less than STATUS_TTL_DAYS × 24, decimals allowed', () => {
+      accepts('STALE_AFTER_HOURS', '0', 0);
+      accepts('STALE_AFTER_HOURS', '0.5', 0.5);
+      accepts('STALE_AFTER_HOURS', '335.9', 335.9);
+      expect(
+        validateEnvironment({ STATUS_TTL_DAYS: '30', STALE_AFTER_HOURS: '700' }),
+      ).toMatchObject({ STALE_AFTER_HOURS: 700 });
+    });
+
+    it.each(['-1', '336', 'a day', '1e3'])(
+      'rejects %s (with the default 14-day retention)',
+      (bad) => {
+        expect(rejects('STALE_AFTER_HOURS', bad)).toBe(
+          `STALE_AFTER_HOURS: got "${bad}"; expected a number of hours from 0 (off) to less than ` +
+            'STATUS_TTL_DAYS × 24, decimals allowed (default 24)',
+        );
+      },
+    );
+
+    it('names it when the retention is shorter than the threshold', () => {
+      expect(
+        problemFor({ STATUS_TTL_DAYS: '0.5', STALE_AFTER_HOURS: '24' }, 'STALE_AFTER_HOURS'),
+      ).toContain('STALE_AFTER_HOURS: got "24"; expected a number of hours');
+    });
+  });
+
+  describe('STALE_QUEUED_MINUTES', () => {
+    it('accepts whole minutes from 0 (off) to 10080', () => {
+      accepts('STALE_QUEUED_MINUTES', '0', 0);
+      accepts('STALE_QUEUED_MINUTES', '10080', 10080);
+    });
+
+    it.each(['-1', '10081', '1.5', 'an hour'])('rejects %s', (bad) => {
+      expect(rejects('STALE_QUEUED_MINUTES', bad)).toBe(
+        `STALE_QUEUED_MINUTES: got "${bad}"; expected an integer number of minutes from 0 (off) ` +
+          'to 10080, less than STATUS_TTL_DAYS (default 60)',
+      );
+    });
+
+    it('names it when the retention is shorter than the threshold', () => {
+      expect(
+        problemFor(
+          { STATUS_TTL_DAYS: '1', STALE_AFTER_HOURS: '1', STALE_QUEUED_MINUTES: '1440' },
+          'STALE_QUEUED_MINUTES',
+        ),
+      ).toContain('STALE_QUEUED_MINUTES: got "1440"');
     });
   });
 

@@ -65,6 +65,10 @@ export interface Environment {
   STATUS_TTL_DAYS: number;
   /** How much of each message's history is kept: `full` or `lean`. Default `full`. */
   STATUS_DETAIL: AsesStatusDetail;
+  /** Hours after its push a message still PUSHED or DELAYED is listed as stale; 0: off. Unset: the option's default, 24. */
+  STALE_AFTER_HOURS?: number;
+  /** Least minutes a message stays QUEUED before it is listed as stale; 0: off. Unset: the option's default, 60. */
+  STALE_QUEUED_MINUTES?: number;
   /** Transient bounces of one address that suppress it. Default unset: off. */
   SUPPRESS_AFTER_TRANSIENT_BOUNCES?: number;
   /** Window of SUPPRESS_AFTER_TRANSIENT_BOUNCES, in days. Default 7. */
@@ -123,6 +127,8 @@ export const ENVIRONMENT_VARIABLES = [
   'MAX_SEND_ATTEMPTS',
   'STATUS_TTL_DAYS',
   'STATUS_DETAIL',
+  'STALE_AFTER_HOURS',
+  'STALE_QUEUED_MINUTES',
   'SUPPRESS_AFTER_TRANSIENT_BOUNCES',
   'SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS',
   'SNS_TOPIC_ARNS',
@@ -272,6 +278,38 @@ function PositiveNumberUpTo(max: number, expected: string): PropertyDecorator {
     IsNumber({ allowNaN: false, allowInfinity: false }, options),
     IsPositive(options),
     Max(max, options),
+  );
+}
+
+/**
+ * A stale threshold: a number of units (`perDay` to a day) from 0 (off) to `max`, and less than
+ * STATUS_TTL_DAYS, or the records would expire before they could turn stale.
+ */
+function StaleThreshold(
+  perDay: number,
+  max: number,
+  integer: boolean,
+  expected: string,
+): PropertyDecorator {
+  const options = { message: expected };
+  return all(
+    Transform(({ value }) => (integer ? toInteger(value) : toDecimal(value))),
+    integer ? IsInt(options) : IsNumber({ allowNaN: false, allowInfinity: false }, options),
+    Min(0, options),
+    Max(max, options),
+    ValidateBy(
+      {
+        name: 'isBelowStatusTtl',
+        validator: {
+          validate: (value: unknown, { object }: ValidationArguments) => {
+            const ttlDays = (object as EnvironmentVariables).STATUS_TTL_DAYS;
+            // An invalid STATUS_TTL_DAYS is reported on its own.
+            return typeof ttlDays !== 'number' || (value as number) < ttlDays * perDay;
+          },
+        },
+      },
+      options,
+    ),
   );
 }
 
@@ -457,6 +495,24 @@ class EnvironmentVariables {
   STATUS_DETAIL!: AsesStatusDetail;
 
   @IsOptional()
+  @StaleThreshold(
+    24,
+    8760,
+    false,
+    'a number of hours from 0 (off) to less than STATUS_TTL_DAYS × 24, decimals allowed (default 24)',
+  )
+  STALE_AFTER_HOURS?: number;
+
+  @IsOptional()
+  @StaleThreshold(
+    1440,
+    10080,
+    true,
+    'an integer number of minutes from 0 (off) to 10080, less than STATUS_TTL_DAYS (default 60)',
+  )
+  STALE_QUEUED_MINUTES?: number;
+
+  @IsOptional()
   @IntegerBetween(
     1,
     1000,
@@ -617,6 +673,8 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     MAX_SEND_ATTEMPTS: env.MAX_SEND_ATTEMPTS,
     STATUS_TTL_DAYS: env.STATUS_TTL_DAYS,
     STATUS_DETAIL: env.STATUS_DETAIL,
+    STALE_AFTER_HOURS: env.STALE_AFTER_HOURS,
+    STALE_QUEUED_MINUTES: env.STALE_QUEUED_MINUTES,
     SUPPRESS_AFTER_TRANSIENT_BOUNCES: env.SUPPRESS_AFTER_TRANSIENT_BOUNCES,
     SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS: env.SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS,
     SNS_TOPIC_ARNS: env.SNS_TOPIC_ARNS,

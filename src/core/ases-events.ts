@@ -1,5 +1,6 @@
 import type { TimelineEvent } from '../status/message-record';
 import type { MessageStatus } from '../status/message-status';
+import type { StaleReason } from '../status/stale-rules';
 
 /**
  * Names of the events ases emits in-process with `@nestjs/event-emitter`; a host reacts with
@@ -22,6 +23,12 @@ export const ASES_EVENTS = {
   clicked: 'ases.message.clicked',
   /** An automatic reply (out of office) SES reported as a transient bounce. */
   autoReplied: 'ases.message.auto-reply',
+  /**
+   * A message was found stale: QUEUED far longer than the send rate allows, or PUSHED with no
+   * final word from SES after `staleAfterHours` (payload {@link AsesStaleEvent}). Emitted once
+   * per message and reason, by the one instance that swept it.
+   */
+  stale: 'ases.message.stale',
   /** An address went on the suppression list (payload {@link SuppressionEvent}). */
   suppressionAdded: 'ases.suppression.added',
   /** An address was taken off the suppression list (payload {@link SuppressionEvent}). */
@@ -39,6 +46,20 @@ export interface AsesMessageEvent {
   event: TimelineEvent;
   /** The caller's tags of the message (empty when it had none). */
   tags: Record<string, string>;
+}
+
+/**
+ * The payload of `ases.message.stale`: the message's status did not change (`status` and
+ * `previousStatus` are the same); `event` is a `stale` entry that is not written to its timeline.
+ */
+export interface AsesStaleEvent extends AsesMessageEvent {
+  stale: {
+    reason: StaleReason;
+    /** When it was queued (or queued again), or pushed, ISO 8601. */
+    since: string;
+    /** When it went past its threshold, ISO 8601. */
+    staleAt: string;
+  };
 }
 
 /** The payload of `ases.suppression.*` events. */

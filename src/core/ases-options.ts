@@ -105,6 +105,19 @@ export interface AsesModuleOptions {
   maxFeedbackAttempts?: number;
   /** Days a message's record is kept in Redis. Default 14. */
   statusTtlDays?: number;
+  /**
+   * Hours after its push a message SES has said nothing final about (still PUSHED or DELAYED: no
+   * Delivery, Bounce or Reject) is listed as stale (`GET /v1/messages?status=STALE`); 0 turns
+   * this check off. Less than `statusTtlDays` × 24. Default 24 (off when `statusTtlDays` ≤ 1).
+   */
+  staleAfterHours?: number;
+  /**
+   * Least minutes a message stays QUEUED before it is listed as stale; while the sendmail
+   * queue's backlog takes longer to send (3 × backlog ÷ send rate), the sweep waits that long
+   * instead. 0 turns this check off. An integer up to 10080, less than the retention. Default 60
+   * (off with a retention of an hour or less).
+   */
+  staleQueuedMinutes?: number;
   /** How long shutdown waits for the last poll and the messages in flight, in ms. Default 15000. */
   shutdownTimeoutMs?: number;
   /**
@@ -141,6 +154,10 @@ export interface ResolvedAsesOptions {
   maxSendAttempts: number;
   maxFeedbackAttempts: number;
   statusTtlSeconds: number;
+  /** `staleAfterHours` in ms; 0: PUSHED messages are never listed as stale. */
+  staleAfterMs: number;
+  /** `staleQueuedMinutes` in ms; 0: QUEUED messages are never listed as stale. */
+  staleQueuedMs: number;
   shutdownTimeoutMs: number;
   pollWaitSeconds: number;
   suppressAfterTransientBounces?: { count: number; withinSeconds: number };

@@ -34,6 +34,8 @@ describe('resolveAsesOptions', () => {
       maxSendAttempts: 5,
       maxFeedbackAttempts: 5,
       statusTtlSeconds: 14 * 86_400,
+      staleAfterMs: 24 * 3_600_000,
+      staleQueuedMs: 60 * 60_000,
       shutdownTimeoutMs: 15_000,
       pollWaitSeconds: 5,
       sns: { topicArns: [], confirmSubscriptions: true },
@@ -98,6 +100,39 @@ describe('resolveAsesOptions', () => {
         'pollWaitSeconds must be an integer from 0 to 20; ' +
         'redis.url must be a redis:// or rediss:// URL',
     );
+  });
+
+  it('takes the stale thresholds, 0 turning a check off', () => {
+    expect(
+      resolveAsesOptions({ ...minimal, staleAfterHours: 0.5, staleQueuedMinutes: 0 }),
+    ).toMatchObject({ staleAfterMs: 1_800_000, staleQueuedMs: 0 });
+  });
+
+  it('refuses stale thresholds the records would not live to see', () => {
+    expect(() =>
+      resolveAsesOptions({
+        ...minimal,
+        statusTtlDays: 1,
+        staleAfterHours: 24,
+        staleQueuedMinutes: 1.5,
+      }),
+    ).toThrow(
+      'Invalid AsesModule options: staleAfterHours must be a number of hours from 0 (off) to less ' +
+        'than statusTtlDays × 24; staleQueuedMinutes must be an integer from 0 (off) to 10080, ' +
+        'less than statusTtlDays in minutes',
+    );
+    expect(() => resolveAsesOptions({ ...minimal, staleAfterHours: -1 })).toThrow(
+      'staleAfterHours must be',
+    );
+    // Not given: a check the retention is too short for is off.
+    expect(resolveAsesOptions({ ...minimal, statusTtlDays: 0.5 })).toMatchObject({
+      staleAfterMs: 0,
+      staleQueuedMs: 3_600_000,
+    });
+    expect(resolveAsesOptions({ ...minimal, statusTtlDays: 0.01 })).toMatchObject({
+      staleAfterMs: 0,
+      staleQueuedMs: 0,
+    });
   });
 
   it('turns fractional retention days into whole seconds', () => {

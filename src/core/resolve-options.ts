@@ -7,6 +7,10 @@ import {
 } from './ases-options';
 
 const DAY_SECONDS = 86_400;
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+/** Longest `staleQueuedMinutes`: a week. */
+const MAX_STALE_QUEUED_MINUTES = 10_080;
 
 function isHttpUrl(value: unknown): boolean {
   if (typeof value !== 'string') {
@@ -128,6 +132,24 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
   );
   const statusTtlDays = options.statusTtlDays ?? 14;
   check(isPositive(statusTtlDays), 'statusTtlDays must be a number of days greater than 0');
+  // A message must turn stale while its record is still kept.
+  const retentionMs = isPositive(statusTtlDays) ? statusTtlDays * DAY_SECONDS * 1000 : Infinity;
+  // The defaults turn a check off when the retention is too short for it.
+  const staleAfterHours = options.staleAfterHours ?? (24 * HOUR_MS < retentionMs ? 24 : 0);
+  check(
+    typeof staleAfterHours === 'number' &&
+      Number.isFinite(staleAfterHours) &&
+      staleAfterHours >= 0 &&
+      staleAfterHours * HOUR_MS < retentionMs,
+    'staleAfterHours must be a number of hours from 0 (off) to less than statusTtlDays × 24',
+  );
+  const staleQueuedMinutes = options.staleQueuedMinutes ?? (60 * MINUTE_MS < retentionMs ? 60 : 0);
+  check(
+    isIntegerIn(staleQueuedMinutes, 0, MAX_STALE_QUEUED_MINUTES) &&
+      staleQueuedMinutes * MINUTE_MS < retentionMs,
+    `staleQueuedMinutes must be an integer from 0 (off) to ${MAX_STALE_QUEUED_MINUTES}, ` +
+      'less than statusTtlDays in minutes',
+  );
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 15_000;
   check(isIntegerIn(shutdownTimeoutMs, 0, 600_000), 'shutdownTimeoutMs must be 0..600000');
   const pollWaitSeconds = options.pollWaitSeconds ?? 5;
@@ -195,6 +217,8 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
     maxSendAttempts,
     maxFeedbackAttempts,
     statusTtlSeconds: Math.max(1, Math.round(statusTtlDays * DAY_SECONDS)),
+    staleAfterMs: Math.round(staleAfterHours * HOUR_MS),
+    staleQueuedMs: staleQueuedMinutes * MINUTE_MS,
     shutdownTimeoutMs,
     pollWaitSeconds,
     ...(transient === undefined

@@ -43,6 +43,18 @@ import {
   statusCode,
   statusOfCode,
 } from './record-codec';
+import { SES_INDEX_SHARDS } from './record-location';
+import {
+  compareStaleEntries,
+  PeekedRecord,
+  STALE_REASONS,
+  StaleCounts,
+  StaleEntry,
+  staleInfoOf,
+  StaleMessage,
+  StaleReason,
+  SweepCursorName,
+} from './stale-rules';
 
 /** A message as it is first recorded, before it is queued. */
 export interface NewMessage {
@@ -568,9 +580,327 @@ export class StatusRepository {
   private store<T>(work: () => Promise<T>): Promise<T> {
     return inStore('the status store', work);
   }
+
+  // Stale messages (stale.sweeper.ts; docs/decisions.md, "Stale messages"). Keys:
+  // - `<prefix>r:{<minute>.q}`: the ids (re)queued in a minute, a set kept until the sweep has
+  //   looked at them (it expires with that minute's records otherwise);
+  // - `<prefix>stale:queued`, `<prefix>stale:pushed`: the listings, sorted sets of ids scored by
+  //   the time they turned stale (ms), at most STALE_LISTING_CAP each;
+  // - `<prefix>stale:sweep`: the sweep's cursors (a hash); `<prefix>stale:lock`: its lock.
+  // Each is its own single-key step; stale-peek-1.lua reads one bucket (or string key) a call.
+
+  /** Notes the ids (re)queued in each minute (minute → ids), for the stale sweep. */
+  async noteQueued(idsByMinute: ReadonlyMap<number, readonly string[]>): Promise<void> {
+    await this.store(() =>
+      Promise.all(
+        [...idsByMinute].map(([minute, ids]) => {
+          const key = this.queuedNotesKey(minute);
+          return this.redis
+            .multi()
+            .sadd(key, ...ids)
+            .pexpireat(key, (minute + 1) * MINUTE_MS + this.ttlMs)
+            .exec();
+        }),
+      ),
+    );
+  }
+
+  /** The ids noted as (re)queued in `minute`. */
+  queuedNotes(minute: number): Promise<string[]> {
+    return this.store(() => this.redis.smembers(this.queuedNotesKey(minute)));
+  }
+
+  /** Forgets the notes of a minute the stale sweep is done with. */
+  async dropQueuedNotes(minute: number): Promise<void> {
+    await this.store(() => this.redis.del(this.queuedNotesKey(minute)));
+  }
+
+  /** The ids pushed in `minute`, from every shard of the SES-id index. */
+  async pushedInMinute(minute: number): Promise<string[]> {
+    const shards = await this.store(() =>
+      Promise.all(
+        Array.from({ length: SES_INDEX_SHARDS }, (_, shard) =>
+          // sesIndexKey's layout, shard by shard.
+          this.redis.hvals(`${this.prefix}x:{${b36(minute)}.${shard}}`),
+        ),
+      ),
+    );
+    return shards.flat();
+  }
+
+  /**
+   * What the stale sweep needs of the records of `ids` that are in one of `statuses`; the others
+   * (moved on, or gone) are left out. One script call per time bucket or string key.
+   */
+  async peek(
+    ids: Iterable<string>,
+    statuses: readonly MessageStatus[],
+  ): Promise<Map<string, PeekedRecord>> {
+    const wanted = statuses.map(statusCode).join('');
+    const buckets = new Map<string, Map<string, { id: string; base: number }>>();
+    for (const id of ids) {
+      if (!isMessageId(id)) {
+        continue;
+      }
+      const at = this.locate(id);
+      const fields = buckets.get(at.key) ?? new Map<string, { id: string; base: number }>();
+      fields.set(at.field, { id, base: at.base });
+      buckets.set(at.key, fields);
+    }
+    const found = new Map<string, PeekedRecord>();
+    const all = [...buckets];
+    for (let i = 0; i < all.length; i += PEEK_CONCURRENCY) {
+      await this.store(() =>
+        Promise.all(
+          all.slice(i, i + PEEK_CONCURRENCY).map(async ([key, fields]) => {
+            const reply = await this.staleRedis.asesStalePeek(key, wanted, ...fields.keys());
+            for (let j = 0; j + 5 < reply.length; j += 6) {
+              const target = fields.get(reply[j]);
+              if (target !== undefined) {
+                found.set(target.id, peekedRecord(reply.slice(j + 1, j + 6), target.base));
+              }
+            }
+          }),
+        ),
+      );
+    }
+    return found;
+  }
+
+  /** Lists stale messages under `reason`, each once; returns the ids that were not listed yet. */
+  async addStale(
+    reason: StaleReason,
+    entries: readonly { id: string; staleAt: number }[],
+  ): Promise<string[]> {
+    const added: string[] = [];
+    for (let i = 0; i < entries.length; i += STALE_ADD_CHUNK) {
+      const pairs = entries
+        .slice(i, i + STALE_ADD_CHUNK)
+        .flatMap(({ id, staleAt }) => [staleAt, id]);
+      added.push(
+        ...(await this.store(() =>
+          this.staleRedis.asesStaleAdd(this.staleKey(reason), STALE_LISTING_CAP, ...pairs),
+        )),
+      );
+    }
+    return added;
+  }
+
+  /** Takes messages off the stale listing of `reason`. */
+  async unlistStale(reason: StaleReason, ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) {
+      await this.store(() => this.redis.zrem(this.staleKey(reason), ...ids));
+    }
+  }
+
+  /** How many messages each stale listing holds. */
+  async staleCounts(): Promise<StaleCounts> {
+    const [queued, pushed] = await this.store(() =>
+      Promise.all([
+        this.redis.zcard(this.staleKey('queued')),
+        this.redis.zcard(this.staleKey('pushed')),
+      ]),
+    );
+    return { queued, pushed };
+  }
+
+  /** Drops listed messages that turned stale longer ago than the retention: their records are gone. */
+  async trimStale(now: number): Promise<void> {
+    await this.store(() =>
+      Promise.all(
+        STALE_REASONS.map((reason) =>
+          this.redis.zremrangebyscore(this.staleKey(reason), '-inf', `(${now - this.ttlMs}`),
+        ),
+      ),
+    );
+  }
+
+  /** Up to `count` entries of the stale listing of `reason` that turned stale after `after` (ms), oldest first. */
+  async staleOldest(reason: StaleReason, after: number, count: number): Promise<StaleEntry[]> {
+    const reply = await this.store(() =>
+      this.redis.zrangebyscore(
+        this.staleKey(reason),
+        `(${after}`,
+        '+inf',
+        'WITHSCORES',
+        'LIMIT',
+        0,
+        count,
+      ),
+    );
+    return staleEntries(reason, reply);
+  }
+
+  /**
+   * Listed stale messages of `reasons` after `after` (the previous page's last entry), newest
+   * first, `limit` to a page. Each record is read again: one that moved on (sent, delivered,
+   * bounced...) or is gone is taken off its listing and left out, so a page shows only messages
+   * that are stale now.
+   */
+  async stalePage(
+    after: StaleEntry | undefined,
+    limit: number,
+    reasons: readonly StaleReason[],
+  ): Promise<{ messages: StaleMessage[]; last?: StaleEntry }> {
+    const messages: StaleMessage[] = [];
+    let cursor = after;
+    let more = true;
+    while (messages.length < limit && more) {
+      const want = limit - messages.length;
+      const fetched = await this.store(() =>
+        Promise.all(reasons.map((reason) => this.staleAfter(reason, cursor, want + 1))),
+      );
+      const candidates = fetched.flat().sort(compareStaleEntries);
+      more = candidates.length > want;
+      const page = candidates.slice(0, want);
+      const records = await Promise.all(page.map((entry) => this.find(entry.id)));
+      const gone: Record<StaleReason, string[]> = { queued: [], pushed: [] };
+      page.forEach((entry, index) => {
+        const record = records[index];
+        const stale = staleInfoOf(record, entry);
+        if (record !== null && stale !== null) {
+          messages.push({ ...record, stale });
+        } else {
+          gone[entry.reason].push(entry.id);
+        }
+      });
+      await Promise.all(STALE_REASONS.map((reason) => this.unlistStale(reason, gone[reason])));
+      cursor = page.at(-1) ?? cursor;
+    }
+    return more && cursor !== undefined ? { messages, last: cursor } : { messages };
+  }
+
+  /** Takes the stale sweep's lock for `ttlMs`, unless another instance holds it. */
+  async lockSweep(owner: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.store(() =>
+      this.redis.set(this.sweepKey('lock'), owner, 'PX', ttlMs, 'NX'),
+    );
+    return reply === 'OK';
+  }
+
+  /** Gives the stale sweep's lock up, if `owner` still holds it. */
+  async unlockSweep(owner: string): Promise<void> {
+    await this.store(() => this.staleRedis.asesStaleUnlock(this.sweepKey('lock'), owner));
+  }
+
+  /** The stale sweep's cursors; absent ones were never set (first start, or a flushed Redis). */
+  async sweepCursors(): Promise<Partial<Record<SweepCursorName, number>>> {
+    const stored = await this.store(() => this.redis.hgetall(this.sweepKey('sweep')));
+    const cursors: Partial<Record<SweepCursorName, number>> = {};
+    for (const [name, value] of Object.entries(stored)) {
+      if (Number.isFinite(Number(value))) {
+        cursors[name as SweepCursorName] = Number(value);
+      }
+    }
+    return cursors;
+  }
+
+  /** Moves one of the stale sweep's cursors. */
+  async saveSweepCursor(name: SweepCursorName, value: number): Promise<void> {
+    await this.store(() => this.redis.hset(this.sweepKey('sweep'), name, value));
+  }
+
+  /** Up to `count` entries of one stale listing after `cursor`, in listing order. */
+  private async staleAfter(
+    reason: StaleReason,
+    cursor: StaleEntry | undefined,
+    count: number,
+  ): Promise<StaleEntry[]> {
+    const key = this.staleKey(reason);
+    if (cursor === undefined) {
+      const reply = await this.redis.zrange(
+        key,
+        '+inf',
+        '-inf',
+        'BYSCORE',
+        'REV',
+        'LIMIT',
+        0,
+        count,
+        'WITHSCORES',
+      );
+      return staleEntries(reason, reply);
+    }
+    // Entries of the cursor's own time that come after it (rarely any), then the older ones.
+    const [ties, older] = await Promise.all([
+      this.redis.zrange(key, cursor.staleAt, cursor.staleAt, 'BYSCORE', 'WITHSCORES'),
+      this.redis.zrange(
+        key,
+        `(${cursor.staleAt}`,
+        '-inf',
+        'BYSCORE',
+        'REV',
+        'LIMIT',
+        0,
+        count,
+        'WITHSCORES',
+      ),
+    ]);
+    const later = staleEntries(reason, ties)
+      .filter((entry) => compareStaleEntries(cursor, entry) < 0)
+      .sort(compareStaleEntries);
+    return [...later, ...staleEntries(reason, older)].slice(0, count);
+  }
+
+  private get staleRedis(): AsesRedis & StaleCommands {
+    return this.redis as unknown as AsesRedis & StaleCommands;
+  }
+
+  private queuedNotesKey(minute: number): string {
+    return `${this.prefix}r:{${b36(minute)}.q}`;
+  }
+
+  private staleKey(reason: StaleReason): string {
+    return `${this.prefix}stale:${reason}`;
+  }
+
+  private sweepKey(name: 'lock' | 'sweep'): string {
+    return `${this.prefix}stale:${name}`;
+  }
 }
 
 /** The message id of a FAILED index member, `<failedAt>|<id>`. */
 function idOfMember(member: string): string {
   return member.slice(member.indexOf('|') + 1);
+}
+
+/** Most stale messages each listing keeps (the newest): more means something systemic. */
+export const STALE_LISTING_CAP = 100_000;
+/** Script calls of one stale peek in flight at once. */
+const PEEK_CONCURRENCY = 100;
+/** Listing entries per `stale-add-1.lua` call. */
+const STALE_ADD_CHUNK = 500;
+
+/** The stale scripts of `./lua`; argument order as in each file's header. */
+interface StaleCommands {
+  asesStalePeek(key: string, wanted: string, ...fields: string[]): Promise<string[]>;
+  asesStaleAdd(key: string, cap: number, ...pairs: (string | number)[]): Promise<string[]>;
+  asesStaleUnlock(key: string, owner: string): Promise<number>;
+}
+
+/** A record as `stale-peek-1.lua` returns it (status, p, q, g, last retry), kept at `base`. */
+function peekedRecord(reply: string[], base: number): PeekedRecord {
+  const [status, pushed, queued, tags, retried] = reply;
+  const record: PeekedRecord = {
+    status: statusOfCode(status),
+    // Caller-given ids keep absolute times (base 0) and their queue time.
+    queuedAt: base === 0 ? fromB36(queued) : base,
+    tags: decodeTags(tags),
+  };
+  if (pushed !== '') {
+    record.pushedAt = base + fromB36(pushed);
+  }
+  if (retried !== '') {
+    record.retriedAt = base + fromB36(retried);
+  }
+  return record;
+}
+
+/** Entries of a stale listing from a WITHSCORES reply. */
+function staleEntries(reason: StaleReason, reply: string[]): StaleEntry[] {
+  const entries: StaleEntry[] = [];
+  for (let i = 0; i + 1 < reply.length; i += 2) {
+    entries.push({ reason, id: reply[i], staleAt: Number(reply[i + 1]) });
+  }
+  return entries;
 }

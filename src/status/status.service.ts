@@ -1,6 +1,7 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ASES_EVENTS, AsesMessageEvent } from '../core/ases-events';
+import type { AsesStaleEvent } from '../core/ases-events';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { MessageRecord, TimelineEvent } from './message-record';
 import { MessageStatus } from './message-status';
@@ -17,6 +18,14 @@ import {
   StatusRepository,
   UpdateResult,
 } from './status.repository';
+import {
+  decodeStaleCursor,
+  encodeStaleCursor,
+  STALE_REASONS,
+  StaleCounts,
+  StalePage,
+  StaleReason,
+} from './stale-rules';
 
 const EVENT_BY_STATUS: Partial<Record<MessageStatus, string>> = {
   [MessageStatus.QUEUED]: ASES_EVENTS.queued,
@@ -194,5 +203,52 @@ export class StatusService {
     tags: Record<string, string> | undefined,
   ): void {
     this.announce({ messageId, status, previousStatus, event, tags: tags ?? {} });
+  }
+
+  /**
+   * Stale messages (see {@link StaleSweeper}), newest first: all, or those of one `reason`.
+   * `cursor` is the `nextCursor` of the page before. Each is read again, so a message that moved
+   * on since it was found is not shown (and is taken off the listing).
+   */
+  async listStale(
+    cursor: string | undefined,
+    limit: number,
+    reason?: StaleReason,
+  ): Promise<StalePage> {
+    const after = cursor === undefined ? undefined : decodeStaleCursor(cursor);
+    if (after === null) {
+      throw new AsesException(
+        AsesErrorCode.INVALID_REQUEST,
+        'cursor must be the nextCursor of a previous page of this listing',
+      );
+    }
+    const page = await this.repository.stalePage(
+      after,
+      limit,
+      reason === undefined ? STALE_REASONS : [reason],
+    );
+    return page.last === undefined
+      ? { messages: page.messages }
+      : { messages: page.messages, nextCursor: encodeStaleCursor(page.last) };
+  }
+
+  /**
+   * How many messages are listed as stale, by reason: QUEUED far longer than the send rate
+   * allows, PUSHED with no final word from SES. What a metrics module reads; a message that
+   * moved on since it was found counts until the sweep (or a listing) checks it again.
+   */
+  countStale(): Promise<StaleCounts> {
+    return this.repository.staleCounts();
+  }
+
+  /** Emits `ases.message.stale` for a message the sweep found stale; a listener that throws is logged. */
+  announceStale(payload: AsesStaleEvent): void {
+    try {
+      this.events?.emit(ASES_EVENTS.stale, payload);
+    } catch (error) {
+      this.logger.error(
+        `a listener of ${ASES_EVENTS.stale} threw for message ${payload.messageId}: ${String(error)}`,
+      );
+    }
   }
 }

@@ -298,7 +298,7 @@ describe('messages API (real Redis, local SQS/SNS/SES)', () => {
       // Suppressions, feedback stats and the fleet's send budget are not per message. The record's
       // time bucket and the SES-id index expire 14 days after the end of their minute.
       const keys = (await keysWithPrefix(redis, t.keyPrefix)).filter(
-        (key) => !/^(sup|stats|rate)|^failed$/.test(key.slice(t.keyPrefix.length)),
+        (key) => !/^(sup|stats|rate|stale)|^failed$/.test(key.slice(t.keyPrefix.length)),
       );
       const kinds = new Set(
         keys.map((key) => key.slice(t.keyPrefix.length, t.keyPrefix.length + 2)),

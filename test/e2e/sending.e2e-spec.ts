@@ -87,7 +87,12 @@ describe('SEND_RATE=auto', () => {
     });
     try {
       const sending = await t.http().get('/v1/sending').auth(API_KEY, { type: 'bearer' });
-      expect(sending.body).toEqual({ ceiling: 7, rate: 7, paused: null });
+      expect(sending.body).toEqual({
+        ceiling: 7,
+        rate: 7,
+        paused: null,
+        stale: { queued: 0, pushed: 0 },
+      });
       expect(stub.quotaCalls).toBe(1);
       const response = await t
         .http()

@@ -137,3 +137,41 @@ export class FailedMessagesDto {
   @ApiPropertyOptional({ description: 'Pass as `cursor` for the next page; absent on the last' })
   nextCursor?: string;
 }
+
+class StaleInfoDto {
+  @ApiProperty({
+    enum: ['queued', 'pushed'],
+    description:
+      'queued: still QUEUED far longer than the send rate allows; pushed: still PUSHED or ' +
+      'DELAYED (no Delivery, Bounce or Reject) STALE_AFTER_HOURS after the push',
+  })
+  reason!: string;
+  @ApiProperty({ description: 'When it was queued (or queued again by a retry), or pushed' })
+  since!: string;
+  @ApiProperty({ description: 'When the sweep found it past its threshold' })
+  staleAt!: string;
+}
+
+/** A message of `GET /v1/messages?status=STALE`: its record, and why it is stale. */
+export class StaleMessageDto extends MessageStatusDto {
+  @ApiProperty({ type: StaleInfoDto }) stale!: StaleInfoDto;
+}
+
+/** A page of `GET /v1/messages?status=STALE`. */
+export class StaleMessagesDto {
+  @ApiProperty({
+    type: [StaleMessageDto],
+    description: 'Newest stale first; each read again, so none has moved on since',
+  })
+  messages!: StaleMessageDto[];
+
+  @ApiPropertyOptional({ description: 'Pass as `cursor` for the next page; absent on the last' })
+  nextCursor?: string;
+}
+
+/** How many messages are listed as stale (`GET /v1/sending`'s `stale`). */
+export class StaleCountsDto {
+  @ApiProperty({ description: 'QUEUED far longer than the send rate allows' }) queued!: number;
+  @ApiProperty({ description: 'PUSHED or DELAYED with no outcome after STALE_AFTER_HOURS' })
+  pushed!: number;
+}
