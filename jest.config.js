@@ -26,6 +26,16 @@ module.exports = {
       globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
     },
     {
+      // The app against a Redis of each test's own, which it stops, pauses and flushes.
+      displayName: 'faults',
+      testEnvironment: 'node',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/faults/**/*.faults-spec.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+    },
+    {
       // The same e2e specs against a Redis Cluster (127.0.0.1:7000-7002, or REDIS_CLUSTER_NODES;
       // scripts/ensure-redis-cluster.sh starts it).
       displayName: 'e2e-cluster',

@@ -10,6 +10,7 @@ import { ASES_MODULE_OPTIONS, ASES_OPTIONS } from './core/ases.tokens';
 import { ASES_REDIS, asesRedisProvider } from './core/redis-connection';
 import { RedisLifecycle } from './core/redis-lifecycle';
 import { resolveAsesOptions } from './core/resolve-options';
+import { StoreMonitor } from './core/store-monitor';
 import { FeedbackModule } from './feedback/feedback.module';
 import { HealthModule } from './health/health.module';
 import { MailerModule } from './mailer/mailer.module';
@@ -59,8 +60,9 @@ function withCore(module: DynamicModule): DynamicModule {
       { provide: ASES_OPTIONS, useFactory: resolveAsesOptions, inject: [ASES_MODULE_OPTIONS] },
       // ases's own connection (one server or a cluster), closed last at shutdown.
       asesRedisProvider,
+      StoreMonitor,
       RedisLifecycle,
     ],
-    exports: [...(module.exports ?? []), ASES_OPTIONS, ASES_REDIS, AsesService],
+    exports: [...(module.exports ?? []), ASES_OPTIONS, ASES_REDIS, StoreMonitor, AsesService],
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { AsesErrorCode, AsesException } from './ases.exception';
 import { RetryLater, logProcessingError, logQueueError } from './consumer-errors';
 
 function fakeLogger(): Logger & { lines: string[] } {
@@ -21,6 +22,18 @@ describe('consumer error logging', () => {
       MessageId: 'm1',
     });
     expect(logger.lines).toEqual(['warn not known yet']);
+  });
+
+  it('keeps a Redis outage out of the error log: StoreMonitor says it once', () => {
+    const logger = fakeLogger();
+    const outage = new AsesException(
+      AsesErrorCode.STORE_UNAVAILABLE,
+      'the status store did not answer',
+    );
+    logProcessingError(logger, 'bounces', wrapped(outage), { MessageId: 'm3' });
+    expect(logger.lines).toEqual([
+      'debug bounces: SQS message m3 will be retried: the status store did not answer',
+    ]);
   });
 
   it('logs any other failure as an error naming the queue and message', () => {

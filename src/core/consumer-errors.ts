@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Message } from '@aws-sdk/client-sqs';
+import { AsesErrorCode, AsesException } from './ases.exception';
 
 /** Thrown by a handler to leave its message on the queue for a later try; an expected outcome. */
 export class RetryLater extends Error {
@@ -24,6 +25,9 @@ export function logProcessingError(
   const cause = unwrap(error);
   if (cause instanceof RetryLater) {
     logger.warn(cause.message);
+  } else if (isStoreOutage(cause)) {
+    // StoreMonitor says it once per outage; a line per message would bury it.
+    logger.debug(`${queue}: SQS message ${message.MessageId} will be retried: ${cause.message}`);
   } else {
     logger.error(`${queue}: SQS message ${message.MessageId} will be retried: ${cause.message}`);
   }
@@ -32,4 +36,9 @@ export function logProcessingError(
 /** Logs an sqs-consumer `error` event (a failed receive, delete or visibility change). */
 export function logQueueError(logger: Logger, queue: string, error: Error): void {
   logger.error(`${queue}: SQS error: ${error.message}`);
+}
+
+/** A Redis outage (STORE_UNAVAILABLE), which StoreMonitor reports once for all. */
+export function isStoreOutage(error: unknown): boolean {
+  return error instanceof AsesException && error.code === AsesErrorCode.STORE_UNAVAILABLE;
 }

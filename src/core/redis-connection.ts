@@ -8,10 +8,18 @@ import { ASES_OPTIONS, ASES_REDIS_CONNECTION } from './ases.tokens';
 /** The token `InjectAsesRedis()` resolves: ases's own named connection, never the host's default. */
 export const ASES_REDIS = getRedisConnectionToken(ASES_REDIS_CONNECTION);
 
+/**
+ * Longest wait for one Redis command: a hung server (paused, or busy with a long script) fails the
+ * command, so an API request answers 503 within 2 s instead of hanging (the issue's bound).
+ */
+export const STORE_COMMAND_TIMEOUT_MS = 1500;
+
 /** Settings of every connection ases opens, to one server or to each node of a cluster. */
 const CONNECTION_OPTIONS = {
-  // Fail a command after a few reconnect attempts rather than hold a request for long.
+  // Fail a command after a few reconnect attempts rather than hold a request for long; once the
+  // connection has been ready, StoreMonitor turns the offline queue off so it fails at once.
   maxRetriesPerRequest: 3,
+  commandTimeout: STORE_COMMAND_TIMEOUT_MS,
   connectionName: 'ases',
 } satisfies RedisOptions;
 

@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { AsesRedis } from './ases-redis';
 import { InjectAsesRedis } from './ases.tokens';
+import { StoreMonitor } from './store-monitor';
 
 /**
  * Closes ases's Redis connection (one server or a cluster) at shutdown. It lives in the global
@@ -9,10 +10,15 @@ import { InjectAsesRedis } from './ases.tokens';
  */
 @Injectable()
 export class RedisLifecycle implements OnApplicationShutdown {
-  constructor(@InjectAsesRedis() private readonly redis: AsesRedis) {}
+  constructor(
+    @InjectAsesRedis() private readonly redis: AsesRedis,
+    private readonly monitor: StoreMonitor,
+  ) {}
 
   /** QUIT when connected (a Cluster quits every node); otherwise stop reconnecting at once. */
   async onApplicationShutdown(): Promise<void> {
+    // Closing on purpose is no outage to report.
+    this.monitor.stop();
     if (this.redis.status === 'ready') {
       await this.redis.quit().catch(() => this.redis.disconnect());
     } else if (this.redis.status !== 'end') {

@@ -1,11 +1,11 @@
 import { AsesErrorCode, AsesException } from './ases.exception';
+import { STORE_COMMAND_TIMEOUT_MS } from './redis-connection';
 
 /** The STORE_UNAVAILABLE error of a Redis failure, naming what did not answer. */
 export function storeUnavailable(what: string, error: unknown): AsesException {
-  const reason = error instanceof Error ? error.message : String(error);
   return new AsesException(
     AsesErrorCode.STORE_UNAVAILABLE,
-    `${what} (Redis) did not answer: ${reason}`,
+    `${what} (Redis) did not answer: ${describeStoreError(error)}`,
   );
 }
 
@@ -19,4 +19,19 @@ export async function inStore<T>(what: string, work: () => Promise<T>): Promise<
   } catch (error) {
     throw error instanceof AsesException ? error : storeUnavailable(what, error);
   }
+}
+
+/** A short reason for an ioredis failure, without its internals. */
+export function describeStoreError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH/.test(message)) {
+    return `not reachable (${message})`;
+  }
+  if (/enableOfflineQueue|Connection is closed|isn't ready/.test(message)) {
+    return 'not connected';
+  }
+  if (/timed out/i.test(message)) {
+    return `no answer within ${STORE_COMMAND_TIMEOUT_MS} ms`;
+  }
+  return message;
 }

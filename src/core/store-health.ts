@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { Cluster, type Redis } from 'ioredis';
 import type { AsesRedis } from './ases-redis';
 import { InjectAsesRedis } from './ases.tokens';
+import { STORE_COMMAND_TIMEOUT_MS } from './redis-connection';
 
-/** How long a health check waits for Redis before it reports it down. */
-const STORE_TIMEOUT_MS = 3000;
+/** How long a health check waits for Redis before it reports it down: as long as one command. */
+const STORE_TIMEOUT_MS = STORE_COMMAND_TIMEOUT_MS;
 
 /** What the health check saw of Redis. */
 export interface StoreHealthDetail {

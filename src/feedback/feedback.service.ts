@@ -12,6 +12,8 @@ import {
 import { ParsedFeedback, SesNotification } from './ses-notification';
 import { eventIdentity, FeedbackEffect, feedbackEffectFor } from './status-change';
 
+/** How long after a send a missing record is taken for one Redis lost (see sentRecently). */
+const RECENT_MS = 60 * 60 * 1000;
 /**
  * What applying a notification did. `unknown-message`: no message has this SES id (yet: the
  * PUSHED write may still be on its way); `expired`: the message's record is gone (or the mail is
@@ -126,7 +128,9 @@ export class FeedbackService {
       times,
     });
     if (match.outcome === 'expired') {
-      return 'expired';
+      // A recent mail's record is gone only if Redis lost it; the job's receipt or the sender
+      // may be making it again right now, so try again (bounded by the feedback attempts).
+      return this.sentRecently(notification) ? 'unknown-message' : 'expired';
     }
     if (match.outcome === 'unknown') {
       return this.olderThanRetention(notification) ? 'expired' : 'unknown-message';
@@ -164,7 +168,7 @@ export class FeedbackService {
       dedupeKeys,
     });
     if (result.outcome === 'missing') {
-      return 'expired';
+      return this.sentRecently(notification) ? 'unknown-message' : 'expired';
     }
     if (effect.transientBounce && result.outcome !== 'duplicate') {
       await this.suppressions.recordTransientBounce(recipient, effect.event.at, id);
@@ -188,6 +192,12 @@ export class FeedbackService {
    * Whether the mail was sent longer ago than records are kept: SES reports opens and clicks for
    * weeks, and such a late event must be dropped at once rather than retried as "not yet known".
    */
+  /** Sent within the hour: a missing record then means Redis lost it, not that it expired. */
+  private sentRecently(notification: SesNotification): boolean {
+    const sentAt = Date.parse(notification.mailTimestamp ?? notification.timestamp);
+    return Date.now() - sentAt < RECENT_MS;
+  }
+
   private olderThanRetention(notification: SesNotification): boolean {
     const sentAt = Date.parse(notification.mailTimestamp ?? notification.timestamp);
     return Date.now() - sentAt > this.options.statusTtlSeconds * 1000;

@@ -4,9 +4,13 @@ import { QueueModule } from '../core/queue.module';
 import { StoreHealth } from '../core/store-health';
 import { HealthController } from './health.controller';
 
-/** The health endpoint (Redis, one server or a cluster, and the queues), with @nestjs/terminus. */
+/**
+ * The health endpoint (Redis, one server or a cluster, and the queues), with @nestjs/terminus.
+ * Terminus's own logger is off: it logs every failed probe (twice a second behind a load
+ * balancer), while StoreMonitor says once that Redis went away and once that it is back.
+ */
 @Module({
-  imports: [TerminusModule, QueueModule],
+  imports: [TerminusModule.forRoot({ logger: false }), QueueModule],
   controllers: [HealthController],
   providers: [StoreHealth],
 })

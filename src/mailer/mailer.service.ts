@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
+import { mapInTurns, yieldToEventLoop } from '../core/in-turns';
 import { newMessageId } from '../status/message-id';
 import { MessageStatus } from '../status/message-status';
 import { StatusService, messageNotFound } from '../status/status.service';
@@ -161,15 +162,20 @@ export class MailerService {
     const queuedAt = Date.now();
     const id = message.localMessageId ?? newMessageId(queuedAt);
     const track = this.tracking.settingsFor(message.track, message.html !== undefined);
+    // Parsing the HTML and encoding the MIME message take milliseconds each for a large mail: let
+    // other requests in between, so a 500-message batch never holds the event loop for long.
+    await yieldToEventLoop();
+    const html =
+      message.html === undefined
+        ? undefined
+        : this.tracking.instrumentHtml(id, message.html, track);
+    await yieldToEventLoop();
     const raw = await buildMimeMessage({
       id,
       from: message.from,
       to: message.to,
       subject: message.subject,
-      html:
-        message.html === undefined
-          ? undefined
-          : this.tracking.instrumentHtml(id, message.html, track),
+      html,
       text: message.text,
     });
     const job: SendmailJob = {
@@ -193,7 +199,7 @@ export class MailerService {
   }
 
   private async acceptAll(inputs: unknown[]): Promise<Array<SendmailResult | AsesException>> {
-    const prepared = await Promise.all(inputs.map((input) => this.prepare(input)));
+    const prepared = await mapInTurns(inputs, (input) => this.prepare(input));
     // Each item settles on its own: one that Redis failed must not hide others it recorded,
     // which still have to be queued.
     const results = await Promise.all(
@@ -203,28 +209,36 @@ export class MailerService {
     );
     const fresh = prepared.flatMap((item, index) => {
       const result = results[index];
-      return item instanceof AsesException || result instanceof AsesException || result.replayed
+      return item instanceof AsesException || result instanceof AsesException || !result.enqueue
         ? []
-        : [{ index, job: item.job }];
+        : [{ index, job: durableJob(item), replayed: result.replayed }];
     });
+    const answers = results.map((result) =>
+      result instanceof AsesException
+        ? result
+        : { id: result.id, status: result.status, replayed: result.replayed },
+    );
     if (fresh.length === 0) {
-      return results;
+      return answers;
     }
     const failed = await this.queue.enqueue(fresh.map((item) => item.job));
     await Promise.all(
       [...failed].map(async ([position, reason]) => {
-        const { index, job } = fresh[position];
+        const { index, job, replayed } = fresh[position];
         this.logger.error(`message ${job.id} not queued: ${reason}`);
-        // Not queued means not accepted: forget it, so the caller can retry with the same id.
-        await this.status.remove(job.id);
-        results[index] = new AsesException(
+        // Not queued means not accepted: forget it, so the caller can retry with the same id. A
+        // replay's record stays: a job of it may be on the queue already.
+        if (!replayed) {
+          await this.status.remove(job.id);
+        }
+        answers[index] = new AsesException(
           AsesErrorCode.QUEUE_UNAVAILABLE,
           'the sendmail queue did not take the message; nothing was sent, try again',
           { id: job.id },
         );
       }),
     );
-    return results;
+    return answers;
   }
 
   private async record({
@@ -233,7 +247,7 @@ export class MailerService {
     track,
     fingerprint,
     queuedAt: acceptedAt,
-  }: Prepared): Promise<SendmailResult | AsesException> {
+  }: Prepared): Promise<Recorded | AsesException> {
     // A repeated request for a message accepted before the address was suppressed still gets
     // its original answer; only a new message is refused. The record is read only then, not for
     // every message.
@@ -268,7 +282,7 @@ export class MailerService {
         { type: 'queued', at: queuedAt, recipient: job.to, source: 'ases' },
         message.tags,
       );
-      return { id: job.id, status: MessageStatus.QUEUED, replayed: false };
+      return { id: job.id, status: MessageStatus.QUEUED, replayed: false, enqueue: true };
     }
     if (message.localMessageId === undefined) {
       // The random part of a fresh id met another's in its minute: nothing was recorded.
@@ -285,9 +299,28 @@ export class MailerService {
         { id: job.id },
       );
     }
-    // The original answer, whatever became of the message since (its status is a GET away).
-    return { id: job.id, status: MessageStatus.QUEUED, replayed: true };
+    // The original answer, whatever became of the message since (its status is a GET away). A
+    // process that died between recording and enqueueing left a QUEUED record that no sender
+    // ever claimed: queue it (again). A job that was queued after all is then received twice,
+    // and the send lease and the status let only one of them send.
+    const existing = outcome.existing;
+    const neverClaimed = existing.status === MessageStatus.QUEUED && !existing.attempts;
+    return { id: job.id, status: MessageStatus.QUEUED, replayed: true, enqueue: neverClaimed };
   }
+}
+
+/** A recorded message, and whether it must (still) be put on the queue. */
+type Recorded = SendmailResult & { enqueue: boolean };
+
+/** The job with what its record is made again from, should Redis lose it (sender.service.ts). */
+function durableJob({ job, message, track, fingerprint, queuedAt }: Prepared): SendmailJob {
+  return {
+    ...job,
+    tags: message.tags,
+    track,
+    queuedAt: new Date(queuedAt).toISOString(),
+    fingerprint: message.localMessageId === undefined ? undefined : fingerprint,
+  };
 }
 
 function asesErrorOrThrow(error: unknown): AsesException {

@@ -1,4 +1,4 @@
-import { SendmailJob, parseSendmailJob, serializeSendmailJob } from './sendmail-job';
+import { SendmailJob, parseSendmailJob, pushedReceipt, serializeSendmailJob } from './sendmail-job';
 
 const job: SendmailJob = {
   v: 2,
@@ -14,6 +14,31 @@ describe('sendmail job', () => {
     expect(parseSendmailJob(serializeSendmailJob(job))).toEqual(job);
   });
 
+  it('round-trips what its record is made again from', () => {
+    const full: SendmailJob = {
+      ...job,
+      tags: { campaign: 'spring', constructor: 'x' },
+      track: { opens: true, clicks: false },
+      queuedAt: '2026-12-01T12:00:00.000Z',
+      fingerprint: 'fp',
+    };
+    expect(parseSendmailJob(serializeSendmailJob(full))).toEqual(full);
+  });
+
+  it('writes characters SQS or its emulator may refuse as escapes, and reads them back', () => {
+    const odd: SendmailJob = { ...job, subject: 'rocket \u{1F680} \u0085 \u2028 \uffff end' };
+    const body = serializeSendmailJob(odd);
+    expect(body).toMatch(/^[\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufffd]*$/);
+    expect(body).toContain('\\ud83d\\ude80');
+    expect(parseSendmailJob(body)).toEqual(odd);
+  });
+
+  it('round-trips a receipt of a send SES accepted, without the content', () => {
+    const receipt = pushedReceipt(job, 'ses-1', '2026-12-01T12:00:01.000Z');
+    expect(receipt.raw).toBe('');
+    expect(parseSendmailJob(serializeSendmailJob(receipt))).toEqual(receipt);
+  });
+
   it.each([
     ['not JSON', '{'],
     ['undefined body', undefined],
@@ -24,6 +49,13 @@ describe('sendmail job', () => {
     ['a version 2 job with an empty source', JSON.stringify({ ...job, raw: '' })],
     ['a job of a version never released', JSON.stringify({ ...job, v: 1, html: '<p>x</p>' })],
     ['a number as source', JSON.stringify({ ...job, raw: 1 })],
+    [
+      'a receipt that carries content',
+      JSON.stringify({ ...job, pushed: { sesMessageId: 's', at: 't' } }),
+    ],
+    ['a receipt without its SES id', JSON.stringify({ ...job, raw: '', pushed: { at: 't' } })],
+    ['tags that are not strings', JSON.stringify({ ...job, tags: { a: 1 } })],
+    ['track that is not two booleans', JSON.stringify({ ...job, track: { opens: 'yes' } })],
   ])('refuses %s', (_name, body) => {
     expect(parseSendmailJob(body)).toBeNull();
   });

@@ -1,6 +1,10 @@
+import type { TrackSettings } from '../status/message-record';
+
 /**
- * What a message on the sendmail queue carries; the content lives only here, not in Redis: the
- * MIME source, built once when the message is accepted.
+ * What a message on the sendmail queue carries. The queue is the durable copy of what must be
+ * sent: besides the MIME source (built once, when the message is accepted) a job holds what its
+ * status record needs, so that a record Redis lost (flushed, evicted, restarted without
+ * persistence) is made again from the job instead of the mail being dropped.
  */
 export interface SendmailJob {
   v: 2;
@@ -8,17 +12,50 @@ export interface SendmailJob {
   from: string;
   to: string;
   subject: string;
-  /** The RFC 5322 message SendRawEmail takes. */
+  /** The RFC 5322 message SendRawEmail takes; empty on a receipt (`pushed`). */
   raw: string;
+  tags?: Record<string, string>;
+  /** The tracking put in its HTML. */
+  track?: TrackSettings;
+  /** When it was accepted, ISO 8601 (an id ases made carries it too). */
+  queuedAt?: string;
+  /** The request's fingerprint, for a `localMessageId` (replays compare it). */
+  fingerprint?: string;
+  /**
+   * A receipt: SES accepted the message (with this id, at this time) but Redis did not take the
+   * PUSHED write. Nothing is sent again; the receipt is deleted once the write is made.
+   */
+  pushed?: { sesMessageId: string; at: string };
 }
 
 /** Largest serialized job: SQS's classic 256 KiB message limit. */
 export const MAX_JOB_BYTES = 256 * 1024;
 
-/** The SQS message body of a job. */
-export function serializeSendmailJob(job: SendmailJob): string {
-  return JSON.stringify(job);
+/**
+ * Characters written as `\uXXXX` escapes in a job's body. SQS takes only #x9, #xA, #xD,
+ * #x20-#xD7FF, #xE000-#xFFFD and #x10000-#x10FFFF, and the local emulator refuses characters
+ * above U+FFFF too: escaping each half of a surrogate pair (and the few other characters either
+ * may refuse or mangle) keeps the body within what both take. JSON.parse reads it back unchanged.
+ */
+const ESCAPED = /[\u007f-\u009f\u2028\u2029\ud800-\udfff\ufffe\uffff]/g;
+
+function escapeForSqs(json: string): string {
+  return json.replace(ESCAPED, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** The SQS message body of a job (ASCII-safe where SQS or its emulator could refuse it). */
+export function serializeSendmailJob(job: SendmailJob): string {
+  return escapeForSqs(JSON.stringify(job));
+}
+
+/** The receipt of a job SES accepted: the job without its content, and the SES outcome. */
+export function pushedReceipt(job: SendmailJob, sesMessageId: string, at: string): SendmailJob {
+  return { ...job, raw: '', pushed: { sesMessageId, at } };
+}
+
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Reads a job back from an SQS message body; null when the body is not one. */
 export function parseSendmailJob(body: string | undefined): SendmailJob | null {
@@ -28,13 +65,27 @@ export function parseSendmailJob(body: string | undefined): SendmailJob | null {
   } catch {
     return null;
   }
-  if (typeof value !== 'object' || value === null) {
+  if (!isRecord(value) || value.v !== 2) {
     return null;
   }
-  const job = value as Record<string, unknown>;
-  const common = [job.id, job.from, job.to, job.subject].every(
-    (field) => typeof field === 'string' && field,
-  );
-  const content = job.v === 2 && typeof job.raw === 'string' && job.raw !== '';
-  return common && content ? (job as unknown as SendmailJob) : null;
+  const job = value;
+  if (![job.id, job.from, job.to, job.subject].every(isText)) {
+    return null;
+  }
+  const pushed = job.pushed;
+  const receipt =
+    isRecord(pushed) && isText(pushed.sesMessageId) && isText(pushed.at) && job.raw === '';
+  if (!(receipt || (pushed === undefined && isText(job.raw)))) {
+    return null;
+  }
+  const optional =
+    (job.tags === undefined ||
+      (isRecord(job.tags) && Object.values(job.tags).every((v) => typeof v === 'string'))) &&
+    (job.track === undefined ||
+      (isRecord(job.track) &&
+        typeof job.track.opens === 'boolean' &&
+        typeof job.track.clicks === 'boolean')) &&
+    (job.queuedAt === undefined || isText(job.queuedAt)) &&
+    (job.fingerprint === undefined || typeof job.fingerprint === 'string');
+  return optional ? (job as unknown as SendmailJob) : null;
 }

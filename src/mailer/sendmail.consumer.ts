@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Message } from '@aws-sdk/client-sqs';
+import { isStoreOutage } from '../core/consumer-errors';
 import { retryDelaySeconds, receiveCount } from '../core/redelivery';
 import { MAX_RETRY_DELAY_SECONDS, SenderService } from './sender.service';
 import { parseSendmailJob } from './sendmail-job';
@@ -47,10 +48,15 @@ export class SendmailConsumer {
       }
     } catch (error) {
       const delaySeconds = retryDelaySeconds(receiveCount(message), MAX_RETRY_DELAY_SECONDS);
-      this.logger.error(
+      const line =
         `message ${job.id} will be retried in ${delaySeconds} s: ` +
-          (error instanceof Error ? error.message : String(error)),
-      );
+        (error instanceof Error ? error.message : String(error));
+      // StoreMonitor reports a Redis outage once; a line per message would bury it.
+      if (isStoreOutage(error)) {
+        this.logger.debug(line);
+      } else {
+        this.logger.error(line);
+      }
       return { delete: false, delaySeconds };
     }
   }

@@ -13,6 +13,7 @@ import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions } from '../core/ases.tokens';
 import { waitUntilIdle } from '../core/consumer-drain';
 import { QueueDirectory } from '../core/queue-directory';
+import { STORE_HEARTBEAT_MS, StoreMonitor } from '../core/store-monitor';
 import { receiveCount, retryDelaySeconds } from '../core/redelivery';
 import { MAX_RETRY_DELAY_SECONDS } from './sender.service';
 import { Disposition, SendmailConsumer } from './sendmail.consumer';
@@ -48,6 +49,7 @@ export class SendmailPool
     private readonly directory: QueueDirectory,
     private readonly consumer: SendmailConsumer,
     private readonly limiter: SendRateLimiter,
+    private readonly store: StoreMonitor,
     @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
   ) {}
 
@@ -160,14 +162,21 @@ export class SendmailPool
     }
   }
 
-  /** Keeps a poller from receiving while sending is paused (the messages are better in SQS). */
+  /**
+   * Keeps a poller from receiving while sending is paused or Redis is away (the messages are
+   * better in SQS than received only to fail their claim).
+   */
   private async whilePaused(): Promise<void> {
-    let left = this.limiter.pausedForMs();
+    let left = this.pausedForMs();
     while (left > 0 && !this.stopping.signal.aborted) {
       await sleep(Math.min(left, 1000), undefined, { signal: this.stopping.signal }).catch(
         () => undefined,
       );
-      left = this.limiter.pausedForMs();
+      left = this.pausedForMs();
     }
+  }
+
+  private pausedForMs(): number {
+    return this.store.available ? this.limiter.pausedForMs() : STORE_HEARTBEAT_MS;
   }
 }

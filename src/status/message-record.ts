@@ -99,7 +99,8 @@ export interface TrackSettings {
 /** One entry of a message's timeline. */
 export interface TimelineEvent {
   /**
-   * What happened: `queued`, `pushed`, `retry`, `retried`, `failed`, `suppressed` (ases's own), or an SES event:
+   * What happened: `queued`, `pushed`, `retry`, `retried`, `restored` (the record was made again
+   * from the queued job after Redis lost it), `failed`, `suppressed` (ases's own), or an SES event:
    * `send`, `reject`, `rendering-failure`, `delivery`, `delivery-delay`, `bounce`, `auto-reply`,
    * `complaint`, `open`, `click`, `subscription`.
    */

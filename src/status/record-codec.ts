@@ -159,15 +159,16 @@ export function encodeNewRecord(message: NewRecord, base: number, detail: Status
 
 /** The tags of a packed `g` field. */
 export function decodeTags(packed: string): Record<string, string> {
-  const tags: Record<string, string> = {};
   if (packed === '') {
-    return tags;
+    return {};
   }
   const parts = packed.split(GS);
+  const entries: Array<[string, string]> = [];
   for (let i = 0; i + 1 < parts.length; i += 2) {
-    tags[parts[i]] = parts[i + 1];
+    entries.push([parts[i], parts[i + 1]]);
   }
-  return tags;
+  // Own properties whatever the names: an assignment of `__proto__` would set the prototype.
+  return Object.fromEntries(entries);
 }
 
 const TYPE_CODES: Readonly<Record<string, string>> = {
@@ -175,6 +176,7 @@ const TYPE_CODES: Readonly<Record<string, string>> = {
   pushed: 'p',
   retry: 'r',
   retried: 'Q',
+  restored: 'T',
   failed: 'f',
   suppressed: 'x',
   send: 'S',

@@ -19,6 +19,8 @@ export interface SesStubOptions {
   latencyMs?: number;
   /** What GetSendQuota answers; without it GetSendQuota is refused. */
   quota?: StubQuota;
+  /** Runs before a SendRawEmail is answered (e.g. to stop Redis while SES "accepts" a mail). */
+  beforeReply?: (recipient: string, call: number) => Promise<void>;
 }
 
 const XMLNS = 'http://ses.amazonaws.com/doc/2010-12-01/';
@@ -75,7 +77,7 @@ export class SesStub {
           action === 'SendRawEmail'
             ? this.answer(recipient, call)
             : { status: 400, code: 'InvalidAction', message: 'not stubbed' };
-        void this.reply(response, recipient, answer);
+        void this.reply(response, recipient, answer, call);
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
@@ -86,12 +88,14 @@ export class SesStub {
     response: import('node:http').ServerResponse,
     recipient: string,
     answer: StubAnswer,
+    call: number,
   ): Promise<void> {
     this.inFlight += 1;
     try {
       if (this.options.latencyMs) {
         await sleep(this.options.latencyMs);
       }
+      await this.options.beforeReply?.(recipient, call);
     } finally {
       this.inFlight -= 1;
     }

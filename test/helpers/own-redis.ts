@@ -1,0 +1,129 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** A port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * A redis-server of a test's own, on a port of its own, which the test stops, pauses, flushes
+ * and starts again without disturbing the shared one (../shared/MACHINE.md).
+ */
+export class OwnRedis {
+  private child?: ChildProcess;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'ases-own-redis-'));
+
+  private constructor(
+    readonly port: number,
+    private readonly appendOnly: boolean,
+  ) {}
+
+  /** Starts one; `appendOnly` keeps every write in an AOF (fsync always) across restarts. */
+  static async start({ appendOnly = false } = {}): Promise<OwnRedis> {
+    const redis = new OwnRedis(await freePort(), appendOnly);
+    await redis.restart();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  private get running(): boolean {
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
+  }
+
+  /** Starts the server (again, on the same port and directory) unless it runs; waits until it answers. */
+  async restart(): Promise<void> {
+    if (this.running) {
+      return;
+    }
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--dir',
+      this.dir,
+    ];
+    args.push('--appendonly', this.appendOnly ? 'yes' : 'no');
+    if (this.appendOnly) {
+      args.push('--appendfsync', 'always');
+    }
+    this.child = spawn('redis-server', args, { stdio: 'ignore' });
+    const probe = this.client({ retryStrategy: () => null, lazyConnect: true });
+    try {
+      for (let i = 0; i < 200; i += 1) {
+        try {
+          await probe.connect();
+          if ((await probe.ping()) === 'PONG') {
+            return;
+          }
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      }
+      throw new Error(`redis-server on port ${this.port} did not answer`);
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  /** Stops the server at once, keeping nothing but what the AOF already holds. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) {
+      return;
+    }
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
+  async flush(): Promise<void> {
+    const client = this.client();
+    try {
+      await client.flushall();
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  /** A client of this server (the caller disconnects it). */
+  client(options: RedisOptions = {}): Redis {
+    const client = new Redis({ port: this.port, host: '127.0.0.1', ...options });
+    client.on('error', () => undefined);
+    return client;
+  }
+
+  async close(): Promise<void> {
+    this.resume();
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
