@@ -1,8 +1,8 @@
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ENVIRONMENT_VARIABLES } from '../src/config/environment';
 import { isRunning, stopChild, trackChild } from './children';
@@ -20,6 +20,15 @@ const REGION = 'us-east-1';
 const HEALTH_TIMEOUT_MS = 60_000;
 // Longer than the app's own shutdown budget (15 s by default) for in-flight sends.
 const STOP_TIMEOUT_MS = 30_000;
+
+/**
+ * The build the app processes run: `$BENCH_DIST` when set (relative to the repository root), or
+ * `<root>/dist`. A separate build keeps a long run on one version of the code while src/ changes.
+ */
+export function benchDist(root: string): string {
+  const dist = process.env.BENCH_DIST;
+  return dist === undefined || dist === '' ? join(root, 'dist') : resolve(root, dist);
+}
 
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {
@@ -46,8 +55,10 @@ function logTail(path: string, lines = 20): string {
 
 /** Options of {@link Fleet}. */
 export interface FleetOptions {
-  /** Repository root: where `dist/main` is and the processes run. */
+  /** Repository root: where the processes run. */
   root: string;
+  /** The build whose `main.js` the app processes run. Default {@link benchDist}(root). */
+  dist?: string;
   /** Scenario name, for log file names. */
   scenario: string;
   /** Unique per scenario run; names the queues and the Redis key prefix. */
@@ -85,6 +96,8 @@ export class Fleet {
   readonly redisKeyPrefix: string;
   private fauxqs?: ChildProcess;
   private sqsEndpoint?: string;
+  private sqs?: SQSClient;
+  private sendmailQueueUrl?: string;
 
   constructor(private readonly options: FleetOptions) {
     const queue = (role: string): string => `bench-${options.runId}-${role}`;
@@ -147,13 +160,38 @@ export class Fleet {
       // Otherwise the SDK sends to the QueueUrl's own host, sqs.<region>.localhost.
       useQueueUrlAsEndpoint: false,
     });
-    try {
-      for (const name of Object.values(this.queues)) {
-        await sqs.send(new CreateQueueCommand({ QueueName: name }));
+    this.sqs = sqs;
+    for (const [role, name] of Object.entries(this.queues)) {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+      if (role === 'sendmail') {
+        this.sendmailQueueUrl = QueueUrl;
       }
-    } finally {
-      sqs.destroy();
     }
+  }
+
+  /**
+   * The sendmail queue's messages: visible, in hand (received, not deleted: also those of a
+   * killed process until their visibility timeout) and delayed. All 0: nothing is left to send.
+   */
+  async sendmailDepth(): Promise<{ visible: number; inFlight: number; delayed: number }> {
+    if (this.sqs === undefined || this.sendmailQueueUrl === undefined) {
+      throw new Error('Fleet.sendmailDepth: call startSqs first');
+    }
+    const { Attributes: attributes = {} } = await this.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: this.sendmailQueueUrl,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
+    return {
+      visible: Number(attributes.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      delayed: Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+    };
   }
 
   /**
@@ -171,7 +209,8 @@ export class Fleet {
     const log = openSync(logFile, 'w');
     // For profiling a run: BENCH_APP_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
     const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, ...START_PROD_NODE_ARGS, 'dist/main'], {
+    const main = join(this.options.dist ?? benchDist(this.options.root), 'main');
+    const child = spawn(process.execPath, [...nodeArgs, ...START_PROD_NODE_ARGS, main], {
       cwd: this.options.root,
       env: { ...this.appEnvironment(name, port), ...(api ? { SEND_POLLERS: '0' } : {}) },
       stdio: ['ignore', log, log],
@@ -197,6 +236,8 @@ export class Fleet {
   async stop(): Promise<void> {
     const all = this.api ? [this.api, ...this.apps] : this.apps;
     await Promise.all(all.map((app) => stopChild(app.child, 'SIGTERM', STOP_TIMEOUT_MS)));
+    this.sqs?.destroy();
+    this.sqs = undefined;
     if (this.fauxqs) {
       this.fauxqs.stdin?.end();
       await stopChild(this.fauxqs, 'SIGTERM', 5000);
@@ -212,6 +253,8 @@ export class Fleet {
     return {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
+      // A build outside the repository (BENCH_DIST) finds the packages here.
+      NODE_PATH: join(options.root, 'node_modules'),
       ...blank,
       LOCAL_STACK: 'false',
       PORT: String(port),

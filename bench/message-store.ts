@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { benchDist } from './fleet';
 
 const PIPELINE = 1000;
 
@@ -12,10 +14,45 @@ export interface StoredMessage {
   queuedAt?: number;
   /** Absolute ms; absent until the message is PUSHED. */
   pushedAt?: number;
+  /** Send attempts the record counts. */
+  attempts?: number;
+  /** The error recorded with a FAILED status: `<code>: <message>`. */
+  error?: string;
 }
 
-function toMs(iso: string | null): number | undefined {
-  if (iso === null) {
+/** The app's own record layout: where a record is kept and how it is packed. */
+interface RecordCodec {
+  recordLocation: (typeof import('../src/status/record-location'))['recordLocation'];
+  decodeRecord: (typeof import('../src/status/record-codec'))['decodeRecord'];
+}
+
+/**
+ * The record layout of the build the app processes run, loaded from that build rather than from
+ * src/, so the bench reads what the apps wrote even while src/ changes under a long run.
+ */
+async function loadCodec(dist: string): Promise<RecordCodec> {
+  const location = join(dist, 'status', 'record-location.js');
+  const codec = join(dist, 'status', 'record-codec.js');
+  try {
+    const [{ recordLocation }, { decodeRecord }] = await Promise.all([
+      import(location) as Promise<typeof import('../src/status/record-location')>,
+      import(codec) as Promise<typeof import('../src/status/record-codec')>,
+    ]);
+    if (typeof recordLocation !== 'function' || typeof decodeRecord !== 'function') {
+      throw new Error('recordLocation or decodeRecord is not exported');
+    }
+    return { recordLocation, decodeRecord };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `the status store's layout could not be loaded from ${location} and ${codec} (expected ` +
+        `recordLocation and decodeRecord): ${reason}`,
+    );
+  }
+}
+
+function toMs(iso: string | undefined): number | undefined {
+  if (iso === undefined) {
     return undefined;
   }
   const ms = Date.parse(iso);
@@ -23,36 +60,55 @@ function toMs(iso: string | null): number | undefined {
 }
 
 /**
- * Reads the bench's messages straight from the app's Redis records (`<prefix>msg:<id>`), not
+ * Reads the bench's messages straight from the app's Redis records (one packed record a message,
+ * a field of a time-bucket hash or a key of its own: see src/status/record-location.ts), not
  * through the API, so that reading thousands of them costs the app nothing.
  */
 export class MessageStore {
+  private codec?: Promise<RecordCodec>;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** The app build whose record layout to read. Default `benchDist` of the repository. */
+    private readonly dist = benchDist(resolve(__dirname, '..')),
   ) {}
 
-  /** Status, queuedAt and pushedAt of each id, in order; HMGET in pipelines of 1000. */
+  /** Status, queuedAt, pushedAt, attempts and error of each id, in order; pipelines of 1000. */
   async read(ids: readonly string[]): Promise<StoredMessage[]> {
+    this.codec ??= loadCodec(this.dist);
+    const { recordLocation, decodeRecord } = await this.codec;
     const messages: StoredMessage[] = [];
     for (let start = 0; start < ids.length; start += PIPELINE) {
       const chunk = ids.slice(start, start + PIPELINE);
+      const locations = chunk.map((id) => recordLocation(this.prefix, id));
       const pipeline = this.redis.pipeline();
-      for (const id of chunk) {
-        pipeline.hmget(`${this.prefix}msg:${id}`, 'status', 'queuedAt', 'pushedAt');
+      for (const { key, field } of locations) {
+        if (field === '') {
+          pipeline.get(key);
+        } else {
+          pipeline.hget(key, field);
+        }
       }
       const replies = (await pipeline.exec()) ?? [];
       chunk.forEach((id, index) => {
         const [error, value] = replies[index] ?? [new Error('no reply'), null];
+        const { key, field, base } = locations[index];
         if (error) {
-          throw new Error(`HMGET ${this.prefix}msg:${id} failed: ${error.message}`);
+          throw new Error(`reading ${key} ${field} failed: ${error.message}`);
         }
-        const [status, queuedAt, pushedAt] = value as (string | null)[];
+        if (typeof value !== 'string') {
+          messages.push({ id });
+          return;
+        }
+        const { record } = decodeRecord(id, value, base);
         messages.push({
           id,
-          status: status ?? undefined,
-          queuedAt: toMs(queuedAt),
-          pushedAt: toMs(pushedAt),
+          status: record.status,
+          queuedAt: toMs(record.queuedAt),
+          pushedAt: toMs(record.pushedAt),
+          attempts: record.attempts,
+          error: record.error ? `${record.error.code}: ${record.error.message}` : undefined,
         });
       });
     }

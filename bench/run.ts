@@ -1,10 +1,19 @@
 import { Redis } from 'ioredis';
-import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { withBenchStack } from './bench-stack';
+import { FAULT_GROUP, FAULT_SCENARIOS, FaultScenarioDefinition, runFaultScenario } from './faults';
 import { Feeder, FeedResult } from './feeder';
-import { BENCH_API_KEY } from './fleet';
+import { BENCH_API_KEY, benchDist } from './fleet';
 import { ForeignLoadSampler } from './foreign-load';
 import {
   MEMORY_MESSAGES,
@@ -177,14 +186,29 @@ const TRACKING_SCENARIOS: readonly TrackingScenarioDefinition[] = [
   },
 ];
 
-type AnyScenario = ScenarioDefinition | TrackingScenarioDefinition | MemoryScenarioDefinition;
+type AnyScenario =
+  | ScenarioDefinition
+  | TrackingScenarioDefinition
+  | MemoryScenarioDefinition
+  | FaultScenarioDefinition;
 
 /** Every scenario, in the order they run and appear in docs/benchmarks.md. */
 const ALL_SCENARIOS: readonly AnyScenario[] = [
   ...SCENARIOS,
   ...TRACKING_SCENARIOS,
   MEMORY_SCENARIO,
+  ...FAULT_SCENARIOS,
 ];
+
+/** Names that stand for several scenarios. */
+const GROUPS: Readonly<Record<string, readonly AnyScenario[]>> = {
+  [FAULT_GROUP]: FAULT_SCENARIOS,
+};
+
+/** The fault scenarios run with a Redis, fauxqs and SES stub of their own, and judge robustness. */
+function isFault(definition: AnyScenario): definition is FaultScenarioDefinition {
+  return 'fault' in definition;
+}
 
 function isTracking(definition: AnyScenario): definition is TrackingScenarioDefinition {
   return 'endpoint' in definition;
@@ -197,6 +221,8 @@ function isMemory(definition: AnyScenario): definition is MemoryScenarioDefiniti
 
 interface Cli {
   scenarios: AnyScenario[];
+  /** Build the app into this directory first, and run that build. */
+  buildInto: string | undefined;
   /** Seconds of feeding (send scenarios) or of measured load (tracking scenarios). */
   durationSeconds: number | undefined;
   /** Messages per mode of the memory scenario. */
@@ -207,14 +233,21 @@ interface Cli {
 
 const USAGE =
   `usage: npm run bench -- [scenario ...] [--duration <seconds> | --quick] [--messages <n>]\n` +
-  `  scenarios: ${ALL_SCENARIOS.map(({ name }) => name).join(', ')} (default: all, in this ` +
-  `order)\n` +
+  `  scenarios: ${ALL_SCENARIOS.filter((s) => !isFault(s))
+    .map(({ name }) => name)
+    .join(', ')} (default: all of these, in this order)\n` +
+  `  ${FAULT_GROUP}: ${FAULT_SCENARIOS.map(({ name }) => name).join(', ')} (each by its name, ` +
+  `or all with \`${FAULT_GROUP}\`; not run by default: about 5 minutes, up to 4 more each ` +
+  `when its queue does not empty; --duration does not apply, --quick shortens faults and the ` +
+  `drain cap)\n` +
   `  --duration S  seconds of feeding (default ${DEFAULT_DURATION_SECONDS}), or of measured ` +
   `load for ${TRACKING_SCENARIOS.map(({ name }) => name).join(' and ')} (default ` +
   `${DEFAULT_LOAD_SECONDS}, after a ${TRACKING_WARMUP_SECONDS}-s warm-up)\n` +
   `  --quick       feed for ${QUICK_DURATION_SECONDS} s, load for ${QUICK_LOAD_SECONDS} s\n` +
   `  --messages N  messages per mode of the memory scenario (default ${MEMORY_MESSAGES})\n` +
-  `  --report-only rewrite docs/benchmarks.md from bench/results, run nothing`;
+  `  --report-only rewrite docs/benchmarks.md from bench/results, run nothing\n` +
+  `  --build DIR   compile src/ into DIR first (tsc, and the .lua files beside the JS) and run ` +
+  `that build, as BENCH_DIST=DIR does with one made before: src/ may change meanwhile`;
 
 function parseCli(args: readonly string[]): Cli {
   const names: string[] = [];
@@ -222,6 +255,7 @@ function parseCli(args: readonly string[]): Cli {
   let messages = MEMORY_MESSAGES;
   let quick = false;
   let reportOnly = false;
+  let buildInto: string | undefined;
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index];
     if (arg === '--help' || arg === '-h') {
@@ -229,6 +263,11 @@ function parseCli(args: readonly string[]): Cli {
       process.exit(0);
     } else if (arg === '--report-only') {
       reportOnly = true;
+    } else if (arg === '--build' || arg.startsWith('--build=')) {
+      buildInto = arg === '--build' ? args[(index += 1)] : arg.slice('--build='.length);
+      if (!buildInto) {
+        throw new Error(`--build: expected a directory\n${USAGE}`);
+      }
     } else if (arg === '--quick') {
       quick = true;
       durationSeconds = undefined;
@@ -249,18 +288,93 @@ function parseCli(args: readonly string[]): Cli {
       }
     } else if (ALL_SCENARIOS.some(({ name }) => name === arg)) {
       names.push(arg);
+    } else if (GROUPS[arg] !== undefined) {
+      names.push(...GROUPS[arg].map(({ name }) => name));
     } else {
       throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
     }
   }
   return {
     scenarios:
-      names.length === 0 ? [...ALL_SCENARIOS] : ALL_SCENARIOS.filter((s) => names.includes(s.name)),
+      names.length === 0
+        ? ALL_SCENARIOS.filter((s) => !isFault(s))
+        : ALL_SCENARIOS.filter((s) => names.includes(s.name)),
+    buildInto,
     durationSeconds,
     messages,
     quick,
     reportOnly,
   };
+}
+
+/** Where a build made by --build says which source it was made from. */
+const BUILD_COMMIT_FILE = '.bench-commit';
+
+/** Every file under `dir` whose name ends with `suffix`. */
+function filesUnder(dir: string, suffix: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      return filesUnder(path, suffix);
+    }
+    return entry.name.endsWith(suffix) ? [path] : [];
+  });
+}
+
+/**
+ * The commit of the working tree and, when src/ differs from it, a digest of the difference
+ * (`b928e9b+dirty(src 1a2b3c4d)`), so that runs on different uncommitted states tell apart.
+ */
+function sourceState(): string {
+  const commit = commitInfo(ROOT);
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  try {
+    const hash = createHash('sha256').update(git('diff', 'HEAD', '--binary', '--', 'src'));
+    const untracked = git('ls-files', '--others', '--exclude-standard', '--', 'src')
+      .split('\n')
+      .filter(Boolean)
+      .sort();
+    for (const file of untracked) {
+      hash.update(file).update(readFileSync(join(ROOT, file)));
+    }
+    const changed = untracked.length > 0 || git('diff', 'HEAD', '--name-only', '--', 'src') !== '';
+    return changed
+      ? `${commit.replace(/\+dirty$/, '')}+dirty(src ${hash.digest('hex').slice(0, 8)})`
+      : commit;
+  } catch {
+    return commit;
+  }
+}
+
+/** Compiles src/ into `dir` with the .lua files beside the JS, as `nest build` does for dist/. */
+function buildApp(dir: string): void {
+  const out = resolve(ROOT, dir);
+  const state = sourceState();
+  console.log(`building src/ (${state}) into ${out}`);
+  execFileSync(
+    process.execPath,
+    // Not incremental: a build info left in `out` would skip files that are not there any more.
+    [
+      require.resolve('typescript/bin/tsc'),
+      ...['-p', 'tsconfig.build.json', '--outDir', out, '--incremental', 'false'],
+    ],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  const src = join(ROOT, 'src');
+  for (const file of filesUnder(src, '.lua')) {
+    const target = join(out, relative(src, file));
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(file, target);
+  }
+  writeFileSync(join(out, BUILD_COMMIT_FILE), `${state}\n`);
+  process.env.BENCH_DIST = out;
+}
+
+/** The source the app build was made from: as --build recorded it, or the working tree's. */
+function appCommit(dist: string): string {
+  const recorded = join(dist, BUILD_COMMIT_FILE);
+  return existsSync(recorded) ? readFileSync(recorded, 'utf8').trim() : commitInfo(ROOT);
 }
 
 function log(scenario: string, text: string): void {
@@ -541,9 +655,28 @@ async function main(): Promise<void> {
     console.log(`wrote ${DOCS_FILE}`);
     return;
   }
-  const needsStack = cli.scenarios.some((definition) => !isMemory(definition));
-  if (needsStack && !existsSync(join(ROOT, 'dist', 'main.js'))) {
-    throw new Error('dist/main.js is missing: run `nest build` (npm run bench does)');
+  if (cli.buildInto !== undefined) {
+    buildApp(cli.buildInto);
+  }
+  // Every scenario but memory runs app processes; only the fault scenarios bring their own Redis.
+  const needsApps = cli.scenarios.some((definition) => !isMemory(definition));
+  const needsStack = cli.scenarios.some((d) => !isMemory(d) && !isFault(d));
+  const dist = benchDist(ROOT);
+  if (needsApps && !existsSync(join(dist, 'main.js'))) {
+    throw new Error(
+      `${join(dist, 'main.js')} is missing: run \`nest build\` (npm run bench does), or build ` +
+        'into the directory BENCH_DIST names',
+    );
+  }
+  if (needsApps && !existsSync(join(dist, 'status', 'lua'))) {
+    throw new Error(
+      `${join(dist, 'status', 'lua')} is missing: the build needs src/**/*.lua beside the JS ` +
+        "(nest-cli.json's assets; after a plain tsc, copy them: " +
+        `cd src && find . -name '*.lua' -exec cp --parents {} ${dist}/ \\;)`,
+    );
+  }
+  if (needsApps) {
+    console.log(`app processes run ${join(dist, 'main.js')}`);
   }
   const aborter = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -578,7 +711,9 @@ async function main(): Promise<void> {
   const shared = needsStack ? new Redis(REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
   try {
     const server = shared ? { redis: shared, ...(await redisServer(shared)) } : undefined;
+    // The app build's source for the scenarios that run it; memory drives src/ itself.
     const commit = commitInfo(ROOT);
+    const appsCommit = needsApps ? appCommit(dist) : commit;
     for (const definition of cli.scenarios) {
       if (isMemory(definition)) {
         const { redisVersion, ...memory } = await runMemoryScenario(definition, {
@@ -588,6 +723,17 @@ async function main(): Promise<void> {
           log: (text) => log(definition.name, text),
         });
         await record({ ...memory, machine: machineInfo(redisVersion), commit });
+        continue;
+      }
+      if (isFault(definition)) {
+        const { result, redisVersion } = await runFaultScenario(definition, {
+          root: ROOT,
+          logDir: LOG_DIR,
+          quick: cli.quick,
+          signal: aborter.signal,
+          log: (text) => log(definition.name, text),
+        });
+        await record({ ...result, machine: machineInfo(redisVersion), commit: appsCommit });
         continue;
       }
       if (server === undefined) {
@@ -615,7 +761,7 @@ async function main(): Promise<void> {
             server.pid,
             aborter.signal,
           );
-      await record({ ...measured, machine, commit });
+      await record({ ...measured, machine, commit: appsCommit });
     }
   } finally {
     shared?.disconnect();

@@ -1,11 +1,12 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { exited, isRunning, stopChild, trackChild } from './children';
-import type { SendRecord } from './metrics';
-import { SesStub, SesStubOptions } from './ses-stub';
+import { SesStub, SesStubOptions, StubFailure, StubSendRecord } from './ses-stub';
 
 const START_TIMEOUT_MS = 30_000;
 const LOOP_DELAY_RESOLUTION_MS = 10;
+/** How often the child reports its counts and the ids it accepted since. */
+const COUNTS_INTERVAL_MS = 500;
 
 /** The options that can cross to the child process (functions cannot). */
 export type SesStubProcessOptions = Omit<SesStubOptions, 'random'>;
@@ -18,16 +19,16 @@ export interface LoopDelay {
 
 /** What the stub saw, handed over when it stops. */
 export interface StubReport {
-  sends: SendRecord[];
+  sends: StubSendRecord[];
   loopDelay: LoopDelay;
 }
 
 type ChildMessage =
   | { type: 'ready'; url: string }
-  | { type: 'counts'; sends: number; ok: number }
+  | { type: 'counts'; sends: number; ok: number; okIds: string[] }
   | ({ type: 'report' } & StubReport);
 
-type ParentMessage = { type: 'stop' };
+type ParentMessage = { type: 'stop' } | { type: 'fail'; failure: StubFailure | null };
 
 /**
  * The SES stub in a process of its own. The stub timestamps each send when its event loop gets to
@@ -36,6 +37,7 @@ type ParentMessage = { type: 'stop' };
  */
 export class SesStubProcess {
   private latest = { sends: 0, ok: 0 };
+  private readonly accepted = new Map<string, number>();
   private report?: Promise<StubReport>;
 
   private constructor(
@@ -46,6 +48,9 @@ export class SesStubProcess {
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'counts') {
         this.latest = { sends: message.sends, ok: message.ok };
+        for (const id of message.okIds) {
+          this.accepted.set(id, (this.accepted.get(id) ?? 0) + 1);
+        }
       }
     });
   }
@@ -84,9 +89,19 @@ export class SesStubProcess {
     }
   }
 
-  /** Sends so far and how many SES accepted, as of the last second. */
+  /** Sends so far and how many SES accepted, as of the last report (every 500 ms). */
   counts(): { sends: number; ok: number } {
     return this.latest;
+  }
+
+  /** How many times SES accepted each id so far, as of the last report (every 500 ms). */
+  acceptedById(): ReadonlyMap<string, number> {
+    return this.accepted;
+  }
+
+  /** Makes the stub answer every send with `failure` from now on (null: back to normal). */
+  setFailure(failure: StubFailure | null): void {
+    this.child.send({ type: 'fail', failure } satisfies ParentMessage);
   }
 
   /** Stops the server (connections still open are cut); resolves to what it saw. */
@@ -139,11 +154,19 @@ function runChild(): void {
   stub.start().then(
     (url) => {
       post({ type: 'ready', url });
-      const timer = setInterval(() => post({ type: 'counts', ...stub.counts() }), 1000);
+      const timer = setInterval(
+        () => post({ type: 'counts', ...stub.counts(), okIds: stub.takeNewlyAccepted() }),
+        COUNTS_INTERVAL_MS,
+      );
       process.on('message', (message: ParentMessage) => {
-        if (message.type === 'stop') {
-          clearInterval(timer);
-          void stop();
+        switch (message.type) {
+          case 'fail':
+            stub.setFailure(message.failure);
+            break;
+          case 'stop':
+            clearInterval(timer);
+            void stop();
+            break;
         }
       });
     },

@@ -21,19 +21,59 @@ export interface SesStubOptions {
   random?: () => number;
 }
 
+/** An error SES answers every send with while it is set (see {@link SesStub.setFailure}). */
+export interface StubFailure {
+  /** HTTP status, e.g. 500 or 503. */
+  status: number;
+  /** SES's error code, e.g. `InternalFailure`, `ServiceUnavailable`. */
+  code: string;
+  message: string;
+}
+
+/** A send as the stub recorded it: {@link SendRecord} with the mail's Subject and the error sent. */
+export interface StubSendRecord extends SendRecord {
+  /** The Subject header (the bench's feeders put their request number or the id there). */
+  subject: string;
+  /** The error code answered, when the outcome is not `ok`. */
+  error?: string;
+}
+
 interface Answer {
   status: number;
   body: string;
 }
 
-/** Reads the Subject header from the start of a base64 MIME message; `''` when there is none. */
-export function subjectOfRawMessage(base64: string): string {
+/** The header block at the start of a base64 MIME message. */
+function headerBlock(base64: string): string {
   const head = Buffer.from(base64.slice(0, HEADER_BASE64_CHARS), 'base64').toString('latin1');
   const blank = head.search(/\r?\n\r?\n/);
-  const headers = blank === -1 ? head : head.slice(0, blank);
-  // A long Subject is folded onto continuation lines that start with white space.
-  const match = /^Subject:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(headers);
+  return blank === -1 ? head : head.slice(0, blank);
+}
+
+// A long value is folded onto continuation lines that start with white space.
+const SUBJECT_HEADER = /^Subject:[ \t]*(.*(?:\r?\n[ \t].*)*)/im;
+const ASES_ID_HEADER = /^X-Ases-Id:[ \t]*(.*(?:\r?\n[ \t].*)*)/im;
+
+/** One header's value, unfolded; `''` when there is none. */
+function headerValue(headers: string, header: RegExp): string {
+  const match = header.exec(headers);
   return match ? match[1].replace(/\r?\n[ \t]+/g, ' ').trim() : '';
+}
+
+/** Reads the Subject header from the start of a base64 MIME message; `''` when there is none. */
+export function subjectOfRawMessage(base64: string): string {
+  return headerValue(headerBlock(base64), SUBJECT_HEADER);
+}
+
+/**
+ * The message's ases id and Subject from the start of a base64 MIME message: the id is the
+ * `X-Ases-Id` header ases adds to every mail, or the Subject when there is none (the bench's
+ * older feeders put the id there too).
+ */
+export function idsOfRawMessage(base64: string): { id: string; subject: string } {
+  const headers = headerBlock(base64);
+  const subject = headerValue(headers, SUBJECT_HEADER);
+  return { id: headerValue(headers, ASES_ID_HEADER) || subject, subject };
 }
 
 /** The `app/<x>` token the AWS SDK adds to its User-Agent from AWS_SDK_UA_APP_ID. */
@@ -61,12 +101,13 @@ function errorAnswer(status: number, code: string, message: string): Answer {
 
 /**
  * An SES v1 query-API server for benchmarks: SendRawEmail, SendEmail and GetSendQuota, with a
- * fixed answer latency, optional throttling above a rate and random 500s. It records every send
- * in {@link sends}, cheaply enough for thousands of sends per second.
+ * fixed answer latency, optional throttling above a rate, random 500s and, while
+ * {@link setFailure} says so, an error for every send. It records every send in {@link sends},
+ * cheaply enough for thousands of sends per second, by the mail's `X-Ases-Id`.
  */
 export class SesStub {
   /** Every send received, in arrival order. */
-  readonly sends: SendRecord[] = [];
+  readonly sends: StubSendRecord[] = [];
   private readonly options: Required<Omit<SesStubOptions, 'throttleAbovePerSecond'>> &
     Pick<SesStubOptions, 'throttleAbovePerSecond'>;
   // Arrival times of accepted sends still inside the throttling window, oldest at `recentHead`;
@@ -74,6 +115,9 @@ export class SesStub {
   private recentOk: number[] = [];
   private recentHead = 0;
   private accepted = 0;
+  private failure: StubFailure | null = null;
+  // Ids accepted since the last takeNewlyAccepted(), for a live count of what was sent.
+  private newlyAccepted: string[] = [];
   private server?: Server;
 
   constructor(options: SesStubOptions = {}) {
@@ -89,6 +133,18 @@ export class SesStub {
   /** How many sends arrived, and how many of them were accepted. */
   counts(): { sends: number; ok: number } {
     return { sends: this.sends.length, ok: this.accepted };
+  }
+
+  /** From now on answer every send with `failure` (null: back to normal). */
+  setFailure(failure: StubFailure | null): void {
+    this.failure = failure;
+  }
+
+  /** The ids of the sends accepted since the last call, in order (an id sent twice, twice). */
+  takeNewlyAccepted(): string[] {
+    const ids = this.newlyAccepted;
+    this.newlyAccepted = [];
+    return ids;
   }
 
   /** Listens on 127.0.0.1 (`port` 0: any free port); resolves to the endpoint URL. */
@@ -126,14 +182,24 @@ export class SesStub {
       const action = form.get('Action') ?? '';
       const agent = appIdOfUserAgent(request.headers['user-agent']);
       if (action === 'SendRawEmail' || action === 'SendEmail') {
-        const id =
+        const { id, subject } =
           action === 'SendRawEmail'
-            ? subjectOfRawMessage(form.get('RawMessage.Data') ?? '')
-            : (form.get('Message.Subject.Data') ?? '');
-        const outcome = this.decide(at);
-        const send: SendRecord = { at, id, agent, action, outcome, answered: false };
+            ? idsOfRawMessage(form.get('RawMessage.Data') ?? '')
+            : {
+                id: form.get('Message.Subject.Data') ?? '',
+                subject: form.get('Message.Subject.Data') ?? '',
+              };
+        const failure = this.failure;
+        const outcome = failure ? 'failed' : this.decide(at);
+        const send: StubSendRecord = { at, id, subject, agent, action, outcome, answered: false };
         this.sends.push(send);
-        const answer = this.sendAnswer(action, outcome);
+        if (outcome === 'ok') {
+          this.newlyAccepted.push(id);
+        }
+        const answer = this.sendAnswer(action, outcome, failure);
+        if (outcome !== 'ok') {
+          send.error = /<Code>([^<]*)<\/Code>/.exec(answer.body)?.[1];
+        }
         const reply = (): void => {
           send.answered = this.reply(response, answer);
         };
@@ -184,7 +250,14 @@ export class SesStub {
     return 'ok';
   }
 
-  private sendAnswer(action: 'SendRawEmail' | 'SendEmail', outcome: SendOutcome): Answer {
+  private sendAnswer(
+    action: 'SendRawEmail' | 'SendEmail',
+    outcome: SendOutcome,
+    failure: StubFailure | null,
+  ): Answer {
+    if (failure) {
+      return errorAnswer(failure.status, failure.code, failure.message);
+    }
     switch (outcome) {
       case 'ok':
         return {
