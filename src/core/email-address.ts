@@ -72,10 +72,12 @@ export function mailboxProblem(value: string): string | null {
   return null;
 }
 
-/** Where the `<` of the final `<addr>` is: the last one outside a quoted string (-1: none). */
-function angleStart(value: string): number | 'unclosed-quote' {
+/**
+ * Calls `visit` with each character of `value` outside its quoted strings (a backslash quotes
+ * the next character inside them); false when a quote is left open.
+ */
+function scanUnquoted(value: string, visit: (ch: string, index: number) => void): boolean {
   let quoted = false;
-  let last = -1;
   for (let i = 0; i < value.length; i += 1) {
     const ch = value[i];
     if (quoted) {
@@ -86,30 +88,29 @@ function angleStart(value: string): number | 'unclosed-quote' {
       }
     } else if (ch === '"') {
       quoted = true;
-    } else if (ch === '<') {
-      last = i;
+    } else {
+      visit(ch, i);
     }
   }
-  return quoted ? 'unclosed-quote' : last;
+  return !quoted;
+}
+
+/** Where the `<` of the final `<addr>` is: the last one outside a quoted string (-1: none). */
+function angleStart(value: string): number | 'unclosed-quote' {
+  let last = -1;
+  const closed = scanUnquoted(value, (ch, index) => {
+    if (ch === '<') {
+      last = index;
+    }
+  });
+  return closed ? last : 'unclosed-quote';
 }
 
 /** The display name with its quoted strings taken out; null when a quote is left open. */
 function unquotedParts(name: string): string | null {
   let out = '';
-  let quoted = false;
-  for (let i = 0; i < name.length; i += 1) {
-    const ch = name[i];
-    if (quoted) {
-      if (ch === '\\') {
-        i += 1;
-      } else if (ch === '"') {
-        quoted = false;
-      }
-    } else if (ch === '"') {
-      quoted = true;
-    } else {
-      out += ch;
-    }
-  }
-  return quoted ? null : out;
+  const closed = scanUnquoted(name, (ch) => {
+    out += ch;
+  });
+  return closed ? out : null;
 }

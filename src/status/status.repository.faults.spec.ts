@@ -1,6 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { OwnRedis } from '../../test/helpers/own-redis';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { AsesErrorCode } from '../core/ases.exception';
 import { digest8 } from './record-codec';
@@ -11,50 +10,8 @@ import { NewMessage, StatusRepository } from './status.repository';
 
 // The status store against a Redis of the test's own, which it stops, flushes and starts again.
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    for (let i = 0; i < 100; i += 1) {
-      try {
-        await probe.connect();
-        await probe.ping();
-        return child;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
-    throw new Error(`redis-server on port ${port} did not answer`);
-  } finally {
-    probe.disconnect();
-  }
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 describe('StatusRepository when Redis stops, empties and comes back', () => {
-  let port: number;
-  let server: ChildProcess;
+  let server: OwnRedis;
   let redis: Redis;
   let repository: StatusRepository;
   const prefix = 'ases-faults:';
@@ -72,11 +29,10 @@ describe('StatusRepository when Redis stops, empties and comes back', () => {
   };
 
   beforeAll(async () => {
-    port = await freePort();
-    server = await startRedis(port);
+    server = await OwnRedis.start();
     // As ases's own connection: a command fails after a few reconnect attempts.
     redis = new Redis({
-      port,
+      port: server.port,
       maxRetriesPerRequest: 1,
       retryStrategy: (times) => Math.min(times * 50, 200),
     });
@@ -90,8 +46,7 @@ describe('StatusRepository when Redis stops, empties and comes back', () => {
 
   afterAll(async () => {
     redis.disconnect();
-    server.kill('SIGKILL');
-    await exited(server);
+    await server.close();
   });
 
   it('answers STORE_UNAVAILABLE while Redis is down, and works again once it is back (empty)', async () => {
@@ -99,9 +54,7 @@ describe('StatusRepository when Redis stops, empties and comes back', () => {
     await repository.create(m);
     expect((await repository.find(m.id))?.status).toBe(MessageStatus.QUEUED);
 
-    const stopped = exited(server);
-    await redis.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
-    await stopped;
+    await server.stop();
     const calls: Array<() => Promise<unknown>> = [
       () => repository.create(message()),
       () => repository.find(m.id),
@@ -119,7 +72,7 @@ describe('StatusRepository when Redis stops, empties and comes back', () => {
     }
 
     // Back without its data (no persistence): the record is gone, and nothing recreates half of it.
-    server = await startRedis(port);
+    await server.restart();
     await expect(repository.find(m.id)).resolves.toBeNull();
     await expect(
       repository.apply(m.id, {

@@ -807,34 +807,16 @@ export class StatusRepository {
     count: number,
   ): Promise<StaleEntry[]> {
     const key = this.staleKey(reason);
+    // The newest `count` entries at or below `max`, newest first.
+    const newest = (max: string) =>
+      this.redis.zrange(key, max, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, count, 'WITHSCORES');
     if (cursor === undefined) {
-      const reply = await this.redis.zrange(
-        key,
-        '+inf',
-        '-inf',
-        'BYSCORE',
-        'REV',
-        'LIMIT',
-        0,
-        count,
-        'WITHSCORES',
-      );
-      return staleEntries(reason, reply);
+      return staleEntries(reason, await newest('+inf'));
     }
     // Entries of the cursor's own time that come after it (rarely any), then the older ones.
     const [ties, older] = await Promise.all([
       this.redis.zrange(key, cursor.staleAt, cursor.staleAt, 'BYSCORE', 'WITHSCORES'),
-      this.redis.zrange(
-        key,
-        `(${cursor.staleAt}`,
-        '-inf',
-        'BYSCORE',
-        'REV',
-        'LIMIT',
-        0,
-        count,
-        'WITHSCORES',
-      ),
+      newest(`(${cursor.staleAt}`),
     ]);
     const later = staleEntries(reason, ties)
       .filter((entry) => compareStaleEntries(cursor, entry) < 0)
