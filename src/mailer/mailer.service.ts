@@ -178,6 +178,8 @@ export class MailerService {
       html,
       text: message.text,
     });
+    const fingerprint = fingerprintOf(message);
+    // With what its record is made again from, should Redis lose it (sender.service.ts).
     const job: SendmailJob = {
       v: 2,
       id,
@@ -185,6 +187,10 @@ export class MailerService {
       to: message.to,
       subject: message.subject,
       raw: raw.toString('utf8'),
+      tags: message.tags,
+      track,
+      queuedAt: new Date(queuedAt).toISOString(),
+      fingerprint: message.localMessageId === undefined ? undefined : fingerprint,
     };
     const bytes = Buffer.byteLength(serializeSendmailJob(job), 'utf8');
     if (bytes > MAX_JOB_BYTES) {
@@ -195,7 +201,7 @@ export class MailerService {
         { errors: [{ field: 'html', problems: ['too large together with text'] }] },
       );
     }
-    return { job, message, track, fingerprint: fingerprintOf(message), queuedAt };
+    return { job, message, track, fingerprint, queuedAt };
   }
 
   private async acceptAll(inputs: unknown[]): Promise<Array<SendmailResult | AsesException>> {
@@ -211,7 +217,7 @@ export class MailerService {
       const result = results[index];
       return item instanceof AsesException || result instanceof AsesException || !result.enqueue
         ? []
-        : [{ index, job: durableJob(item), replayed: result.replayed }];
+        : [{ index, job: item.job, replayed: result.replayed }];
     });
     const answers = results.map((result) =>
       result instanceof AsesException
@@ -311,17 +317,6 @@ export class MailerService {
 
 /** A recorded message, and whether it must (still) be put on the queue. */
 type Recorded = SendmailResult & { enqueue: boolean };
-
-/** The job with what its record is made again from, should Redis lose it (sender.service.ts). */
-function durableJob({ job, message, track, fingerprint, queuedAt }: Prepared): SendmailJob {
-  return {
-    ...job,
-    tags: message.tags,
-    track,
-    queuedAt: new Date(queuedAt).toISOString(),
-    fingerprint: message.localMessageId === undefined ? undefined : fingerprint,
-  };
-}
 
 function asesErrorOrThrow(error: unknown): AsesException {
   if (error instanceof AsesException) {

@@ -203,11 +203,7 @@ export class SenderService {
     for (let attempt = 0; ; attempt += 1) {
       if (attempt > 0) {
         try {
-          const change = await this.status.markPushed(job.id, sesMessageId, pushedAt);
-          if (change.outcome === 'missing') {
-            return await this.recordReceipt(receipt, { sesMessageId, at: pushedAt });
-          }
-          return { result: 'pushed', sesMessageId };
+          return await this.recordReceipt(receipt, { sesMessageId, at: pushedAt });
         } catch (error) {
           reason = error instanceof Error ? error.message : String(error);
         }
