@@ -10,11 +10,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { stopChild, trackChild } from './children';
+import { freePort } from './fleet';
 
 const ROOT = resolve(__dirname, '..');
 const ROUNDS = Number(process.argv[2] ?? 3);
@@ -22,18 +22,6 @@ const CONCURRENT = Number(process.argv[3] ?? 4);
 const MESSAGES = 500;
 // 500 of them fit the 10 MB body limit (the outside fuzz's batch was 9.7 MB).
 const HTML_BYTES = 19 * 1024;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error()),
-      );
-    });
-  });
-}
 
 function start(
   script: string,

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -12,6 +11,7 @@ import type { StatusDetail } from '../src/status/record-codec';
 import { recordLocation } from '../src/status/record-location';
 import { NewMessage, StatusRepository } from '../src/status/status.repository';
 import { isRunning, stopChild, trackChild } from './children';
+import { freePort } from './fleet';
 import type { FigureValue, GoalResult, ScenarioResult } from './report';
 
 /** Messages per mode (`--messages`). */
@@ -247,19 +247,6 @@ async function runStage(
     },
     signal,
   );
-}
-
-/** A port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
 }
 
 /** A redis-server of the scenario's own, with default settings and no persistence. */

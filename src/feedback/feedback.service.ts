@@ -188,18 +188,21 @@ export class FeedbackService {
     return this.tracking.hitUpdate(id, hit.kind, 'ses', request, click);
   }
 
+  /** Sent within the hour: a missing record then means Redis lost it, not that it expired. */
+  private sentRecently(notification: SesNotification): boolean {
+    return sentAgoMs(notification) < RECENT_MS;
+  }
+
   /**
    * Whether the mail was sent longer ago than records are kept: SES reports opens and clicks for
    * weeks, and such a late event must be dropped at once rather than retried as "not yet known".
    */
-  /** Sent within the hour: a missing record then means Redis lost it, not that it expired. */
-  private sentRecently(notification: SesNotification): boolean {
-    const sentAt = Date.parse(notification.mailTimestamp ?? notification.timestamp);
-    return Date.now() - sentAt < RECENT_MS;
-  }
-
   private olderThanRetention(notification: SesNotification): boolean {
-    const sentAt = Date.parse(notification.mailTimestamp ?? notification.timestamp);
-    return Date.now() - sentAt > this.options.statusTtlSeconds * 1000;
+    return sentAgoMs(notification) > this.options.statusTtlSeconds * 1000;
   }
+}
+
+/** How long ago SES took the mail a notification is about. */
+function sentAgoMs(notification: SesNotification): number {
+  return Date.now() - Date.parse(notification.mailTimestamp ?? notification.timestamp);
 }

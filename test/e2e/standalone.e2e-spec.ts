@@ -1,8 +1,8 @@
 import { ENVIRONMENT_VARIABLES } from '../../src/config/environment';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { freePort } from '../helpers/free-port';
 import { deleteKeys, waitFor, type StoredMail } from '../helpers/test-app';
 import { testRedisEnv } from '../helpers/test-redis';
 
@@ -126,21 +126,6 @@ const running = new Set<ServiceProcess>();
 
 async function killAll(): Promise<void> {
   await Promise.all([...running].map((service) => service.kill()));
-}
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolveListen);
-  });
-  const address = server.address();
-  await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
-  if (address === null || typeof address === 'string') {
-    throw new Error('no TCP address');
-  }
-  return address.port;
 }
 
 /** The URLs the service prints once it listens (see src/main.ts). */

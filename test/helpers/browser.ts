@@ -3,6 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 
+// The page server's port, and every browser test's (re-exported for them).
+export { freePort } from './free-port';
+
 /** Debian's Chromium, which the browser e2e tests drive (no browser download). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -33,18 +36,6 @@ export async function launchChromium(): Promise<Browser> {
     );
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-}
-
-/** A port nobody listens on right now on 127.0.0.1 (the OS picks it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A request the page server answered. */
