@@ -416,9 +416,9 @@ describe('ases embedded in a host app (own config, default Redis, global filter)
     const click = await http().get(`/t/c/${link}`).set('User-Agent', browser).redirects(0);
     expect(click.status).toBe(302);
     expect(click.headers.location).toBe('https://shop.example.com/deal');
-    const forged = await http()
-      .get(`/t/c/${link.slice(0, -1)}A`)
-      .redirects(0);
+    // Another last character, whatever it was (a token ending in 'A' was left as it was).
+    const forgedLink = link.slice(0, -1) + (link.endsWith('A') ? 'B' : 'A');
+    const forged = await http().get(`/t/c/${forgedLink}`).redirects(0);
     expect(forged.status).toBe(404);
     expect(forged.body).toMatchObject({ statusCode: 404, code: 'LINK_NOT_FOUND' });
     expect(forged.body.hostError).toBeUndefined();
