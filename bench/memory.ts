@@ -180,7 +180,8 @@ async function runStage(
     messages,
     IN_FLIGHT,
     async (m) => {
-      const { id, to } = m.message;
+      const { id } = m.message;
+      const [to] = [m.message.to].flat();
       switch (stage.figure) {
         case 'Queued': {
           const created = await repository.create(m.message);

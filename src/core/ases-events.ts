@@ -17,6 +17,10 @@ export const ASES_EVENTS = {
   delivered: 'ases.message.delivered',
   bounced: 'ases.message.bounced',
   complained: 'ases.message.complained',
+  /** A QUEUED message was cancelled by request (status CANCELED); it is never sent. */
+  canceled: 'ases.message.canceled',
+  /** A recipient unsubscribed (RFC 8058 one-click, or the link), from a category or from all. */
+  unsubscribed: 'ases.message.unsubscribed',
   /** An open, from ases's pixel or from SES (`event.source` tells). */
   opened: 'ases.message.opened',
   /** A click, from SES's click tracking. */
@@ -69,4 +73,6 @@ export interface SuppressionEvent {
   since: string;
   messageId?: string;
   source: string;
+  /** For an unsubscribe (`source: "unsubscribe"`): the category it applies to. */
+  category?: string;
 }

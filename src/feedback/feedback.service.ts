@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions } from '../core/ases.tokens';
+import { sameMailbox } from '../core/email-address';
+import type { MessageUpdate } from '../status/status.repository';
 import { StatusService } from '../status/status.service';
 import { SuppressionService } from '../suppression/suppression.service';
 import { HitRequest, HitUpdate, TrackingService } from '../tracking/tracking.service';
@@ -136,6 +138,9 @@ export class FeedbackService {
       return this.olderThanRetention(notification) ? 'expired' : 'unknown-message';
     }
     const { id } = match;
+    if (match.recipients !== undefined && match.recipients.length > 1) {
+      return this.applyToRecipients(id, notification, match.recipients);
+    }
     // Lean records keep no address: the notification's own recipient (one per message) stands.
     const recipient = match.to ?? notification.recipients[0] ?? notification.destination[0];
     if (recipient === undefined) {
@@ -145,33 +150,94 @@ export class FeedbackService {
     if (!effect) {
       return 'other-recipient';
     }
+    // The event identity catches SNS retries and SQS redeliveries of one publication as well as
+    // the same event published twice (identity notifications and a configuration set both on).
+    return this.applyEffect(id, notification, effect, {
+      address: recipient,
+      dedupeKey: `ev:${eventIdentity(notification)}`,
+    });
+  }
+
+  /**
+   * A notification for a message with several recipients, each of which keeps its own status:
+   * one update per recipient it names that the message has (each with its own dedupe key, so a
+   * retry after a partial run applies the rest), suppressing only those it says to; an event
+   * about the whole mail (Send, Reject, Rendering Failure, Open, Click, Subscription) is one
+   * update about the whole message.
+   */
+  private async applyToRecipients(
+    id: string,
+    notification: SesNotification,
+    recipients: string[],
+  ): Promise<FeedbackOutcome> {
+    const identity = `ev:${eventIdentity(notification)}`;
+    if (notification.recipients.length === 0) {
+      const effect = feedbackEffectFor(notification, recipients[0]);
+      return effect === null
+        ? 'other-recipient'
+        : this.applyEffect(id, notification, effect, { dedupeKey: identity });
+    }
+    const named = recipients.filter((address) =>
+      notification.recipients.some((other) => sameMailbox(other, address)),
+    );
+    const outcomes: FeedbackOutcome[] = [];
+    for (const address of named) {
+      const effect = feedbackEffectFor(notification, address);
+      if (effect === null) {
+        continue;
+      }
+      const outcome = await this.applyEffect(id, notification, effect, {
+        address,
+        recipient: address,
+        dedupeKey: `${identity}|${address.toLowerCase()}`,
+      });
+      if (outcome === 'unknown-message' || outcome === 'expired') {
+        return outcome;
+      }
+      outcomes.push(outcome);
+    }
+    return combinedOutcome(outcomes);
+  }
+
+  /**
+   * Applies one effect: suppresses `target.address` when the effect says so, then records the
+   * update (about `target.recipient`, or the whole message) under `target.dedupeKey`.
+   */
+  private async applyEffect(
+    id: string,
+    notification: SesNotification,
+    effect: FeedbackEffect,
+    target: { address?: string; recipient?: string; dedupeKey: string },
+  ): Promise<FeedbackOutcome> {
+    const { address } = target;
     // Suppress before the event is marked seen: if this fails, the retry must not be skipped as a
     // duplicate, or the address would stay mailable. Suppressing twice is harmless.
-    if (effect.suppress) {
+    if (effect.suppress && address !== undefined) {
       await this.suppressions.suppress({
-        email: recipient,
+        email: address,
         reason: effect.suppress.reason,
         source: effect.suppress.source,
         messageId: id,
         at: effect.event.at,
       });
     }
-    // The event identity catches SNS retries and SQS redeliveries of one publication as well as
-    // the same event published twice (identity notifications and a configuration set both on).
-    const dedupeKeys = [`ev:${eventIdentity(notification)}`];
     const hit = effect.tracking && (await this.hitOf(id, effect.tracking));
-    const result = await this.status.update(id, {
+    const update: MessageUpdate = {
       status: effect.status,
       change: effect.change,
       tracking: hit?.tracking,
       event: hit ? { ...effect.event, hit: hit.event.hit } : effect.event,
-      dedupeKeys,
-    });
+      dedupeKeys: [target.dedupeKey],
+    };
+    if (target.recipient !== undefined) {
+      update.recipient = target.recipient;
+    }
+    const result = await this.status.update(id, update);
     if (result.outcome === 'missing') {
       return this.sentRecently(notification) ? 'unknown-message' : 'expired';
     }
-    if (effect.transientBounce && result.outcome !== 'duplicate') {
-      await this.suppressions.recordTransientBounce(recipient, effect.event.at, id);
+    if (effect.transientBounce && address !== undefined && result.outcome !== 'duplicate') {
+      await this.suppressions.recordTransientBounce(address, effect.event.at, id);
     }
     return result.outcome;
   }
@@ -200,6 +266,20 @@ export class FeedbackService {
   private olderThanRetention(notification: SesNotification): boolean {
     return sentAgoMs(notification) > this.options.statusTtlSeconds * 1000;
   }
+}
+
+/**
+ * One outcome for a notification applied to several recipients: `applied` when any recipient's
+ * update was, else `unchanged` when any was recorded, else `duplicate` (all seen before), and
+ * `other-recipient` when it named none of them.
+ */
+function combinedOutcome(outcomes: FeedbackOutcome[]): FeedbackOutcome {
+  for (const outcome of ['applied', 'unchanged', 'duplicate'] as const) {
+    if (outcomes.includes(outcome)) {
+      return outcome;
+    }
+  }
+  return 'other-recipient';
 }
 
 /** How long ago SES took the mail a notification is about. */

@@ -96,11 +96,36 @@ export interface TrackSettings {
   clicks: boolean;
 }
 
+/** Which header named a recipient. */
+export type RecipientKind = 'to' | 'cc' | 'bcc';
+
+/**
+ * Where one recipient of a message is. A message with several recipients keeps each one's own
+ * status (a bounced cc does not make the to bounce); a message with one takes the message's.
+ */
+export interface RecipientState {
+  /** The bare address (`addr@example.com`, without a display name). */
+  address: string;
+  kind: RecipientKind;
+  status: MessageStatus;
+  /** When it reached that status, ISO 8601 (absent when not known, e.g. QUEUED again by a retry). */
+  at?: string;
+  /** BOUNCED: why. */
+  bounce?: BounceInfo;
+  /** COMPLAINED: what the complaint said. */
+  complaint?: ComplaintInfo;
+  /** DELAYED: why SES is late. */
+  delay?: DelayInfo;
+  /** FAILED, SUPPRESSED: why it was not sent. */
+  error?: SendErrorInfo;
+}
+
 /** One entry of a message's timeline. */
 export interface TimelineEvent {
   /**
-   * What happened: `queued`, `pushed`, `retry`, `retried`, `restored` (the record was made again
-   * from the queued job after Redis lost it), `failed`, `suppressed` (ases's own), or an SES event:
+   * What happened: `queued`, `scheduled`, `pushed`, `retry`, `retried`, `restored` (the record was
+   * made again from the queued job after Redis lost it), `failed`, `suppressed`, `canceled`,
+   * `unsubscribed` (ases's own), or an SES event:
    * `send`, `reject`, `rendering-failure`, `delivery`, `delivery-delay`, `bounce`, `auto-reply`,
    * `complaint`, `open`, `click`, `subscription`.
    */
@@ -122,12 +147,23 @@ export interface MessageRecord {
   id: string;
   status: MessageStatus;
   from: string;
+  /** The `to` mailboxes, joined by ', ' (empty in lean records). */
   to: string;
+  /** The `cc` mailboxes, joined by ', '; absent when none (and in lean records). */
+  cc?: string;
+  /** The `bcc` mailboxes, joined by ', '; absent when none (and in lean records). */
+  bcc?: string;
   subject: string;
   tags?: Record<string, string>;
+  /** Its category, when not `transactional` (full records only). */
+  category?: string;
   /** The tracking put in the message's HTML (both false for text-only mail). */
   track?: TrackSettings;
   queuedAt: string;
+  /** Not sent before this time, ISO 8601; only for a message sent with `sendAt`. */
+  scheduledFor?: string;
+  /** When it was cancelled (status CANCELED). */
+  canceledAt?: string;
   /** Sends tried so far (reset by a retry of a FAILED message). */
   attempts?: number;
   sesMessageId?: string;
@@ -144,6 +180,11 @@ export interface MessageRecord {
   error?: SendErrorInfo;
   opens?: TrackingCounter;
   clicks?: ClickCounter;
+  /**
+   * Each recipient (to, then cc, then bcc) and its own status; full records only (lean ones keep
+   * no addresses, and their status is the message's).
+   */
+  recipients?: RecipientState[];
   /** The latest events, oldest first (bounded; see `TIMELINE_LENGTH`). */
   events?: TimelineEvent[];
 }
@@ -162,6 +203,7 @@ export type StatusChange = Partial<
     | 'complaint'
     | 'failedAt'
     | 'suppressedAt'
+    | 'canceledAt'
     | 'error'
   >
 >;

@@ -1,7 +1,17 @@
 import { MessageStatus, canAdvance, statusesBefore, toMessageStatus } from './message-status';
 
-const { QUEUED, PUSHED, DELAYED, FAILED, SUPPRESSED, DELIVERED, BOUNCED, COMPLAINED, UNKNOWN } =
-  MessageStatus;
+const {
+  QUEUED,
+  CANCELED,
+  PUSHED,
+  DELAYED,
+  FAILED,
+  SUPPRESSED,
+  DELIVERED,
+  BOUNCED,
+  COMPLAINED,
+  UNKNOWN,
+} = MessageStatus;
 
 describe('message status ranking', () => {
   it.each([
@@ -37,6 +47,19 @@ describe('message status ranking', () => {
     [DELIVERED, DELIVERED],
   ])('never moves back or repeats: %s to %s', (from, to) => {
     expect(canAdvance(from, to)).toBe(false);
+  });
+
+  it('cancels only a QUEUED message, and a CANCELED one moves no more', () => {
+    expect(canAdvance(QUEUED, CANCELED)).toBe(true);
+    expect(canAdvance(UNKNOWN, CANCELED)).toBe(true);
+    for (const later of [PUSHED, DELAYED, FAILED, SUPPRESSED, DELIVERED, BOUNCED, COMPLAINED]) {
+      expect(canAdvance(later, CANCELED)).toBe(false);
+      expect(canAdvance(CANCELED, later)).toBe(false);
+    }
+    // It ranks between QUEUED and PUSHED: only QUEUED may become CANCELED, and nothing but
+    // QUEUED may become PUSHED.
+    expect(statusesBefore(CANCELED)).toEqual([QUEUED]);
+    expect(statusesBefore(PUSHED)).toEqual([QUEUED]);
   });
 
   it('lists the stored statuses a transition may start from', () => {

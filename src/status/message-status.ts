@@ -4,6 +4,8 @@ export enum MessageStatus {
   UNKNOWN = 'UNKNOWN',
   /** Accepted and waiting in the sendmail queue. */
   QUEUED = 'QUEUED',
+  /** Cancelled by request before it was sent; final (it is never sent). */
+  CANCELED = 'CANCELED',
   /** SES accepted it (has an SES message id). */
   PUSHED = 'PUSHED',
   /** SES reported a delivery delay (`DeliveryDelay` event); it is still trying. */
@@ -24,6 +26,7 @@ export enum MessageStatus {
 const RANK: Record<MessageStatus, number> = {
   [MessageStatus.UNKNOWN]: 0,
   [MessageStatus.QUEUED]: 10,
+  [MessageStatus.CANCELED]: 15,
   [MessageStatus.PUSHED]: 20,
   [MessageStatus.DELAYED]: 25,
   [MessageStatus.FAILED]: 30,
@@ -36,10 +39,11 @@ const RANK: Record<MessageStatus, number> = {
 /**
  * Whether a message in `from` may move to `to`. Only forward: SES documents that a Bounce can
  * follow a Delivery and a Complaint can follow either, while a late or repeated notification must
- * never move a message back (a Delivery after a Bounce changes nothing).
+ * never move a message back (a Delivery after a Bounce changes nothing). CANCELED is final: it
+ * was never sent, so nothing (a late PUSHED, FAILED, SUPPRESSED) may move it on.
  */
 export function canAdvance(from: MessageStatus, to: MessageStatus): boolean {
-  return RANK[to] > RANK[from];
+  return from !== MessageStatus.CANCELED && RANK[to] > RANK[from];
 }
 
 /** The stored statuses a message may be in for `to` to apply. */

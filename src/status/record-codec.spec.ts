@@ -1,14 +1,19 @@
 import { MessageStatus } from './message-status';
 import {
   b36,
+  bareAddress,
   decodeRecord,
   encodeChange,
   encodeEntry,
   encodeNewRecord,
+  encodeRecipientDetail,
   fieldsOf,
   fromB36,
+  FS,
   GS,
+  MAX_RECIPIENT_DETAIL_LENGTH,
   packSesId,
+  recipientAddresses,
   sesIdTime,
   statusCode,
   statusOfCode,
@@ -31,6 +36,7 @@ describe('record codec', () => {
   it('codes statuses in rank order', () => {
     const order = [
       MessageStatus.QUEUED,
+      MessageStatus.CANCELED,
       MessageStatus.PUSHED,
       MessageStatus.DELAYED,
       MessageStatus.FAILED,
@@ -43,6 +49,8 @@ describe('record codec', () => {
     expect([...codes].sort((a, b) => a - b)).toEqual(codes);
     expect(order.map(statusCode).map(statusOfCode)).toEqual(order);
     expect(statusOfCode('9')).toBe(MessageStatus.UNKNOWN);
+    // Stored records keep their codes: CANCELED came later, between QUEUED ('1') and PUSHED ('2').
+    expect(order.map(statusCode)).toEqual(['1', '1.5', '2', '3', '4', '5', '6', '7', '8']);
   });
 
   describe('SES ids', () => {
@@ -99,6 +107,7 @@ describe('record codec', () => {
       tags: { campaign: 'x y', n: '1' },
       track: { opens: true, clicks: false },
       queuedAt: iso(0),
+      recipients: [{ address: 'jane@example.org', kind: 'to', status: 'QUEUED', at: iso(0) }],
       events: [{ type: 'queued', at: iso(0), recipient: 'jane@example.org', source: 'ases' }],
     });
   });
@@ -178,5 +187,260 @@ describe('record codec', () => {
       bouncedAt: iso(1_000),
       bounce: change.bounce,
     });
+  });
+
+  describe('recipients', () => {
+    const single = {
+      from: 'News <news@example.com>',
+      to: 'Jane <jane@example.org>',
+      subject: 'Hello',
+      tags: { campaign: 'c' },
+      track: { opens: true, clicks: true },
+      queuedAt: BASE,
+    };
+
+    it('packs a message with one recipient exactly as before, whichever way it is given', () => {
+      const before = [
+        's1',
+        'fNews <news@example.com>',
+        'tJane <jane@example.org>',
+        'jHello',
+        `gcampaign${GS}c`,
+        'k3',
+      ].join(US);
+      expect(encodeNewRecord(single, BASE, 'full')).toBe(before);
+      expect(encodeNewRecord({ ...single, to: [single.to] }, BASE, 'full')).toBe(before);
+      expect(
+        encodeNewRecord({ ...single, cc: [], bcc: [], category: 'transactional' }, BASE, 'full'),
+      ).toBe(before);
+      expect(encodeNewRecord(single, BASE, 'lean')).toBe('s1');
+    });
+
+    it('shows the only recipient as the message itself, at no storage cost', () => {
+      const delivered = [
+        's6',
+        'tJane <jane@example.org>',
+        `p${b36(300)}`,
+        `d${b36(2_000)}`,
+        `x${b36(100)}`,
+        `Eold${GS}error`,
+      ].join(US);
+      expect(decodeRecord('i', delivered, BASE).record.recipients).toEqual([
+        {
+          address: 'jane@example.org',
+          kind: 'to',
+          status: MessageStatus.DELIVERED,
+          at: iso(2_000),
+        },
+      ]);
+      const bounced = [
+        's7',
+        'tjane@example.org',
+        `b${b36(5_000)}`,
+        `BPermanent${GS}General${GS}5.1.1${GS}smtp; 550`,
+      ].join(US);
+      expect(decodeRecord('i', bounced, BASE).record.recipients).toEqual([
+        {
+          address: 'jane@example.org',
+          kind: 'to',
+          status: MessageStatus.BOUNCED,
+          at: iso(5_000),
+          bounce: {
+            type: 'Permanent',
+            subType: 'General',
+            status: '5.1.1',
+            diagnosticCode: 'smtp; 550',
+          },
+        },
+      ]);
+      // Lean records keep no addresses: no recipients, the message's status is all there is.
+      expect(decodeRecord('i', 's6', BASE).record.recipients).toBeUndefined();
+    });
+
+    it('packs several recipients with a state each, and cc, bcc, category and schedule', () => {
+      const raw = encodeNewRecord(
+        {
+          ...single,
+          to: ['Jane <jane@example.org>', `bob${US}@example.org`],
+          cc: ['"Doe, Carol" <carol@example.org>'],
+          bcc: ['dave@example.org'],
+          category: 'newsletter',
+          scheduledFor: BASE + 3_600_000,
+        },
+        BASE,
+        'full',
+      );
+      const fields = fieldsOf(raw);
+      expect(fields.get('t')).toBe(`Jane <jane@example.org>${GS}1${FS}bob @example.org${GS}1`);
+      expect(fields.get('r')).toBe(`"Doe, Carol" <carol@example.org>${GS}1`);
+      expect(fields.get('h')).toBe(`dave@example.org${GS}1`);
+      expect(fields.get('G')).toBe('newsletter');
+      expect(fields.get('S')).toBe(b36(3_600_000));
+      expect(recipientAddresses(raw)).toEqual([
+        'jane@example.org',
+        'bob @example.org',
+        'carol@example.org',
+        'dave@example.org',
+      ]);
+
+      const { record } = decodeRecord('i', raw, BASE);
+      expect(record).toMatchObject({
+        to: 'Jane <jane@example.org>, bob @example.org',
+        cc: '"Doe, Carol" <carol@example.org>',
+        bcc: 'dave@example.org',
+        category: 'newsletter',
+        scheduledFor: iso(3_600_000),
+      });
+      expect(record.recipients).toEqual([
+        { address: 'jane@example.org', kind: 'to', status: MessageStatus.QUEUED, at: iso(0) },
+        { address: 'bob @example.org', kind: 'to', status: MessageStatus.QUEUED, at: iso(0) },
+        { address: 'carol@example.org', kind: 'cc', status: MessageStatus.QUEUED, at: iso(0) },
+        { address: 'dave@example.org', kind: 'bcc', status: MessageStatus.QUEUED, at: iso(0) },
+      ]);
+      // The queued entry names the first to address.
+      expect(record.events?.[0]).toEqual({
+        type: 'queued',
+        at: iso(0),
+        recipient: 'jane@example.org',
+        source: 'ases',
+      });
+
+      // A lean record keeps the schedule (the stale sweep needs it), not the addresses.
+      const lean = encodeNewRecord(
+        { ...single, to: ['a@x.io', 'b@x.io'], category: 'news', scheduledFor: BASE + 60_000 },
+        BASE,
+        'lean',
+      );
+      expect(lean).toBe(`s1${US}S${b36(60_000)}`);
+      expect(decodeRecord('i', lean, BASE).record).toMatchObject({
+        to: '',
+        scheduledFor: iso(60_000),
+      });
+      expect(decodeRecord('i', lean, BASE).record).not.toHaveProperty('category');
+    });
+
+    it("reads each recipient's own status, time and details", () => {
+      const raw = [
+        's7',
+        `tJane <jane@example.org>${GS}6${GS}${b36(2_000)}`,
+        `rbob@example.org${GS}7${GS}${b36(3_000)}${GS}Permanent${GS}General${GS}5.1.1`,
+        `hcarol@example.org${GS}5${GS}${b36(10)}${GS}RECIPIENT_SUPPRESSED${GS}on the list`,
+        `b${b36(3_000)}`,
+        `BPermanent${GS}General${GS}5.1.1`,
+        `e${encodeEntry({ type: 'bounce', at: iso(3_000), recipient: 'jane@example.org' }, BASE).head}${GS}=`,
+      ].join(US);
+      const { record } = decodeRecord('i', raw, BASE);
+      expect(record.status).toBe(MessageStatus.BOUNCED);
+      expect(record.to).toBe('Jane <jane@example.org>');
+      expect(record.recipients).toEqual([
+        {
+          address: 'jane@example.org',
+          kind: 'to',
+          status: MessageStatus.DELIVERED,
+          at: iso(2_000),
+        },
+        {
+          address: 'bob@example.org',
+          kind: 'cc',
+          status: MessageStatus.BOUNCED,
+          at: iso(3_000),
+          bounce: { type: 'Permanent', subType: 'General', status: '5.1.1' },
+        },
+        {
+          address: 'carol@example.org',
+          kind: 'bcc',
+          status: MessageStatus.SUPPRESSED,
+          at: iso(10),
+          error: { code: 'RECIPIENT_SUPPRESSED', message: 'on the list' },
+        },
+      ]);
+      // '=' in a timeline entry is the first to address.
+      expect(record.events?.[1].recipient).toBe('jane@example.org');
+
+      // A change that moved the message (a Reject) left '=' with the recipients: they show the
+      // message's details; one without any shows none.
+      const rejected = [
+        's4',
+        `ta@x.io${GS}4${GS}${b36(50)}${GS}=${FS}z@x.io${GS}4${GS}${b36(50)}`,
+        `rb@x.io${GS}5${GS}${b36(10)}${GS}RECIPIENT_SUPPRESSED`,
+        `x${b36(50)}`,
+        `EREJECTED${GS}rejected by SES`,
+      ].join(US);
+      expect(decodeRecord('i', rejected, BASE).record.recipients).toEqual([
+        {
+          address: 'a@x.io',
+          kind: 'to',
+          status: MessageStatus.FAILED,
+          at: iso(50),
+          error: { code: 'REJECTED', message: 'rejected by SES' },
+        },
+        { address: 'z@x.io', kind: 'to', status: MessageStatus.FAILED, at: iso(50) },
+        {
+          address: 'b@x.io',
+          kind: 'cc',
+          status: MessageStatus.SUPPRESSED,
+          at: iso(10),
+          error: { code: 'RECIPIENT_SUPPRESSED', message: '' },
+        },
+      ]);
+    });
+
+    it('keeps short details with a recipient: those of its status only', () => {
+      const change = {
+        bounce: {
+          type: 'Permanent',
+          subType: 'General',
+          status: '5.1.1',
+          diagnosticCode: `smtp; 550 ${'x'.repeat(300)}`,
+        },
+        delay: { type: 'MailboxFull' },
+        error: { code: 'E', message: 'm' },
+      };
+      const bounce = encodeRecipientDetail(MessageStatus.BOUNCED, change).split(GS);
+      expect(bounce.slice(0, 3)).toEqual(['Permanent', 'General', '5.1.1']);
+      expect(bounce[3]).toHaveLength(MAX_RECIPIENT_DETAIL_LENGTH);
+      expect(bounce[3].endsWith('…')).toBe(true);
+      expect(encodeRecipientDetail(MessageStatus.DELAYED, change)).toBe('MailboxFull');
+      expect(encodeRecipientDetail(MessageStatus.SUPPRESSED, change)).toBe(`E${GS}m`);
+      expect(encodeRecipientDetail(MessageStatus.DELIVERED, change)).toBe('');
+      expect(encodeRecipientDetail(MessageStatus.COMPLAINED, {})).toBe('');
+    });
+
+    it('takes the bare address of a mailbox, as the scripts do', () => {
+      expect(bareAddress('jane@example.org')).toBe('jane@example.org');
+      expect(bareAddress('Jane <jane@example.org>')).toBe('jane@example.org');
+      expect(bareAddress('"a <b> c" <jane@example.org>')).toBe('jane@example.org');
+    });
+  });
+
+  it('reads a CANCELED record, its time, and the new timeline types', () => {
+    const entries = ['canceled', 'unsubscribed', 'scheduled'].map((type, i) =>
+      encodeEntry({ type, at: iso(i * 10), source: 'ases' }, BASE),
+    );
+    // Each has a code of its own: no name is kept in the tail.
+    expect(entries.map((entry) => entry.tail)).toEqual(['', '', '']);
+    const timeline = entries.map((e) => `${e.head}${GS}${e.recipient}${e.tail}`).join(FS);
+    const raw = [
+      `s${statusCode(MessageStatus.CANCELED)}`,
+      `ta@x.io${GS}1.5${GS}${b36(20)}${FS}b@x.io${GS}5`,
+      `n${b36(20)}`,
+      `e${timeline}`,
+    ].join(US);
+    const { record } = decodeRecord('i', raw, BASE);
+    expect(record).toMatchObject({ status: MessageStatus.CANCELED, canceledAt: iso(20) });
+    expect(record.events?.slice(1).map((event) => event.type)).toEqual([
+      'canceled',
+      'unsubscribed',
+      'scheduled',
+    ]);
+    expect(record.recipients?.map((r) => [r.status, r.at])).toEqual([
+      [MessageStatus.CANCELED, iso(20)],
+      [MessageStatus.SUPPRESSED, undefined],
+    ]);
+    // A cancelled single-recipient message: its recipient is cancelled, since canceledAt.
+    const one = decodeRecord('i', `s1.5${US}ta@x.io${US}n${b36(20)}`, BASE).record;
+    expect(one.recipients).toEqual([
+      { address: 'a@x.io', kind: 'to', status: MessageStatus.CANCELED, at: iso(20) },
+    ]);
   });
 });

@@ -1,11 +1,17 @@
 import { createHash } from 'node:crypto';
 import { HIT_CLASSES } from '../tracking/hit-classifier';
 import type {
+  BounceInfo,
   ClickCounter,
+  ComplaintInfo,
+  DelayInfo,
   HitClass,
   HitDetails,
   LinkClicks,
   MessageRecord,
+  RecipientKind,
+  RecipientState,
+  SendErrorInfo,
   StatusChange,
   TimelineEvent,
   TrackingCounter,
@@ -27,10 +33,15 @@ export const FS = '\x1c';
 /** How much a record keeps: everything the API shows, or status, SES id, times and counters. */
 export type StatusDetail = 'full' | 'lean';
 
-/** Status codes in rank order, so that the scripts compare ranks as numbers. */
+/**
+ * Status codes in rank order, so that the scripts compare ranks as numbers (`tonumber`). CANCELED
+ * came later and ranks between QUEUED and PUSHED: '1.5' compares right as a number and leaves the
+ * codes of stored records as they were. (The scripts also treat it as final: `lua/includes`.)
+ */
 const STATUS_CODES: Record<MessageStatus, string> = {
   [MessageStatus.UNKNOWN]: '0',
   [MessageStatus.QUEUED]: '1',
+  [MessageStatus.CANCELED]: '1.5',
   [MessageStatus.PUSHED]: '2',
   [MessageStatus.DELAYED]: '3',
   [MessageStatus.FAILED]: '4',
@@ -122,15 +133,42 @@ export function sesIdTime(sesMessageId: string): number | undefined {
   return match ? parseInt(match[2], 16) : undefined;
 }
 
+/**
+ * The letters of the recipient lists: mailboxes FS-separated. A message with one recipient keeps
+ * just the mailbox, as records always did; with several, each item is
+ * `<mailbox>GS<status code>[GS<time>[GS<detail parts>...]]` (the recipient's own status, the time
+ * it reached it, ms after the base, and the parts of that status's details, or '=' when they are
+ * the record's own: the change that moved the recipient moved the message too).
+ */
+export const RECIPIENT_LETTERS: Readonly<Record<RecipientKind, string>> = {
+  to: 't',
+  cc: 'r',
+  bcc: 'h',
+};
+const RECIPIENT_KINDS: readonly RecipientKind[] = ['to', 'cc', 'bcc'];
+
+/** The category a message has unless it names another: not stored. */
+export const DEFAULT_CATEGORY = 'transactional';
+
+/** Longest part of a recipient's detail (diagnostic, error message): 50 recipients add up. */
+export const MAX_RECIPIENT_DETAIL_LENGTH = 100;
+
 /** A message as it is first recorded. */
 export interface NewRecord {
   from: string;
-  to: string;
+  /** One mailbox, or the `to` list. */
+  to: string | string[];
+  cc?: string[];
+  bcc?: string[];
   subject: string;
   tags?: Record<string, string>;
   track?: TrackSettings;
+  /** Absent or `transactional`: not stored. */
+  category?: string;
   /** Unix ms. */
   queuedAt: number;
+  /** Not sent before (Unix ms). */
+  scheduledFor?: number;
   /** Kept only for ids the caller gave (only those can be replayed). */
   fingerprint?: string;
 }
@@ -144,8 +182,28 @@ export function encodeNewRecord(message: NewRecord, base: number, detail: Status
   if (message.fingerprint !== undefined) {
     fields.push(`i${clean(message.fingerprint)}`);
   }
+  if (message.scheduledFor !== undefined) {
+    fields.push(`S${b36(message.scheduledFor - base)}`);
+  }
   if (detail === 'full') {
-    fields.push(`f${clean(message.from)}`, `t${clean(message.to)}`, `j${clean(message.subject)}`);
+    const lists: Record<RecipientKind, string[]> = {
+      to: typeof message.to === 'string' ? [message.to] : message.to,
+      cc: message.cc ?? [],
+      bcc: message.bcc ?? [],
+    };
+    const several = lists.to.length + lists.cc.length + lists.bcc.length > 1;
+    const list = (kind: RecipientKind): string =>
+      lists[kind]
+        .map((mailbox) =>
+          several ? `${clean(mailbox)}${GS}${STATUS_CODES.QUEUED}` : clean(mailbox),
+        )
+        .join(FS);
+    fields.push(`f${clean(message.from)}`, `t${list('to')}`, `j${clean(message.subject)}`);
+    for (const kind of ['cc', 'bcc'] as const) {
+      if (lists[kind].length > 0) {
+        fields.push(`${RECIPIENT_LETTERS[kind]}${list(kind)}`);
+      }
+    }
     const tags = Object.entries(message.tags ?? {});
     if (tags.length > 0) {
       fields.push(`g${tags.map(([k, v]) => `${clean(k)}${GS}${clean(v)}`).join(GS)}`);
@@ -153,8 +211,233 @@ export function encodeNewRecord(message: NewRecord, base: number, detail: Status
     if (message.track) {
       fields.push(`k${(message.track.opens ? 1 : 0) + (message.track.clicks ? 2 : 0)}`);
     }
+    if (message.category !== undefined && message.category !== DEFAULT_CATEGORY) {
+      fields.push(`G${clean(message.category)}`);
+    }
   }
   return fields.join(US);
+}
+
+/** The bare address of a mailbox (`Name <addr>` or `addr`), as the scripts take it too. */
+export function bareAddress(mailbox: string): string {
+  const angle = /<([^<>]*)>\s*$/.exec(mailbox);
+  return angle ? angle[1] : mailbox;
+}
+
+/** One item of a recipient list: its mailbox and, with several recipients, its own state. */
+interface PackedRecipient {
+  kind: RecipientKind;
+  mailbox: string;
+  /** [status code, time, ...detail parts]; empty for the only recipient. */
+  state: string[];
+}
+
+function packedRecipients(f: Map<string, string>): PackedRecipient[] {
+  const items: PackedRecipient[] = [];
+  for (const kind of RECIPIENT_KINDS) {
+    const list = f.get(RECIPIENT_LETTERS[kind]);
+    if (list === undefined || list === '') {
+      continue;
+    }
+    for (const item of list.split(FS)) {
+      const [mailbox, ...state] = item.split(GS);
+      items.push({ kind, mailbox, state });
+    }
+  }
+  return items;
+}
+
+/** The bare addresses of every recipient a packed record keeps (none in lean records). */
+export function recipientAddresses(raw: string): string[] {
+  return packedRecipients(fieldsOf(raw)).map((item) => bareAddress(item.mailbox));
+}
+
+/**
+ * The detail parts a recipient keeps with `status` (GS-joined; '' for none): those of the
+ * change's bounce, complaint, delay or error, each part shortened.
+ */
+export function encodeRecipientDetail(status: MessageStatus, change: StatusChange): string {
+  const short = (part: string | undefined): string => {
+    const value = clean(part ?? '');
+    return value.length > MAX_RECIPIENT_DETAIL_LENGTH
+      ? `${value.slice(0, MAX_RECIPIENT_DETAIL_LENGTH - 1)}…`
+      : value;
+  };
+  let parts: Array<string | undefined> = [];
+  switch (status) {
+    case MessageStatus.BOUNCED:
+      if (change.bounce) {
+        const { type, subType, status: code, diagnosticCode } = change.bounce;
+        parts = [type, subType, code, diagnosticCode];
+      }
+      break;
+    case MessageStatus.COMPLAINED:
+      if (change.complaint) {
+        parts = [change.complaint.feedbackType, change.complaint.subType];
+      }
+      break;
+    case MessageStatus.DELAYED:
+      if (change.delay) {
+        const { type, expiresAt, status: code, diagnosticCode } = change.delay;
+        parts = [type, expiresAt, code, diagnosticCode];
+      }
+      break;
+    case MessageStatus.FAILED:
+    case MessageStatus.SUPPRESSED:
+      if (change.error) {
+        parts = [change.error.code, change.error.message];
+      }
+      break;
+    case MessageStatus.UNKNOWN:
+    case MessageStatus.QUEUED:
+    case MessageStatus.CANCELED:
+    case MessageStatus.PUSHED:
+    case MessageStatus.DELIVERED:
+      break;
+  }
+  const packed = parts.map(short);
+  while (packed.length > 0 && packed[packed.length - 1] === '') {
+    packed.pop();
+  }
+  return packed.join(GS);
+}
+
+/** The details of a status, from the parts a recipient (or the record's `B C Y E` fields) keep. */
+type StatusDetails = Pick<RecipientState, 'bounce' | 'complaint' | 'delay' | 'error'>;
+
+function detailsOf(status: MessageStatus, parts: string[]): StatusDetails {
+  const details: StatusDetails = {};
+  switch (status) {
+    case MessageStatus.BOUNCED: {
+      const bounce: BounceInfo = { type: parts[0], subType: parts[1] ?? '' };
+      optional(bounce, 'status', parts[2]);
+      optional(bounce, 'diagnosticCode', parts[3]);
+      details.bounce = bounce;
+      break;
+    }
+    case MessageStatus.COMPLAINED: {
+      const complaint: ComplaintInfo = {};
+      optional(complaint, 'feedbackType', parts[0]);
+      optional(complaint, 'subType', parts[1]);
+      details.complaint = complaint;
+      break;
+    }
+    case MessageStatus.DELAYED: {
+      const delay: DelayInfo = { type: parts[0] };
+      optional(delay, 'expiresAt', parts[1]);
+      optional(delay, 'status', parts[2]);
+      optional(delay, 'diagnosticCode', parts[3]);
+      details.delay = delay;
+      break;
+    }
+    case MessageStatus.FAILED:
+    case MessageStatus.SUPPRESSED: {
+      const error: SendErrorInfo = { code: parts[0], message: parts[1] ?? '' };
+      details.error = error;
+      break;
+    }
+    case MessageStatus.UNKNOWN:
+    case MessageStatus.QUEUED:
+    case MessageStatus.CANCELED:
+    case MessageStatus.PUSHED:
+    case MessageStatus.DELIVERED:
+      break;
+  }
+  return details;
+}
+
+/** A recipient's detail that stands for the record's own (`B C Y E`): the same change made both. */
+const SAME_DETAILS = '=';
+
+/** The record's own details of `status` (`B C Y E`), as a recipient shows them. */
+function recordDetails(record: MessageRecord, status: MessageStatus): StatusDetails {
+  const details: StatusDetails = {};
+  switch (status) {
+    case MessageStatus.BOUNCED:
+      optional(details, 'bounce', record.bounce);
+      break;
+    case MessageStatus.COMPLAINED:
+      optional(details, 'complaint', record.complaint);
+      break;
+    case MessageStatus.DELAYED:
+      optional(details, 'delay', record.delay);
+      break;
+    case MessageStatus.FAILED:
+    case MessageStatus.SUPPRESSED:
+      optional(details, 'error', record.error);
+      break;
+    case MessageStatus.UNKNOWN:
+    case MessageStatus.QUEUED:
+    case MessageStatus.CANCELED:
+    case MessageStatus.PUSHED:
+    case MessageStatus.DELIVERED:
+      break;
+  }
+  return details;
+}
+
+/** When the record reached `status`, from its own times. */
+function recordTimeOf(record: MessageRecord, status: MessageStatus): string | undefined {
+  switch (status) {
+    case MessageStatus.QUEUED:
+      return record.queuedAt;
+    case MessageStatus.CANCELED:
+      return record.canceledAt;
+    case MessageStatus.PUSHED:
+      return record.pushedAt;
+    case MessageStatus.DELAYED:
+      return record.delayedAt;
+    case MessageStatus.FAILED:
+      return record.failedAt;
+    case MessageStatus.SUPPRESSED:
+      return record.suppressedAt;
+    case MessageStatus.DELIVERED:
+      return record.deliveredAt;
+    case MessageStatus.BOUNCED:
+      return record.bouncedAt;
+    case MessageStatus.COMPLAINED:
+      return record.complainedAt;
+    case MessageStatus.UNKNOWN:
+      return undefined;
+  }
+}
+
+/**
+ * Each recipient's state. One kept with a state of its own reads it (details '=' are the
+ * record's); the only recipient of a message is the message.
+ */
+function decodeRecipients(
+  items: PackedRecipient[],
+  record: MessageRecord,
+  base: number,
+): RecipientState[] {
+  return items.map(({ kind, mailbox, state }) => {
+    const recipient: RecipientState = {
+      address: bareAddress(mailbox),
+      kind,
+      status: record.status,
+    };
+    if (state.length === 0) {
+      optional(recipient, 'at', recordTimeOf(record, record.status));
+      return Object.assign(recipient, recordDetails(record, record.status));
+    }
+    const [code, time, ...detail] = state;
+    recipient.status = statusOfCode(code);
+    if (time !== undefined && time !== '') {
+      recipient.at = new Date(base + fromB36(time)).toISOString();
+    } else if (recipient.status === MessageStatus.QUEUED) {
+      recipient.at = record.queuedAt;
+    }
+    if (detail.length === 0) {
+      return recipient;
+    }
+    return Object.assign(
+      recipient,
+      detail[0] === SAME_DETAILS
+        ? recordDetails(record, recipient.status)
+        : detailsOf(recipient.status, detail),
+    );
+  });
 }
 
 /** The tags of a packed `g` field. */
@@ -190,6 +473,9 @@ const TYPE_CODES: Readonly<Record<string, string>> = {
   open: 'o',
   click: 'k',
   subscription: 'u',
+  canceled: 'n',
+  unsubscribed: 'U',
+  scheduled: 'w',
 };
 const TYPE_BY_CODE = new Map(Object.entries(TYPE_CODES).map(([type, code]) => [code, type]));
 const SOURCE_CODES: Readonly<Record<TrackingSource, string>> = { ases: 'a', ses: 's' };
@@ -264,7 +550,12 @@ export function encodeEntry(event: TimelineEvent, base: number): PackedEntry {
   };
 }
 
-function decodeEntry(packed: string, base: number, record: MessageRecord): TimelineEvent {
+function decodeEntry(
+  packed: string,
+  base: number,
+  own: string,
+  sesMessageId: string | undefined,
+): TimelineEvent {
   const [head, recipient, detail, hitClass, rule, link, ip, userAgent, type] = packed.split(GS);
   const code = head.charAt(0);
   const source = head.charAt(1);
@@ -273,12 +564,12 @@ function decodeEntry(packed: string, base: number, record: MessageRecord): Timel
     at: new Date(base + fromB36(head.slice(2))).toISOString(),
   };
   if (recipient === '=') {
-    event.recipient = addressOf(record.to);
+    event.recipient = own;
   } else if (recipient !== undefined && recipient !== '') {
     event.recipient = recipient;
   }
-  if (code === 'p' && record.sesMessageId !== undefined) {
-    event.detail = record.sesMessageId;
+  if (code === 'p' && sesMessageId !== undefined) {
+    event.detail = sesMessageId;
   } else if (detail !== undefined && detail !== '') {
     event.detail = detail;
   }
@@ -304,11 +595,6 @@ function decodeEntry(packed: string, base: number, record: MessageRecord): Timel
   return event;
 }
 
-function addressOf(to: string): string {
-  const angle = /<([^>]*)>/.exec(to);
-  return angle ? angle[1] : to;
-}
-
 /** Letters of the times a status change sets. */
 const TIME_FIELDS = {
   pushedAt: 'p',
@@ -318,6 +604,7 @@ const TIME_FIELDS = {
   complainedAt: 'c',
   failedAt: 'x',
   suppressedAt: 'u',
+  canceledAt: 'n',
 } as const;
 
 /** The field/value pairs a status change writes (details only in full records). */
@@ -466,18 +753,28 @@ export function decodeRecord(id: string, raw: string, base: number): DecodedReco
   const f = fieldsOf(raw);
   const queuedAt = base === 0 ? fromB36(f.get('q')) : base;
   const time = (letter: string): string | undefined => timeField(f, letter, base);
+  const items = packedRecipients(f);
+  const mailboxes = (kind: RecipientKind): string =>
+    items
+      .filter((item) => item.kind === kind)
+      .map((item) => item.mailbox)
+      .join(', ');
   const record: MessageRecord = {
     id,
     status: statusOfCode(f.get('s')),
     from: f.get('f') ?? '',
-    to: f.get('t') ?? '',
+    to: mailboxes('to'),
     subject: f.get('j') ?? '',
     queuedAt: new Date(queuedAt).toISOString(),
   };
+  optional(record, 'cc', mailboxes('cc'));
+  optional(record, 'bcc', mailboxes('bcc'));
   const tags = f.get('g');
   if (tags !== undefined) {
     record.tags = decodeTags(tags);
   }
+  optional(record, 'category', f.get('G'));
+  optional(record, 'scheduledFor', time('S'));
   const track = f.get('k');
   if (track !== undefined) {
     const bits = Number(track);
@@ -530,20 +827,21 @@ export function decodeRecord(id: string, raw: string, base: number): DecodedReco
     }
     record.clicks = counter;
   }
-  // Full records (they keep the address) have a timeline, whose first entry, `queued`, is not
-  // stored: the queue time and the address say all of it.
+  // Full records (they keep the addresses) have each recipient's state and a timeline, whose
+  // first entry, `queued`, is not stored: the queue time and the (first to) address say all of it.
   if (f.has('t')) {
-    const queued: TimelineEvent = {
-      type: 'queued',
-      at: record.queuedAt,
-      recipient: addressOf(record.to),
-      source: 'ases',
-    };
+    record.recipients = decodeRecipients(items, record, base);
+    const own = items.length > 0 ? bareAddress(items[0].mailbox) : '';
+    const queued: TimelineEvent = { type: 'queued', at: record.queuedAt, source: 'ases' };
+    if (own !== '') {
+      queued.recipient = own;
+    }
     const stored = f.get('e');
     const entries = stored === undefined ? [] : stored.split(FS);
-    record.events = [queued, ...entries.map((entry) => decodeEntry(entry, base, record))].slice(
-      -TIMELINE_LENGTH,
-    );
+    record.events = [
+      queued,
+      ...entries.map((entry) => decodeEntry(entry, base, own, record.sesMessageId)),
+    ].slice(-TIMELINE_LENGTH);
   }
   const fingerprint = f.get('i');
   return fingerprint === undefined ? { record } : { record, fingerprint };

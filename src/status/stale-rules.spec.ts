@@ -116,8 +116,23 @@ describe('queuedStaleness', () => {
     });
   });
 
+  it('counts a scheduled message from the time it is scheduled for', () => {
+    const later = peeked({ scheduledFor: NOW + HOUR });
+    expect(queuedStaleness(later, NOW - 2 * HOUR, HOUR, NOW)).toBeNull();
+    const due = peeked({ scheduledFor: NOW - 90 * MINUTE });
+    expect(queuedStaleness(due, NOW - 2 * HOUR, HOUR, NOW)).toEqual({
+      since: NOW - 90 * MINUTE,
+      staleAt: NOW - 30 * MINUTE,
+    });
+  });
+
   it('is never stale once it left QUEUED', () => {
-    for (const status of [MessageStatus.PUSHED, MessageStatus.FAILED, MessageStatus.DELIVERED]) {
+    for (const status of [
+      MessageStatus.CANCELED,
+      MessageStatus.PUSHED,
+      MessageStatus.FAILED,
+      MessageStatus.DELIVERED,
+    ]) {
       expect(queuedStaleness(peeked({ status }), NOW - 2 * HOUR, HOUR, NOW)).toBeNull();
     }
   });
@@ -196,8 +211,14 @@ describe('staleInfoOf', () => {
     expect(staleInfoOf(retried, entry('queued'))?.since).toBe('2026-12-01T08:10:00.000Z');
   });
 
+  it('counts a scheduled message from the time it is scheduled for', () => {
+    const scheduled = record({ scheduledFor: '2026-12-01T08:20:00.000Z' });
+    expect(staleInfoOf(scheduled, entry('queued'))?.since).toBe('2026-12-01T08:20:00.000Z');
+  });
+
   it('is null once the message moved on, or when its record is gone', () => {
     expect(staleInfoOf(null, entry('queued'))).toBeNull();
+    expect(staleInfoOf(record({ status: MessageStatus.CANCELED }), entry('queued'))).toBeNull();
     expect(staleInfoOf(record({ status: MessageStatus.PUSHED }), entry('queued'))).toBeNull();
     expect(
       staleInfoOf(

@@ -47,6 +47,8 @@ export interface PeekedRecord {
   pushedAt?: number;
   /** The latest retry by request (full records only: lean ones keep no timeline). */
   retriedAt?: number;
+  /** When it is to be sent (a message sent with `sendAt`). */
+  scheduledFor?: number;
   tags: Record<string, string>;
 }
 
@@ -106,9 +108,10 @@ export function minutesToSweep(
 }
 
 /**
- * When a QUEUED message turned stale: `allowanceMs` after the latest of its queue time, its
- * latest retry and the minute it was noted in (`notedAtMs`, a retry of a lean record). Null
- * when that is still ahead of `now`.
+ * When a QUEUED message turned stale: `allowanceMs` after the latest of its queue time, the time
+ * it is scheduled for, its latest retry and the minute it was noted in (`notedAtMs`, a retry of a
+ * lean record). Null when that is still ahead of `now` (so a message scheduled for later is not
+ * stale). CANCELED messages are never stale.
  */
 export function queuedStaleness(
   record: PeekedRecord,
@@ -119,7 +122,12 @@ export function queuedStaleness(
   if (record.status !== MessageStatus.QUEUED) {
     return null;
   }
-  const since = Math.max(record.queuedAt, record.retriedAt ?? 0, notedAtMs);
+  const since = Math.max(
+    record.queuedAt,
+    record.scheduledFor ?? 0,
+    record.retriedAt ?? 0,
+    notedAtMs,
+  );
   const staleAt = since + allowanceMs;
   return staleAt <= now ? { since, staleAt } : null;
 }
@@ -153,7 +161,11 @@ export function staleInfoOf(record: MessageRecord | null, entry: StaleEntry): St
     since = record.pushedAt;
   } else {
     const retried = record.events?.filter((event) => event.type === 'retried').at(-1)?.at;
-    since = retried !== undefined && retried > record.queuedAt ? retried : record.queuedAt;
+    // ISO 8601 times of one form compare as strings.
+    since = [record.queuedAt, record.scheduledFor, retried].reduce<string>(
+      (latest, time) => (time !== undefined && time > latest ? time : latest),
+      record.queuedAt,
+    );
   }
   return since === undefined
     ? null

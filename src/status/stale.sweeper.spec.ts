@@ -250,6 +250,64 @@ describe.each(REDIS_TARGETS)('StaleSweeper on %s', (_name, connect) => {
     ).toEqual([lately]);
   });
 
+  it('counts a scheduled message from the time it is scheduled for, and never a cancelled one', async () => {
+    const old = now - 3 * HOUR;
+    const later = now + 2 * HOUR;
+    /** Queued at `old`, to be sent at `scheduledFor`. */
+    async function schedule(scheduledFor: number): Promise<string> {
+      const id = newMessageId(old);
+      await service.create({
+        id,
+        from: 'Shop <news@shop.example.com>',
+        to: 'jane@customer.example',
+        subject: 'Your order',
+        queuedAt: iso(old),
+        scheduledFor: iso(scheduledFor),
+        fingerprint: 'fp',
+      });
+      service.announceStatus(
+        id,
+        MessageStatus.UNKNOWN,
+        MessageStatus.QUEUED,
+        { type: 'queued', at: iso(old), source: 'ases' },
+        {},
+      );
+      return id;
+    }
+    const notYet = await schedule(later);
+    const overdue = await schedule(old + 30 * MINUTE);
+    const canceled = await queue(old);
+    expect(await service.cancel(canceled, iso(old + 1000))).toMatchObject({ outcome: 'canceled' });
+    await notesWritten([notYet, overdue, canceled], minuteOf(old));
+    await repository.saveSweepCursor('queued', minuteOf(old) - 1);
+
+    expect((await sweepAll()).found.queued).toBe(1);
+    const page = await service.listStale(undefined, 100);
+    expect(page.messages.map((m) => [m.id, m.stale])).toEqual([
+      [
+        overdue,
+        {
+          reason: 'queued',
+          since: iso(old + 30 * MINUTE),
+          staleAt: iso(old + 30 * MINUTE + HOUR),
+        },
+      ],
+    ]);
+    // The one scheduled for later waits in the notes of its own minute.
+    expect(await repository.queuedNotes(minuteOf(later))).toEqual([notYet]);
+
+    // Still QUEUED an hour past its time: stale from then.
+    const afterwards = later + HOUR + 5 * MINUTE;
+    expect((await sweepAll(afterwards)).found.queued).toBe(1);
+    const listed = await service.listStale(undefined, 100);
+    expect(listed.messages.find((m) => m.id === notYet)?.stale).toEqual({
+      reason: 'queued',
+      since: iso(later),
+      staleAt: iso(later + HOUR),
+    });
+    expect(listed.messages.map((m) => m.id)).not.toContain(canceled);
+  });
+
   it('waits longer while the sendmail backlog takes longer to send', async () => {
     const old = now - 3 * HOUR;
     const id = await queue(old);

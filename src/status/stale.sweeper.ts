@@ -224,10 +224,35 @@ export class StaleSweeper implements OnModuleInit, OnApplicationBootstrap, OnApp
         return stale === null ? [] : [{ id, record, ...stale }];
       });
       await this.list('queued', found, summary);
+      await this.noteScheduled(records, minute, found);
       await this.repository.saveSweepCursor('queued', minute);
       // After the cursor: notes dropped but the cursor not moved would be a minute never listed.
       await this.repository.dropQueuedNotes(minute);
       summary.minutes.queued += 1;
+    }
+  }
+
+  /**
+   * Notes again, under the minute they are scheduled for, the messages of `minute` that are not
+   * to be sent before a later one: their notes are dropped with this minute's, and a scheduled
+   * message still QUEUED well after its time is as stale as any.
+   */
+  private async noteScheduled(
+    records: ReadonlyMap<string, PeekedRecord>,
+    minute: number,
+    found: readonly { id: string }[],
+  ): Promise<void> {
+    const listed = new Set(found.map((entry) => entry.id));
+    const later = new Map<number, string[]>();
+    for (const [id, record] of records) {
+      const due =
+        record.scheduledFor === undefined ? minute : Math.floor(record.scheduledFor / MINUTE_MS);
+      if (due > minute && !listed.has(id)) {
+        later.set(due, [...(later.get(due) ?? []), id]);
+      }
+    }
+    if (later.size > 0) {
+      await this.repository.noteQueued(later);
     }
   }
 

@@ -3,6 +3,7 @@ import { REDIS_TARGETS, keysWithPrefix, slotOf, useSpecRedis } from '../../test/
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import type { AsesRedis } from '../core/ases-redis';
 import { newMessageId } from './message-id';
+import { fieldsOf } from './record-codec';
 import { recordLocation } from './record-location';
 import { MessageStatus, canAdvance } from './message-status';
 import { NewMessage, StatusRepository, TIMELINE_LENGTH } from './status.repository';
@@ -80,6 +81,14 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
       tags: m.tags,
       track: m.track,
       queuedAt,
+      recipients: [
+        {
+          address: 'jane.doe+orders@customer-mail.example',
+          kind: 'to',
+          status: MessageStatus.QUEUED,
+          at: queuedAt,
+        },
+      ],
       events: [
         {
           type: 'queued',
@@ -524,6 +533,416 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
     expect(await slot(bucket)).toBe(await slot(job));
   });
 
+  describe('several recipients', () => {
+    const several = (overrides: Partial<NewMessage> = {}) =>
+      message({
+        to: ['Jane Doe <jane@customer.example>'],
+        cc: ['bob@customer.example'],
+        bcc: ['carol@other.example'],
+        ...overrides,
+      });
+    const raw = async (id: string) => {
+      const at = recordLocation(prefix, id);
+      return (at.field === '' ? await redis.get(at.key) : await redis.hget(at.key, at.field)) ?? '';
+    };
+    const event = (type: string, at: string, recipient?: string) => ({
+      type,
+      at,
+      source: 'ses' as const,
+      ...(recipient === undefined ? {} : { recipient }),
+    });
+    const states = async (id: string) =>
+      (await repository.find(id))?.recipients?.map((r) => [r.address, r.kind, r.status]);
+
+    it("keeps each recipient's status: a Delivery for one, a Bounce for another", async () => {
+      const m = several();
+      await repository.create(m);
+      const base = Date.parse(m.queuedAt);
+      const at = (ms: number) => new Date(base + ms).toISOString();
+      const sizes = [Buffer.byteLength(await raw(m.id))];
+      await repository.claim(m.id, 'o', 30_000);
+      const sesId = SES_ID(base + 300);
+      await repository.markPushed(m.id, sesId, at(312));
+      sizes.push(Buffer.byteLength(await raw(m.id)));
+      expect(await states(m.id)).toEqual([
+        ['jane@customer.example', 'to', MessageStatus.PUSHED],
+        ['bob@customer.example', 'cc', MessageStatus.PUSHED],
+        ['carol@other.example', 'bcc', MessageStatus.PUSHED],
+      ]);
+      // Feedback knows the recipients (bare addresses) of the SES id.
+      expect(await repository.findBySesId(sesId, { candidateId: m.id })).toEqual({
+        outcome: 'found',
+        id: m.id,
+        to: 'Jane Doe <jane@customer.example>',
+        recipients: ['jane@customer.example', 'bob@customer.example', 'carol@other.example'],
+      });
+
+      const delivery = {
+        status: MessageStatus.DELIVERED,
+        change: { deliveredAt: at(2_000) },
+        event: event('delivery', at(2_000), 'Jane@customer.example'),
+        recipient: 'Jane@Customer.example',
+        dedupeKeys: ['ev:d|jane'],
+      };
+      expect(await repository.apply(m.id, delivery)).toEqual({
+        outcome: 'applied',
+        previous: MessageStatus.PUSHED,
+        status: MessageStatus.DELIVERED,
+        tags: m.tags,
+        recipientChanged: true,
+      });
+      sizes.push(Buffer.byteLength(await raw(m.id)));
+      const bounce = {
+        status: MessageStatus.BOUNCED,
+        change: {
+          bouncedAt: at(3_000),
+          bounce: { type: 'Permanent', subType: 'General', status: '5.1.1', diagnosticCode: '550' },
+        },
+        event: event('bounce', at(3_000), 'bob@customer.example'),
+        recipient: 'bob@customer.example',
+        dedupeKeys: ['ev:b|bob'],
+      };
+      expect(await repository.apply(m.id, bounce)).toMatchObject({
+        outcome: 'applied',
+        previous: MessageStatus.DELIVERED,
+        status: MessageStatus.BOUNCED,
+        recipientChanged: true,
+      });
+      sizes.push(Buffer.byteLength(await raw(m.id)));
+      // A late Delivery for the bounced one: recorded, nothing moves.
+      expect(
+        await repository.apply(m.id, {
+          ...delivery,
+          event: event('delivery', at(4_000), 'bob@customer.example'),
+          recipient: 'bob@customer.example',
+          dedupeKeys: ['ev:d|bob'],
+        }),
+      ).toMatchObject({
+        outcome: 'unchanged',
+        status: MessageStatus.BOUNCED,
+        recipientChanged: false,
+      });
+      // The same Delivery again is a duplicate.
+      expect(await repository.apply(m.id, delivery)).toMatchObject({ outcome: 'duplicate' });
+
+      const record = await repository.find(m.id);
+      expect(record).toMatchObject({
+        status: MessageStatus.BOUNCED,
+        to: 'Jane Doe <jane@customer.example>',
+        cc: 'bob@customer.example',
+        bcc: 'carol@other.example',
+        bouncedAt: at(3_000),
+        bounce: bounce.change.bounce,
+        // The message took DELIVERED with its to, then BOUNCED with its cc.
+        deliveredAt: at(2_000),
+      });
+      expect(record?.recipients).toEqual([
+        {
+          address: 'jane@customer.example',
+          kind: 'to',
+          status: MessageStatus.DELIVERED,
+          at: at(2_000),
+        },
+        {
+          address: 'bob@customer.example',
+          kind: 'cc',
+          status: MessageStatus.BOUNCED,
+          at: at(3_000),
+          bounce: bounce.change.bounce,
+        },
+        { address: 'carol@other.example', kind: 'bcc', status: MessageStatus.PUSHED, at: at(312) },
+      ]);
+      expect(record?.events?.map((e) => [e.type, e.recipient])).toEqual([
+        ['queued', 'jane@customer.example'],
+        ['pushed', undefined],
+        ['delivery', 'Jane@customer.example'],
+        ['bounce', 'bob@customer.example'],
+        ['delivery', 'bob@customer.example'],
+      ]);
+
+      // A recipient the message does not have: nothing written.
+      const before = await raw(m.id);
+      expect(
+        await repository.apply(m.id, {
+          status: MessageStatus.COMPLAINED,
+          event: event('complaint', at(5_000), 'mallory@example.com'),
+          recipient: 'mallory@example.com',
+          dedupeKeys: ['ev:c|mallory'],
+        }),
+      ).toEqual({ outcome: 'other-recipient', status: MessageStatus.BOUNCED });
+      expect(await raw(m.id)).toBe(before);
+
+      // The to bounces too, later: the message was BOUNCED already, and keeps the cc's details;
+      // the to keeps its own.
+      const second = { type: 'Transient', subType: 'MailboxFull', status: '4.2.2' };
+      expect(
+        await repository.apply(m.id, {
+          status: MessageStatus.BOUNCED,
+          change: { bouncedAt: at(6_000), bounce: second },
+          event: event('bounce', at(6_000), 'jane@customer.example'),
+          recipient: 'jane@customer.example',
+          dedupeKeys: ['ev:b|jane'],
+        }),
+      ).toMatchObject({
+        outcome: 'applied',
+        status: MessageStatus.BOUNCED,
+        recipientChanged: true,
+      });
+      const twice = await repository.find(m.id);
+      expect(twice?.bounce).toEqual(bounce.change.bounce);
+      expect(twice?.bouncedAt).toBe(at(3_000));
+      expect(twice?.recipients?.slice(0, 2)).toEqual([
+        {
+          address: 'jane@customer.example',
+          kind: 'to',
+          status: MessageStatus.BOUNCED,
+          at: at(6_000),
+          bounce: second,
+        },
+        expect.objectContaining({ address: 'bob@customer.example', bounce: bounce.change.bounce }),
+      ]);
+
+      // The issue's measure: the record of a 3-recipient message, queued (222 bytes), pushed
+      // (272), delivered to one (316), bounced by another (388). A recipient's state costs 2 bytes
+      // while QUEUED, about 5 once it moved, plus 2 ('=') when the message has its details.
+      expect(sizes[0]).toBeLessThanOrEqual(230);
+      expect(sizes[1] - sizes[0]).toBeLessThanOrEqual(45 + 3 * 5);
+      expect(sizes[3]).toBeLessThanOrEqual(400);
+    });
+
+    it('a message-wide PUSHED does not lower a recipient suppressed before the send', async () => {
+      const m = several();
+      await repository.create(m);
+      const at = new Date().toISOString();
+      const suppressed = await repository.apply(m.id, {
+        status: MessageStatus.SUPPRESSED,
+        change: {
+          suppressedAt: at,
+          error: { code: 'RECIPIENT_SUPPRESSED', message: 'bounced before' },
+        },
+        event: { type: 'suppressed', at, recipient: 'bob@customer.example', source: 'ases' },
+        recipient: 'bob@customer.example',
+      });
+      // The others are still to be sent: the message stays QUEUED.
+      expect(suppressed).toMatchObject({
+        outcome: 'applied',
+        previous: MessageStatus.QUEUED,
+        status: MessageStatus.QUEUED,
+        recipientChanged: true,
+      });
+      expect((await repository.claim(m.id, 'o', 30_000)).outcome).toBe('claimed');
+      expect(await repository.markPushed(m.id, SES_ID(), at)).toMatchObject({
+        outcome: 'applied',
+      });
+      const record = await repository.find(m.id);
+      expect(record?.status).toBe(MessageStatus.PUSHED);
+      expect(record?.recipients?.map((r) => r.status)).toEqual([
+        MessageStatus.PUSHED,
+        MessageStatus.SUPPRESSED,
+        MessageStatus.PUSHED,
+      ]);
+      expect(record?.recipients?.[1].error).toEqual({
+        code: 'RECIPIENT_SUPPRESSED',
+        message: 'bounced before',
+      });
+      // A delay of the to: the message is DELAYED, not SUPPRESSED (the cc was never sent).
+      expect(
+        await repository.apply(m.id, {
+          status: MessageStatus.DELAYED,
+          change: { delayedAt: at, delay: { type: 'MailboxFull' } },
+          event: event('delivery-delay', at, 'jane@customer.example'),
+          recipient: 'jane@customer.example',
+        }),
+      ).toMatchObject({ outcome: 'applied', status: MessageStatus.DELAYED });
+      // A message-wide event (a Reject) moves every recipient that ranks lower.
+      expect(
+        await repository.apply(m.id, {
+          status: MessageStatus.FAILED,
+          change: { failedAt: at, error: { code: 'REJECTED', message: 'rejected by SES' } },
+          event: event('reject', at),
+        }),
+      ).toMatchObject({ outcome: 'applied', status: MessageStatus.FAILED });
+      expect(await states(m.id)).toEqual([
+        ['jane@customer.example', 'to', MessageStatus.FAILED],
+        ['bob@customer.example', 'cc', MessageStatus.SUPPRESSED],
+        ['carol@other.example', 'bcc', MessageStatus.FAILED],
+      ]);
+    });
+
+    it('suppresses the message when every recipient is suppressed', async () => {
+      const m = several({ bcc: [] });
+      await repository.create(m);
+      const at = new Date().toISOString();
+      const suppress = (recipient: string) =>
+        repository.apply(m.id, {
+          status: MessageStatus.SUPPRESSED,
+          change: { suppressedAt: at },
+          event: { type: 'suppressed', at, recipient, source: 'ases' },
+          recipient,
+        });
+      expect(await suppress('jane@customer.example')).toMatchObject({
+        status: MessageStatus.QUEUED,
+      });
+      expect(await suppress('bob@customer.example')).toMatchObject({
+        outcome: 'applied',
+        previous: MessageStatus.QUEUED,
+        status: MessageStatus.SUPPRESSED,
+      });
+      expect(await repository.claim(m.id, 'o', 30_000)).toEqual({
+        outcome: 'done',
+        status: MessageStatus.SUPPRESSED,
+      });
+    });
+
+    it('retries a FAILED message with its recipients, and undoes it', async () => {
+      const m = several();
+      await repository.create(m);
+      await repository.keepJob(m.id, 'job');
+      const at = new Date().toISOString();
+      await repository.apply(m.id, {
+        status: MessageStatus.SUPPRESSED,
+        event: { type: 'suppressed', at, source: 'ases' },
+        recipient: 'carol@other.example',
+      });
+      await repository.apply(m.id, {
+        status: MessageStatus.FAILED,
+        change: { failedAt: at, error: { code: 'Throttling', message: 'slow down' } },
+        event: { type: 'failed', at, source: 'ases' },
+      });
+      const statuses = async () => (await states(m.id))?.map(([, , status]) => status);
+      expect(await statuses()).toEqual([
+        MessageStatus.FAILED,
+        MessageStatus.FAILED,
+        MessageStatus.SUPPRESSED,
+      ]);
+      const retry = await repository.retry(m.id, { type: 'retried', at, source: 'ases' });
+      expect(retry.outcome).toBe('queued');
+      expect(await statuses()).toEqual([
+        MessageStatus.QUEUED,
+        MessageStatus.QUEUED,
+        MessageStatus.SUPPRESSED,
+      ]);
+      if (retry.outcome === 'queued') {
+        await retry.undo();
+      }
+      expect(await statuses()).toEqual([
+        MessageStatus.FAILED,
+        MessageStatus.FAILED,
+        MessageStatus.SUPPRESSED,
+      ]);
+    });
+
+    it('keeps no recipient list in a lean record: an update about one is about the message', async () => {
+      const lean = new StatusRepository(redis, options('lean'));
+      const m = several();
+      await lean.create(m);
+      await lean.markPushed(m.id, SES_ID(), new Date().toISOString());
+      const at = new Date().toISOString();
+      expect(
+        await lean.apply(m.id, {
+          status: MessageStatus.BOUNCED,
+          change: { bouncedAt: at },
+          event: event('bounce', at, 'bob@customer.example'),
+          recipient: 'bob@customer.example',
+        }),
+      ).toMatchObject({
+        outcome: 'applied',
+        status: MessageStatus.BOUNCED,
+        recipientChanged: true,
+      });
+      expect(await lean.find(m.id)).toMatchObject({ status: MessageStatus.BOUNCED, to: '' });
+      expect((await lean.find(m.id))?.recipients).toBeUndefined();
+    });
+  });
+
+  describe('cancel', () => {
+    const canceled = (at: string) => ({ type: 'canceled', at, source: 'ases' as const });
+
+    it('cancels a QUEUED message for good: never claimed, pushed, failed or suppressed', async () => {
+      const m = message({ to: ['a@customer.example', 'b@customer.example'] });
+      await repository.create(m);
+      const at = new Date(Date.parse(m.queuedAt) + 1_000).toISOString();
+      expect(await repository.cancel(m.id, canceled(at))).toEqual({
+        outcome: 'canceled',
+        previous: MessageStatus.QUEUED,
+        tags: m.tags,
+      });
+      const record = await repository.find(m.id);
+      expect(record).toMatchObject({ status: MessageStatus.CANCELED, canceledAt: at });
+      expect(record?.recipients?.map((r) => [r.status, r.at])).toEqual([
+        [MessageStatus.CANCELED, at],
+        [MessageStatus.CANCELED, at],
+      ]);
+      expect(record?.events?.at(-1)).toEqual({ type: 'canceled', at, source: 'ases' });
+
+      expect(await repository.cancel(m.id, canceled(at))).toEqual({
+        outcome: 'not-cancelable',
+        status: MessageStatus.CANCELED,
+      });
+      expect(await repository.claim(m.id, 'o', 30_000)).toEqual({
+        outcome: 'done',
+        status: MessageStatus.CANCELED,
+      });
+      expect(await repository.markPushed(m.id, SES_ID(), at)).toEqual({
+        outcome: 'unchanged',
+        current: MessageStatus.CANCELED,
+      });
+      for (const status of [MessageStatus.FAILED, MessageStatus.SUPPRESSED, MessageStatus.PUSHED]) {
+        expect(
+          await repository.apply(m.id, { status, event: { type: 'failed', at, source: 'ases' } }),
+        ).toMatchObject({ outcome: 'unchanged', status: MessageStatus.CANCELED });
+      }
+      expect((await repository.find(m.id))?.status).toBe(MessageStatus.CANCELED);
+      expect((await repository.failedPage(undefined, 10)).messages).toEqual([]);
+    });
+
+    it('refuses a message being sent (its lease is held), one already sent, and a missing one', async () => {
+      const m = message();
+      await repository.create(m);
+      await repository.claim(m.id, 'sender', 30_000);
+      const at = new Date().toISOString();
+      expect(await repository.cancel(m.id, canceled(at))).toEqual({ outcome: 'busy' });
+      // Given back unsent (sending paused): cancellable again.
+      await repository.release(m.id, 'sender', true);
+      const other = message();
+      await repository.create(other);
+      await repository.claim(other.id, 'sender', 30_000);
+      await repository.markPushed(other.id, SES_ID(), at);
+      expect(await repository.cancel(other.id, canceled(at))).toEqual({
+        outcome: 'not-cancelable',
+        status: MessageStatus.PUSHED,
+      });
+      expect(await repository.cancel(newMessageId(Date.now()), canceled(at))).toEqual({
+        outcome: 'missing',
+      });
+      expect(await repository.cancel(m.id, canceled(at))).toMatchObject({ outcome: 'canceled' });
+      // Single-recipient record: packed as ever, plus status and time.
+      const location = recordLocation(prefix, m.id);
+      const fields = fieldsOf((await redis.hget(location.key, location.field)) ?? '');
+      expect(fields.get('s')).toBe('1.5');
+      expect(fields.get('n')).toMatch(/^[0-9a-z]+$/);
+      expect(fields.get('t')).toBe(m.to);
+    });
+  });
+
+  it('keeps the time a message is scheduled for, and the stale sweep reads it', async () => {
+    const queuedAt = new Date().toISOString();
+    const scheduledFor = new Date(Date.parse(queuedAt) + 3_600_000).toISOString();
+    const m = message({ queuedAt, scheduledFor, category: 'newsletter' });
+    await repository.create(m);
+    expect(await repository.find(m.id)).toMatchObject({ scheduledFor, category: 'newsletter' });
+    const peeked = await repository.peek([m.id], [MessageStatus.QUEUED]);
+    expect(peeked.get(m.id)).toMatchObject({
+      status: MessageStatus.QUEUED,
+      scheduledFor: Date.parse(scheduledFor),
+    });
+    // A cancelled message is in no stale status.
+    await repository.cancel(m.id, { type: 'canceled', at: queuedAt, source: 'ases' });
+    expect((await repository.peek([m.id], [MessageStatus.QUEUED, MessageStatus.PUSHED])).size).toBe(
+      0,
+    );
+  });
+
   describe('size', () => {
     // The issue's realistic mail: from 25 characters, to 36, a 70-character subject, two tags,
     // a real 60-character SES id, tracked HTML; delivered, then opened once.
@@ -557,7 +976,7 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
         event: {
           type: 'delivery',
           at: deliveredAt,
-          recipient: m.to,
+          recipient: 'firstname.lastname@customer-mail.com',
           detail: '250 ok:  Message 64111812 accepted',
           source: 'ses',
         },

@@ -33,9 +33,13 @@ import {
   encodeChange,
   encodeEntry,
   encodeNewRecord,
+  encodeRecipientDetail,
   fieldsOf,
+  FS,
   fromB36,
+  GS,
   packSesId,
+  recipientAddresses,
   sesIdTime,
   SOURCE_SLOTS,
   StatusDetail,
@@ -60,12 +64,19 @@ import {
 export interface NewMessage {
   id: string;
   from: string;
-  to: string;
+  /** One mailbox (`addr` or `Name <addr>`), or the `to` list. */
+  to: string | string[];
+  cc?: string[];
+  bcc?: string[];
   subject: string;
   tags?: Record<string, string>;
   /** The tracking put in its HTML. */
   track?: TrackSettings;
+  /** Absent or `transactional`: not stored. */
+  category?: string;
   queuedAt: string;
+  /** Not sent before this time (ISO 8601); stored only when given. */
+  scheduledFor?: string;
   /** Hash of the request, to tell a repeated request from a different one with the same id. */
   fingerprint: string;
 }
@@ -91,6 +102,13 @@ export interface MessageUpdate {
   event: TimelineEvent;
   /** Dedupe keys: when the message has seen any of them, nothing is written. */
   dedupeKeys?: string[];
+  /**
+   * The recipient it is about (bare or named address), for a record with several: only that
+   * one's status moves, and the message takes the highest of its recipients'. Absent: the whole
+   * message (every recipient ranking lower moves with it). A record with one recipient is that
+   * recipient, and a lean record keeps none: both take it as about the whole message.
+   */
+  recipient?: string;
 }
 
 /** An open or a click, as counted. */
@@ -110,9 +128,12 @@ export interface SendTimes {
 }
 
 /**
- * What an update did: `applied` (recorded; the status moved if one was asked for), `unchanged`
- * (recorded, but the ranking kept the status), `duplicate` (seen before, nothing written).
- * `status` is the status after it, `previous` the one before.
+ * What an update did: `applied` (recorded; the status moved if one was asked for: the
+ * recipient's, for an update about one), `unchanged` (recorded, but the ranking kept the status),
+ * `duplicate` (seen before, nothing written), `other-recipient` (the record has several
+ * recipients and this is none of them: nothing written). `status` is the message's status after
+ * it, `previous` the one before; `recipientChanged` (updates naming a recipient) whether that
+ * recipient's own status moved.
  */
 export type UpdateResult =
   | {
@@ -120,8 +141,20 @@ export type UpdateResult =
       previous: MessageStatus;
       status: MessageStatus;
       tags: Record<string, string>;
+      recipientChanged?: boolean;
     }
+  | { outcome: 'other-recipient'; status: MessageStatus }
   | { outcome: 'missing' };
+
+/**
+ * Outcome of cancelling a message: `canceled` (it was QUEUED; `previous` says so), `missing`,
+ * `not-cancelable` (sent, failed, cancelled already...), `busy` (a receive is sending it now).
+ */
+export type CancelResult =
+  | { outcome: 'canceled'; previous: MessageStatus; tags: Record<string, string> }
+  | { outcome: 'missing' }
+  | { outcome: 'not-cancelable'; status: MessageStatus }
+  | { outcome: 'busy' };
 
 /** Outcome of claiming a message for one send attempt. */
 export type ClaimResult =
@@ -150,11 +183,12 @@ export interface FailedPage {
 }
 
 /**
- * The message an SES id belongs to: `found` (with the address it was sent to, absent in lean
- * records), `expired` (named, but its record is gone) or `unknown`.
+ * The message an SES id belongs to: `found` (with the address it was sent to, the record's first
+ * `to` mailbox, absent in lean records; and for a message with several recipients, the bare
+ * addresses of all of them), `expired` (named, but its record is gone) or `unknown`.
  */
 export type SesMessageLookup =
-  | { outcome: 'found'; id: string; to?: string }
+  | { outcome: 'found'; id: string; to?: string; recipients?: string[] }
   | { outcome: 'expired'; id: string }
   | { outcome: 'unknown' };
 
@@ -164,9 +198,9 @@ export { TIMELINE_LENGTH } from './record-codec';
  * Return codes of the scripts (see each `lua/*.lua` header): no record; done; the status kept it
  * from happening; the script's other case (duplicate, busy lease, no kept job).
  */
-const REPLY = { missing: 0, done: 1, kept: 2, other: 3 } as const;
+const REPLY = { missing: 0, done: 1, kept: 2, other: 3, otherRecipient: 4 } as const;
 
-type ScriptReply = [number, string?, string?, string?, string?];
+type ScriptReply = [number, string?, string?, string?, string?, string?];
 
 interface StatusCommands {
   asesStatusCreate(
@@ -178,6 +212,7 @@ interface StatusCommands {
   asesStatusPush(key: string, ...args: (string | number)[]): Promise<ScriptReply>;
   asesStatusApply(key: string, ...args: (string | number)[]): Promise<ScriptReply>;
   asesStatusClaim(key: string, field: string, owner: string, leaseMs: number): Promise<ScriptReply>;
+  asesStatusCancel(key: string, ...args: (string | number)[]): Promise<ScriptReply>;
   asesStatusRelease(key: string, field: string, owner: string, refund: string): Promise<number>;
   asesStatusRetry(key: string, jobKey: string, ...args: (string | number)[]): Promise<ScriptReply>;
   asesStatusUnretry(key: string, jobKey: string, ...args: (string | number)[]): Promise<number>;
@@ -220,6 +255,8 @@ export class StatusRepository {
       {
         ...message,
         queuedAt,
+        scheduledFor:
+          message.scheduledFor === undefined ? undefined : Date.parse(message.scheduledFor),
         fingerprint: at.base === 0 ? message.fingerprint : undefined,
       },
       at.base,
@@ -294,7 +331,15 @@ export class StatusRepository {
         return null;
       }
       const to = fields.get('t');
-      return to === undefined ? { outcome: 'found', id } : { outcome: 'found', id, to };
+      if (to === undefined) {
+        return { outcome: 'found', id };
+      }
+      const recipients = recipientAddresses(raw);
+      // The first to mailbox, without a recipient's state.
+      const first = to.split(FS)[0].split(GS)[0];
+      return recipients.length > 1
+        ? { outcome: 'found', id, to: first, recipients }
+        : { outcome: 'found', id, to: first };
     };
     if (hints.candidateId !== undefined && isMessageId(hints.candidateId)) {
       const match = await check(hints.candidateId);
@@ -368,7 +413,8 @@ export class StatusRepository {
     // updates that count something (opens, clicks, auto-replies) need their dedupe marks.
     const keepMarks = this.detail === 'full' || update.status === undefined;
     const marks = keepMarks ? (update.dedupeKeys ?? []).map(digest8).join('') : '';
-    const [code, before, tags] = await this.store(() =>
+    const status = update.status;
+    const [code, before, tags, after, moved] = await this.store(() =>
       this.redis.asesStatusApply(
         at.key,
         at.field,
@@ -383,6 +429,11 @@ export class StatusRepository {
         entry.recipient,
         entry.tail,
         TIMELINE_LENGTH,
+        update.recipient ?? '',
+        b36(Date.parse(update.event.at) - at.base),
+        status === undefined || this.detail === 'lean'
+          ? ''
+          : encodeRecipientDetail(status, update.change ?? {}),
         pairs.length / 2,
         ...pairs,
       ),
@@ -391,17 +442,58 @@ export class StatusRepository {
       return { outcome: 'missing' };
     }
     const previous = statusOfCode(before);
-    const applied = code === REPLY.done && update.status !== undefined;
-    if (applied && update.status === MessageStatus.FAILED) {
+    if (code === REPLY.otherRecipient) {
+      return { outcome: 'other-recipient', status: previous };
+    }
+    const current = after === undefined ? previous : statusOfCode(after);
+    if (current === MessageStatus.FAILED && previous !== MessageStatus.FAILED) {
       const failedAt = update.change?.failedAt ?? new Date().toISOString();
       await this.store(() => this.redis.zadd(this.failedKey(), 0, `${failedAt}|${id}`));
     }
-    return {
+    const result: UpdateResult = {
       outcome: code === REPLY.done ? 'applied' : code === REPLY.other ? 'duplicate' : 'unchanged',
       previous,
-      status: applied && update.status !== undefined ? update.status : previous,
+      status: current,
       tags: decodeTags(tags ?? ''),
     };
+    if (update.recipient !== undefined && code !== REPLY.other) {
+      result.recipientChanged = moved === '1';
+    }
+    return result;
+  }
+
+  /**
+   * Cancels a QUEUED message that no receive is sending right now (its send lease is free):
+   * CANCELED, with `canceledAt` and the timeline entry. Final: the claim then finds it done, and
+   * no PUSHED, FAILED or SUPPRESSED write applies to it.
+   */
+  async cancel(id: string, event: TimelineEvent): Promise<CancelResult> {
+    const at = this.locate(id);
+    const entry = this.entry(event, at.base);
+    const [code, value, tags] = await this.store(() =>
+      this.redis.asesStatusCancel(
+        at.key,
+        at.field,
+        b36(Date.parse(event.at) - at.base),
+        entry.head,
+        entry.tail,
+        TIMELINE_LENGTH,
+      ),
+    );
+    switch (code) {
+      case REPLY.missing:
+        return { outcome: 'missing' };
+      case REPLY.kept:
+        return { outcome: 'not-cancelable', status: statusOfCode(value) };
+      case REPLY.other:
+        return { outcome: 'busy' };
+      default:
+        return {
+          outcome: 'canceled',
+          previous: MessageStatus.QUEUED,
+          tags: decodeTags(tags ?? ''),
+        };
+    }
   }
 
   /**
@@ -654,10 +746,13 @@ export class StatusRepository {
         Promise.all(
           all.slice(i, i + PEEK_CONCURRENCY).map(async ([key, fields]) => {
             const reply = await this.staleRedis.asesStalePeek(key, wanted, ...fields.keys());
-            for (let j = 0; j + 5 < reply.length; j += 6) {
+            for (let j = 0; j + PEEKED_ITEMS - 1 < reply.length; j += PEEKED_ITEMS) {
               const target = fields.get(reply[j]);
               if (target !== undefined) {
-                found.set(target.id, peekedRecord(reply.slice(j + 1, j + 6), target.base));
+                found.set(
+                  target.id,
+                  peekedRecord(reply.slice(j + 1, j + PEEKED_ITEMS), target.base),
+                );
               }
             }
           }),
@@ -850,6 +945,8 @@ function idOfMember(member: string): string {
 export const STALE_LISTING_CAP = 100_000;
 /** Script calls of one stale peek in flight at once. */
 const PEEK_CONCURRENCY = 100;
+/** Items `stale-peek-1.lua` returns per record: the field, then what `peekedRecord` reads. */
+const PEEKED_ITEMS = 7;
 /** Listing entries per `stale-add-1.lua` call. */
 const STALE_ADD_CHUNK = 500;
 
@@ -860,9 +957,9 @@ interface StaleCommands {
   asesStaleUnlock(key: string, owner: string): Promise<number>;
 }
 
-/** A record as `stale-peek-1.lua` returns it (status, p, q, g, last retry), kept at `base`. */
+/** A record as `stale-peek-1.lua` returns it (status, p, q, g, last retry, S), kept at `base`. */
 function peekedRecord(reply: string[], base: number): PeekedRecord {
-  const [status, pushed, queued, tags, retried] = reply;
+  const [status, pushed, queued, tags, retried, scheduled] = reply;
   const record: PeekedRecord = {
     status: statusOfCode(status),
     // Caller-given ids keep absolute times (base 0) and their queue time.
@@ -874,6 +971,9 @@ function peekedRecord(reply: string[], base: number): PeekedRecord {
   }
   if (retried !== '') {
     record.retriedAt = base + fromB36(retried);
+  }
+  if (scheduled !== undefined && scheduled !== '') {
+    record.scheduledFor = base + fromB36(scheduled);
   }
   return record;
 }

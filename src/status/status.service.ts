@@ -6,6 +6,7 @@ import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { MessageRecord, TimelineEvent } from './message-record';
 import { MessageStatus } from './message-status';
 import {
+  CancelResult,
   ChangeResult,
   ClaimResult,
   CreateResult,
@@ -29,6 +30,7 @@ import {
 
 const EVENT_BY_STATUS: Partial<Record<MessageStatus, string>> = {
   [MessageStatus.QUEUED]: ASES_EVENTS.queued,
+  [MessageStatus.CANCELED]: ASES_EVENTS.canceled,
   [MessageStatus.PUSHED]: ASES_EVENTS.pushed,
   [MessageStatus.DELAYED]: ASES_EVENTS.delayed,
   [MessageStatus.FAILED]: ASES_EVENTS.failed,
@@ -42,6 +44,7 @@ const EVENT_BY_TIMELINE_TYPE: Readonly<Record<string, string>> = {
   open: ASES_EVENTS.opened,
   click: ASES_EVENTS.clicked,
   'auto-reply': ASES_EVENTS.autoReplied,
+  unsubscribed: ASES_EVENTS.unsubscribed,
 };
 
 /** The MESSAGE_NOT_FOUND error of an id with no record (never sent, or expired). */
@@ -123,6 +126,21 @@ export class StatusService {
     return this.repository.markPushed(id, sesMessageId, pushedAt);
   }
 
+  /**
+   * Cancels a QUEUED message that is not being sent right now, at `at` (ISO 8601): CANCELED, with
+   * `canceledAt` and a `canceled` timeline entry. `busy`: a receive holds its send lease (it is
+   * being sent); `not-cancelable`: it is past QUEUED. Like {@link retry}, it announces nothing:
+   * the caller announces `canceled` (`announceStatus`, which emits `ases.message.canceled`).
+   */
+  cancel(id: string, at: string): Promise<CancelResult> {
+    return this.repository.cancel(id, {
+      type: 'canceled',
+      at,
+      detail: 'cancelled by request',
+      source: 'ases',
+    });
+  }
+
   /** Keeps the job of a message about to be recorded FAILED, for a retry by hand. */
   keepJob(id: string, job: string): Promise<void> {
     return this.repository.keepJob(id, job);
@@ -150,27 +168,38 @@ export class StatusService {
     return this.repository.sendTimes(id);
   }
 
-  /** Applies an update (see {@link StatusRepository.apply}) and tells the host app what changed. */
+  /**
+   * Applies an update (see {@link StatusRepository.apply}) and tells the host app what changed.
+   * An update about one recipient that moved that recipient but not the message (a cc bouncing
+   * after the to did) still emits the event of that recipient's status (`ases.message.bounced`),
+   * with the message's unchanged status; `event.recipient` says whom it is about.
+   */
   async update(id: string, update: MessageUpdate): Promise<UpdateResult> {
     const result = await this.repository.apply(id, update);
     if (result.outcome === 'applied' || result.outcome === 'unchanged') {
-      this.announce({
-        messageId: id,
-        status: result.status,
-        previousStatus: result.previous,
-        event: update.event,
-        tags: result.tags,
-      });
+      const recipientStatus =
+        result.recipientChanged === true && update.status !== undefined ? update.status : undefined;
+      this.announce(
+        {
+          messageId: id,
+          status: result.status,
+          previousStatus: result.previous,
+          event: update.event,
+          tags: result.tags,
+        },
+        recipientStatus,
+      );
     }
     return result;
   }
 
   /**
    * Emits the events of something that happened to a message: `ases.message.status` and the
-   * status's own event when the status changed, and the open/click/auto-reply event. A host
-   * listener that throws is logged; it must not make ases retry (and apply twice) the event.
+   * status's own event when the status changed, the event of `recipientStatus` (a status one of
+   * its recipients moved to), and the open/click/auto-reply event. A host listener that throws
+   * is logged; it must not make ases retry (and apply twice) the event.
    */
-  announce(payload: AsesMessageEvent): void {
+  announce(payload: AsesMessageEvent, recipientStatus?: MessageStatus): void {
     const names: string[] = [];
     if (payload.status !== payload.previousStatus) {
       names.push(ASES_EVENTS.statusChanged);
@@ -178,6 +207,11 @@ export class StatusService {
       if (byStatus) {
         names.push(byStatus);
       }
+    }
+    const byRecipient =
+      recipientStatus === undefined ? undefined : EVENT_BY_STATUS[recipientStatus];
+    if (byRecipient !== undefined && !names.includes(byRecipient)) {
+      names.push(byRecipient);
     }
     const byType = EVENT_BY_TIMELINE_TYPE[payload.event.type];
     if (byType) {

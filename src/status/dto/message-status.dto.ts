@@ -1,6 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { MessageStatus } from '../message-status';
 
+class SendErrorDto {
+  @ApiProperty({ example: 'MessageRejected' }) code!: string;
+  @ApiProperty() message!: string;
+}
+
 class BounceDto {
   @ApiProperty({ example: 'Permanent' }) type!: string;
   @ApiProperty({ example: 'General' }) subType!: string;
@@ -75,7 +80,8 @@ class TimelineEventDto {
   @ApiProperty({
     example: 'bounce',
     description:
-      'queued, pushed, failed, suppressed (ases) or send, reject, rendering-failure, ' +
+      'queued, scheduled, pushed, failed, suppressed, canceled, unsubscribed (ases) or send, ' +
+      'reject, rendering-failure, ' +
       'delivery-delay, delivery, bounce, auto-reply, complaint, open, click, subscription (SES)',
   })
   type!: string;
@@ -86,9 +92,21 @@ class TimelineEventDto {
   @ApiPropertyOptional({ type: HitDto, description: 'opens and clicks' }) hit?: HitDto;
 }
 
-class SendErrorDto {
-  @ApiProperty({ example: 'MessageRejected' }) code!: string;
-  @ApiProperty() message!: string;
+class RecipientStateDto {
+  @ApiProperty({ example: 'jane@example.org', description: 'the bare address' }) address!: string;
+  @ApiProperty({ enum: ['to', 'cc', 'bcc'] }) kind!: string;
+  @ApiProperty({
+    enum: MessageStatus,
+    description: "this recipient's own status; with one recipient, the message's",
+  })
+  status!: MessageStatus;
+  @ApiPropertyOptional({ description: 'when it reached that status' }) at?: string;
+  @ApiPropertyOptional({ type: BounceDto, description: 'BOUNCED' }) bounce?: BounceDto;
+  @ApiPropertyOptional({ type: ComplaintDto, description: 'COMPLAINED' })
+  complaint?: ComplaintDto;
+  @ApiPropertyOptional({ type: DelayDto, description: 'DELAYED' }) delay?: DelayDto;
+  @ApiPropertyOptional({ type: SendErrorDto, description: 'FAILED, SUPPRESSED' })
+  error?: SendErrorDto;
 }
 
 /** The answer of `GET /v1/messages/:id` (OpenAPI description of `MessageRecord`). */
@@ -96,16 +114,24 @@ export class MessageStatusDto {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: MessageStatus }) status!: MessageStatus;
   @ApiProperty() from!: string;
-  @ApiProperty() to!: string;
+  @ApiProperty({ description: "the to mailboxes, joined by ', ' (empty in lean records)" })
+  to!: string;
+  @ApiPropertyOptional({ description: "the cc mailboxes, joined by ', '" }) cc?: string;
+  @ApiPropertyOptional({ description: "the bcc mailboxes, joined by ', '" }) bcc?: string;
   @ApiProperty() subject!: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
   tags?: Record<string, string>;
+  @ApiPropertyOptional({ example: 'newsletter', description: 'absent for transactional' })
+  category?: string;
   @ApiPropertyOptional({
     type: TrackSettingsDto,
     description: 'the tracking put in its HTML (none for text-only mail)',
   })
   track?: TrackSettingsDto;
   @ApiProperty() queuedAt!: string;
+  @ApiPropertyOptional({ description: 'not sent before this time (sendAt)' })
+  scheduledFor?: string;
+  @ApiPropertyOptional({ description: 'when it was canceled (CANCELED)' }) canceledAt?: string;
   @ApiPropertyOptional({ description: 'Sends tried so far; a retry of a FAILED message resets it' })
   attempts?: number;
   @ApiPropertyOptional() sesMessageId?: string;
@@ -122,6 +148,11 @@ export class MessageStatusDto {
   @ApiPropertyOptional({ type: SendErrorDto }) error?: SendErrorDto;
   @ApiPropertyOptional({ type: TrackingCounterDto }) opens?: TrackingCounterDto;
   @ApiPropertyOptional({ type: ClickCounterDto }) clicks?: ClickCounterDto;
+  @ApiPropertyOptional({
+    type: [RecipientStateDto],
+    description: 'each recipient (to, cc, bcc) and its own status; full records only',
+  })
+  recipients?: RecipientStateDto[];
   @ApiPropertyOptional({
     type: [TimelineEventDto],
     description: 'the latest 50 events, oldest first',

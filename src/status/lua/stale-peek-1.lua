@@ -3,9 +3,11 @@
 -- KEYS[1]: a time bucket hash, or a record's own string key.
 -- ARGV[1]: the wanted status codes, e.g. '1' (QUEUED) or '23' (PUSHED, DELAYED); ARGV[2..]: the
 -- records' fields in the bucket ('' for a string key).
--- Returns 6 items per record in a wanted status: field, status code, pushed at ('p': ms after
--- the base, base 36), queue time ('q': caller-given ids only), tags ('g'), and the time of the
--- latest 'retried' timeline entry (ms after the base, base 36); '' for what the record lacks.
+-- Returns 7 items per record in a wanted status: field, status code, pushed at ('p': ms after
+-- the base, base 36), queue time ('q': caller-given ids only), tags ('g'), the time of the
+-- latest 'retried' timeline entry (ms after the base, base 36), and the time it is scheduled for
+-- ('S', same form); '' for what the record lacks. (Codes are matched as substrings of the wanted
+-- ones: CANCELED's '1.5' is never asked for, and a wanted '1' does not match it.)
 local key, wanted = KEYS[1], ARGV[1]
 local US, FS = '\31', '\28'
 
@@ -41,6 +43,7 @@ for i = 2, #ARGV do
       out[#out + 1] = get(raw, 'q') or ''
       out[#out + 1] = get(raw, 'g') or ''
       out[#out + 1] = lastRetried(e)
+      out[#out + 1] = get(raw, 'S') or ''
     end
   end
 end

@@ -1,16 +1,23 @@
 --@include "record"
 -- One atomic step per event: dedupe, status compare-and-set (statuses only move up the ranking:
--- their codes are in rank order), open/click counters, link clicks, the timeline entry and the
--- dedupe marks. An event for a missing (expired) record writes nothing: it must not recreate
--- half a record.
+-- their codes are in rank order; a CANCELED message moves no more), per-recipient statuses,
+-- open/click counters, link clicks, the timeline entry and the dedupe marks. An event for a
+-- missing (expired) record writes nothing: it must not recreate half a record.
+-- A record with several recipients keeps each one's status. An event about one of them (ARGV[13])
+-- moves that one, and the message takes the highest of its recipients' statuses (see
+-- statusOfRecipients); an event about the whole message (ARGV[13] = '') moves every recipient
+-- that ranks lower, and the message as ever. A record with one recipient is that recipient.
 -- KEYS[1]: the record's location.
 -- ARGV: [1] field, [2] status code to move to ('' none), [3] dedupe marks (8 characters each),
 -- [4] hit counter ('O' opens, 'K' clicks, '' none), [5] source slot (1 ases, 2 ses), [6] class
 -- slot (3 human, 4 proxy, 5 scanner, 6 unknown), [7] hit time, [8] clicked URL, [9] entry head,
--- [10] entry recipient, [11] entry tail, [12] timeline length, [13] n, then n field/value pairs
--- set with the status ('' value: removed).
--- Returns {0} missing, {3, status, tags} duplicate, {2, status, tags} status kept (entry and
--- counters recorded), {1, previous status, tags} applied.
+-- [10] entry recipient, [11] entry tail, [12] timeline length, [13] the recipient it is about
+-- ('' the whole message), [14] the status's time (ms after the base, base 36), [15] the
+-- recipient's details of that status (parts GS-joined), [16] n, then n field/value pairs set
+-- with the message's status ('' value: removed).
+-- Returns {0} missing, {3, status, tags} duplicate, {4, status, tags} not one of the record's
+-- recipients (nothing written), {2, status, tags, status, '0'} status kept (entry and counters
+-- recorded), {1, previous status, tags, status, recipient moved '1'/'0'} applied.
 local key, field = KEYS[1], ARGV[1]
 local r = loadRecord(key, field)
 if not r then return {0} end
@@ -22,16 +29,52 @@ for i = 1, #marks, 8 do
     if string.sub(seen, j, j + 7) == mark then return {3, before, tags} end
   end
 end
-local code = 1
-if ARGV[2] ~= '' then
-  if tonumber(ARGV[2]) > tonumber(r.s) then
-    r.s = ARGV[2]
-    local n = tonumber(ARGV[13])
-    for i = 14, 13 + 2 * n, 2 do
-      if ARGV[i + 1] == '' then r[ARGV[i]] = nil else r[ARGV[i]] = ARGV[i + 1] end
+local target, about = ARGV[2], ARGV[13]
+local list = loadRecipients(r)
+local one = nil
+if about ~= '' and list then
+  local wanted = string.lower(bare(about))
+  for _, recipient in ipairs(list) do
+    if string.lower(bare(recipient.parts[1])) == wanted then one = recipient; break end
+  end
+  if not one then return {4, before, tags} end
+end
+local code, moved = 1, '0'
+if target ~= '' then
+  local after = r.s
+  if r.s == CANCELED then
+    code = 2
+  elseif one then
+    if raiseRecipient(one, target, ARGV[14], ARGV[15]) then
+      moved = '1'
+      after = statusOfRecipients(list, r.s)
+      -- The message takes this very change (and its details): the recipient points at them.
+      if after ~= r.s and after == target and ARGV[15] ~= '' then one.parts[4] = SAME end
+    else
+      code = 2
     end
   else
-    code = 2
+    local detail = ARGV[15]
+    if rank(target) > rank(r.s) then
+      after, moved = target, '1'
+      if detail ~= '' then detail = SAME end
+    else
+      code = 2
+    end
+    if list then
+      for _, recipient in ipairs(list) do raiseRecipient(recipient, target, ARGV[14], detail) end
+    end
+  end
+  if list then saveRecipients(r, list) end
+  if after ~= r.s then
+    r.s = after
+    -- The fields describe the target status: set only when the message took that one.
+    if after == target then
+      local n = tonumber(ARGV[16])
+      for i = 17, 16 + 2 * n, 2 do
+        if ARGV[i + 1] == '' then r[ARGV[i]] = nil else r[ARGV[i]] = ARGV[i + 1] end
+      end
+    end
   end
 end
 if ARGV[4] ~= '' then
@@ -89,4 +132,4 @@ appendEntry(r, ARGV[9], ARGV[10], ARGV[11], tonumber(ARGV[12]))
 -- notification paths), not after 64 other events of the same message.
 if marks ~= '' then r.Z = string.sub(seen .. marks, -8 * 64) end
 saveRecord(key, field, r)
-return {code, before, tags}
+return {code, before, tags, r.s, moved}
