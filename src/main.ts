@@ -33,11 +33,14 @@ async function startLocalAws(env: Environment, logger: Logger): Promise<RunningL
       deliveries: queueName(env.SES_DELIVERIES_QUEUE),
     },
     eventsQueue: env.SES_EVENTS_QUEUE === undefined ? undefined : queueName(env.SES_EVENTS_QUEUE),
+    s3Bucket: env.S3_BUCKET,
     logger: { log: (text) => logger.log(text), warn: (text) => logger.warn(text) },
   });
   process.env.AWS_ENDPOINT_URL_SQS ??= stack.sqsEndpoint;
   process.env.AWS_ENDPOINT_URL_SNS ??= stack.snsEndpoint;
   process.env.AWS_ENDPOINT_URL_SES ??= stack.sesEndpoint;
+  // Read back through the environment (AWS_ENDPOINT_URL_S3 → endpoints.s3, path-style).
+  process.env.AWS_ENDPOINT_URL_S3 ??= stack.s3Endpoint;
   process.env.AWS_REGION ??= stack.region;
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';

@@ -1,4 +1,5 @@
 import { asesOptionsFromEnvironment } from './ases-options.from-environment';
+import { resolveAsesOptions } from '../core/resolve-options';
 import { validateEnvironment } from './environment';
 
 describe('asesOptionsFromEnvironment', () => {
@@ -79,5 +80,46 @@ describe('asesOptionsFromEnvironment', () => {
       storeClient: true,
       scannerWindowSeconds: 30,
     });
+  });
+
+  it('passes the claim-check bucket, the S3 endpoint and the unsubscribe defaults on', () => {
+    const local = asesOptionsFromEnvironment(validateEnvironment({}));
+    expect(local).toMatchObject({
+      s3Bucket: 'ases-local',
+      endpoints: { s3: undefined },
+      unsubscribe: { mailto: undefined, categories: ['marketing'] },
+    });
+    const options = asesOptionsFromEnvironment(
+      validateEnvironment({
+        S3_BUCKET: 'mail-jobs',
+        AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4566',
+        UNSUBSCRIBE_MAILTO: 'unsubscribe@example.com',
+        UNSUBSCRIBE_CATEGORIES: 'news,offers',
+      }),
+    );
+    expect(options).toMatchObject({
+      s3Bucket: 'mail-jobs',
+      endpoints: { s3: 'http://127.0.0.1:4566' },
+      unsubscribe: { mailto: 'unsubscribe@example.com', categories: ['news', 'offers'] },
+    });
+    expect(resolveAsesOptions(options)).toMatchObject({
+      s3Bucket: 'mail-jobs',
+      endpoints: { s3: 'http://127.0.0.1:4566' },
+      unsubscribe: { mailto: 'unsubscribe@example.com', categories: ['news', 'offers'] },
+    });
+  });
+
+  it('leaves the bucket unset outside the local stack: large mail is refused', () => {
+    const options = asesOptionsFromEnvironment(
+      validateEnvironment({
+        LOCAL_STACK: 'false',
+        API_KEYS: 'key-0123456789abcdef',
+        TRACKING_SECRET: 'secret-0123456789abcdef0123456789',
+        UNSUBSCRIBE_CATEGORIES: 'none',
+      }),
+    );
+    expect(options.s3Bucket).toBeUndefined();
+    expect(resolveAsesOptions(options)).not.toHaveProperty('s3Bucket');
+    expect(resolveAsesOptions(options).unsubscribe).toEqual({ categories: [] });
   });
 });

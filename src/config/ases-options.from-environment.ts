@@ -19,6 +19,8 @@ export function asesOptionsFromEnvironment(env: Environment): AsesModuleOptions 
       keyPrefix: env.REDIS_KEY_PREFIX,
     },
     region: env.AWS_REGION,
+    endpoints: { s3: env.AWS_ENDPOINT_URL_S3 },
+    s3Bucket: env.S3_BUCKET,
     queues: {
       sendmail: env.SES_SENDMAIL_QUEUE,
       bounces: env.SES_BOUNCES_QUEUE,
@@ -44,6 +46,10 @@ export function asesOptionsFromEnvironment(env: Environment): AsesModuleOptions 
     sns: {
       topicArns: env.SNS_TOPIC_ARNS,
       confirmSubscriptions: env.SNS_CONFIRM_SUBSCRIPTIONS,
+    },
+    unsubscribe: {
+      mailto: env.UNSUBSCRIBE_MAILTO,
+      categories: env.UNSUBSCRIBE_CATEGORIES,
     },
   };
 }

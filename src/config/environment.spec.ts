@@ -46,6 +46,8 @@ describe('validateEnvironment', () => {
       REDIS_CLUSTER_NODES: undefined,
       REDIS_KEY_PREFIX: 'ases:',
       AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_S3: undefined,
+      S3_BUCKET: 'ases-local',
       SES_SENDMAIL_QUEUE: 'ases-sendmail',
       SES_BOUNCES_QUEUE: 'ases-bounces',
       SES_COMPLAINTS_QUEUE: 'ases-complaints',
@@ -70,6 +72,8 @@ describe('validateEnvironment', () => {
       TRACKING_STORE_CLIENT: false,
       TRACKING_SCANNER_WINDOW_SECONDS: 10,
       TRUST_PROXY_HOPS: 0,
+      UNSUBSCRIBE_MAILTO: undefined,
+      UNSUBSCRIBE_CATEGORIES: ['marketing'],
       LOCAL_STACK: true,
       LOCAL_SQS_PORT: 4566,
       LOCAL_SES_PORT: 8005,
@@ -250,6 +254,104 @@ describe('validateEnvironment', () => {
       expect(validateEnvironment(PRODUCTION).AWS_REGION).toBeUndefined();
       expect(validateEnvironment({ ...PRODUCTION, AWS_REGION: 'eu-west-1' }).AWS_REGION).toBe(
         'eu-west-1',
+      );
+    });
+  });
+
+  describe('S3_BUCKET', () => {
+    it('is ases-local on the local stack, and unset (no claim-check) otherwise', () => {
+      expect(validateEnvironment({}).S3_BUCKET).toBe('ases-local');
+      expect(validateEnvironment(PRODUCTION).S3_BUCKET).toBeUndefined();
+      expect(validateEnvironment({ ...PRODUCTION, S3_BUCKET: 'mail-jobs.example' }).S3_BUCKET).toBe(
+        'mail-jobs.example',
+      );
+    });
+
+    it.each([
+      ['My-Bucket', '"M" is not a lowercase letter, digit, dot or hyphen'],
+      ['ab', 'it has 2 characters'],
+      ['jobs..example', 'it has two adjacent dots'],
+      ['10.0.0.1', 'it is formatted as an IP address'],
+    ])('rejects %s, saying why', (bad, why) => {
+      expect(rejects('S3_BUCKET', bad)).toBe(
+        `S3_BUCKET: got "${bad}"; expected an S3 bucket name: 3 to 63 lowercase letters, digits, ` +
+          `dots and hyphens, starting and ending with a letter or digit, but ${why} ` +
+          '(optional; default ases-local when LOCAL_STACK=true)',
+      );
+    });
+  });
+
+  describe('AWS_ENDPOINT_URL_S3', () => {
+    it('is unset by default and takes an http(s) URL', () => {
+      expect(validateEnvironment({}).AWS_ENDPOINT_URL_S3).toBeUndefined();
+      accepts('AWS_ENDPOINT_URL_S3', 'http://127.0.0.1:4566', 'http://127.0.0.1:4566');
+      accepts(
+        'AWS_ENDPOINT_URL_S3',
+        'https://s3.eu-west-1.amazonaws.com',
+        'https://s3.eu-west-1.amazonaws.com',
+      );
+    });
+
+    it.each(['127.0.0.1:4566', 's3://bucket', 'http://host/?x=1'])('rejects %s', (bad) => {
+      expect(rejects('AWS_ENDPOINT_URL_S3', bad)).toBe(
+        `AWS_ENDPOINT_URL_S3: got "${bad}"; expected an http:// or https:// S3 endpoint URL ` +
+          'without query or fragment (optional; the local stack sets its own)',
+      );
+    });
+
+    it('never shows a password given in the URL', () => {
+      expect(rejects('AWS_ENDPOINT_URL_S3', 'ftp://user:hunter2@s3.example')).not.toContain(
+        'hunter2',
+      );
+    });
+  });
+
+  describe('UNSUBSCRIBE_MAILTO', () => {
+    it('is unset by default and takes one bare address', () => {
+      expect(validateEnvironment({}).UNSUBSCRIBE_MAILTO).toBeUndefined();
+      accepts('UNSUBSCRIBE_MAILTO', 'unsubscribe@example.com', 'unsubscribe@example.com');
+    });
+
+    it.each(['Unsubscribe <u@example.com>', 'u@example.com,v@example.com', 'unsubscribe'])(
+      'rejects %s',
+      (bad) => {
+        expect(rejects('UNSUBSCRIBE_MAILTO', bad)).toBe(
+          `UNSUBSCRIBE_MAILTO: got ${JSON.stringify(bad)}; expected one bare email address such ` +
+            'as unsubscribe@example.com (optional; default none)',
+        );
+      },
+    );
+  });
+
+  describe('UNSUBSCRIBE_CATEGORIES', () => {
+    it('is marketing by default', () => {
+      expect(validateEnvironment({}).UNSUBSCRIBE_CATEGORIES).toEqual(['marketing']);
+      expect(validateEnvironment({ UNSUBSCRIBE_CATEGORIES: null }).UNSUBSCRIBE_CATEGORIES).toEqual([
+        'marketing',
+      ]);
+    });
+
+    it('takes a comma-separated list, trimmed and without duplicates', () => {
+      accepts('UNSUBSCRIBE_CATEGORIES', ' news, product.updates ,news,x_1-2,', [
+        'news',
+        'product.updates',
+        'x_1-2',
+      ]);
+    });
+
+    it.each(['none', 'NONE', ','])('reads %j as no categories', (given) => {
+      accepts('UNSUBSCRIBE_CATEGORIES', given, []);
+    });
+
+    it.each(['', '  '])('reads %j as unset, like every variable: the default', (given) => {
+      accepts('UNSUBSCRIBE_CATEGORIES', given, ['marketing']);
+    });
+
+    it('names the bad categories', () => {
+      expect(rejects('UNSUBSCRIBE_CATEGORIES', `news,Promo,a b,${'x'.repeat(65)}`)).toBe(
+        `UNSUBSCRIBE_CATEGORIES: got "news,Promo,a b,${'x'.repeat(65)}"; expected a ` +
+          'comma-separated list of categories, each 1 to 64 of a-z 0-9 _ . -, or none (default ' +
+          `marketing); not "Promo", "a b", "${'x'.repeat(65)}"`,
       );
     });
   });

@@ -4,6 +4,7 @@ import {
   IsArray,
   IsBoolean,
   IsDefined,
+  IsEmail,
   IsIn,
   IsInt,
   IsNumber,
@@ -23,9 +24,16 @@ import {
   AsesRedisNode,
   AsesStatusDetail,
   DEFAULT_QUEUES,
+  DEFAULT_UNSUBSCRIBE_CATEGORIES,
+  LOCAL_S3_BUCKET,
   STATUS_DETAILS,
 } from '../core/ases-options';
-import { parseRedisNode } from '../core/resolve-options';
+import {
+  parseRedisNode,
+  S3_BUCKET_RULE,
+  s3BucketNameProblem,
+  UNSUBSCRIBE_CATEGORY,
+} from '../core/resolve-options';
 
 /** The standalone service's configuration, validated and with every default applied. */
 export interface Environment {
@@ -43,6 +51,10 @@ export interface Environment {
   REDIS_KEY_PREFIX: string;
   /** Default `us-east-1` when LOCAL_STACK=true; otherwise unset, leaving it to the AWS SDK. */
   AWS_REGION?: string;
+  /** S3 endpoint (then addressed path-style). Default unset: AWS; the local stack sets its own. */
+  AWS_ENDPOINT_URL_S3?: string;
+  /** Bucket of the claim-check for jobs too large for SQS. Default `ases-local` when LOCAL_STACK=true; otherwise unset: such mail is refused. */
+  S3_BUCKET?: string;
   /** Queue name or URL. Default `ases-sendmail`. */
   SES_SENDMAIL_QUEUE: string;
   /** Queue name or URL. Default `ases-bounces`. */
@@ -91,6 +103,10 @@ export interface Environment {
   TRACKING_SCANNER_WINDOW_SECONDS: number;
   /** Reverse proxies in front of the service whose X-Forwarded-For is trusted for the client IP. Default 0. */
   TRUST_PROXY_HOPS: number;
+  /** A bare address offered as `mailto:` in List-Unsubscribe besides the one-click URL. Default unset. */
+  UNSUBSCRIBE_MAILTO?: string;
+  /** Categories whose mail gets List-Unsubscribe by default; `none` or empty: none. Default `['marketing']`. */
+  UNSUBSCRIBE_CATEGORIES: string[];
   /** Run against the local AWS stack. Default true, or false when NODE_ENV=production. */
   LOCAL_STACK: boolean;
   /** Port of the local SQS emulator, 0 for any free port. Default 4566. */
@@ -116,6 +132,8 @@ export const ENVIRONMENT_VARIABLES = [
   'REDIS_CLUSTER_NODES',
   'REDIS_KEY_PREFIX',
   'AWS_REGION',
+  'AWS_ENDPOINT_URL_S3',
+  'S3_BUCKET',
   'SES_SENDMAIL_QUEUE',
   'SES_BOUNCES_QUEUE',
   'SES_COMPLAINTS_QUEUE',
@@ -140,6 +158,8 @@ export const ENVIRONMENT_VARIABLES = [
   'TRACKING_STORE_CLIENT',
   'TRACKING_SCANNER_WINDOW_SECONDS',
   'TRUST_PROXY_HOPS',
+  'UNSUBSCRIBE_MAILTO',
+  'UNSUBSCRIBE_CATEGORIES',
   'LOCAL_STACK',
   'LOCAL_SQS_PORT',
   'LOCAL_SES_PORT',
@@ -167,6 +187,7 @@ const DEFAULTS: Partial<Record<Variable, string>> = {
   TRACKING_STORE_CLIENT: 'false',
   TRACKING_SCANNER_WINDOW_SECONDS: '10',
   TRUST_PROXY_HOPS: '0',
+  UNSUBSCRIBE_CATEGORIES: DEFAULT_UNSUBSCRIBE_CATEGORIES.join(','),
   LOCAL_SQS_PORT: '4566',
   LOCAL_SES_PORT: '8005',
 };
@@ -176,11 +197,14 @@ const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const LOCAL_API_KEY = 'local-dev-key';
 const LOCAL_TRACKING_SECRET = 'local-tracking-secret';
 const LOCAL_AWS_REGION = 'us-east-1';
+/** UNSUBSCRIBE_CATEGORIES meaning no category. */
+const NO_CATEGORIES = 'none';
 const MIN_API_KEY_LENGTH = 16;
 const MIN_TRACKING_SECRET_LENGTH = 32;
 const SECRETS: ReadonlySet<Variable> = new Set(['API_KEYS', 'TRACKING_SECRET']);
 const URLS: ReadonlySet<Variable> = new Set([
   'REDIS_URL',
+  'AWS_ENDPOINT_URL_S3',
   'TRACKING_BASE_URL',
   'SES_SENDMAIL_QUEUE',
   'SES_BOUNCES_QUEUE',
@@ -351,6 +375,54 @@ function IsQueueNameOrUrl(defaultNote: string): PropertyDecorator {
   );
 }
 
+/** S3_BUCKET: S3's bucket naming rules, the broken one named. */
+function IsS3BucketName(): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isS3BucketName',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && s3BucketNameProblem(value) === null,
+      },
+    },
+    {
+      message: ({ value }: ValidationArguments) =>
+        `${S3_BUCKET_RULE}` +
+        (typeof value === 'string' ? `, but ${s3BucketNameProblem(value)}` : '') +
+        ` (optional; default ${LOCAL_S3_BUCKET} when LOCAL_STACK=true)`,
+    },
+  );
+}
+
+/** UNSUBSCRIBE_CATEGORIES: a list of category names, or `none`. */
+function IsUnsubscribeCategories(): PropertyDecorator {
+  const badItems = (value: unknown): unknown[] =>
+    Array.isArray(value)
+      ? value.filter((item) => typeof item !== 'string' || !UNSUBSCRIBE_CATEGORY.test(item))
+      : [value];
+  return all(
+    Transform(({ value }) =>
+      typeof value === 'string' && value.toLowerCase() === NO_CATEGORIES ? [] : toList(value),
+    ),
+    ValidateBy(
+      {
+        name: 'isUnsubscribeCategories',
+        validator: { validate: (value: unknown) => badItems(value).length === 0 },
+      },
+      {
+        message: ({ value }: ValidationArguments) =>
+          'a comma-separated list of categories, each 1 to 64 of a-z 0-9 _ . -, or none ' +
+          `(default ${DEFAULT_UNSUBSCRIBE_CATEGORIES.join(',')})` +
+          (Array.isArray(value)
+            ? `; not ${badItems(value)
+                .map((item) => JSON.stringify(item))
+                .join(', ')}`
+            : ''),
+      },
+    ),
+  );
+}
+
 /** REDIS_CLUSTER_NODES: `host:port` items, and REDIS_URL left unset. */
 function IsRedisClusterNodes(): PropertyDecorator {
   const badNodes = (value: unknown): unknown[] =>
@@ -447,6 +519,19 @@ class EnvironmentVariables {
       '(optional; us-east-1 when LOCAL_STACK=true)',
   })
   AWS_REGION?: string;
+
+  @IsOptional()
+  @IsUrlWithScheme(
+    ['http', 'https'],
+    'an http:// or https:// S3 endpoint URL without query or fragment (optional; the local ' +
+      'stack sets its own)',
+    false,
+  )
+  AWS_ENDPOINT_URL_S3?: string;
+
+  @IsOptional()
+  @IsS3BucketName()
+  S3_BUCKET?: string;
 
   @IsQueueNameOrUrl(`default "${DEFAULT_QUEUES.sendmail}"`)
   SES_SENDMAIL_QUEUE!: string;
@@ -573,6 +658,16 @@ class EnvironmentVariables {
   @IntegerBetween(0, 10, 'a number of reverse proxies from 0 to 10 (default 0)')
   TRUST_PROXY_HOPS!: number;
 
+  @IsOptional()
+  @IsEmail(
+    {},
+    { message: 'one bare email address such as unsubscribe@example.com (optional; default none)' },
+  )
+  UNSUBSCRIBE_MAILTO?: string;
+
+  @IsUnsubscribeCategories()
+  UNSUBSCRIBE_CATEGORIES!: string[];
+
   @Transform(({ value }) => toBoolean(value))
   @IsBoolean({
     message: 'true or false (also 1/0, yes/no; default true, or false when NODE_ENV=production)',
@@ -662,6 +757,8 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     REDIS_CLUSTER_NODES: env.REDIS_CLUSTER_NODES?.map((node) => parseRedisNode(node)!),
     REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX,
     AWS_REGION: env.AWS_REGION ?? (env.LOCAL_STACK ? LOCAL_AWS_REGION : undefined),
+    AWS_ENDPOINT_URL_S3: env.AWS_ENDPOINT_URL_S3,
+    S3_BUCKET: env.S3_BUCKET ?? (env.LOCAL_STACK ? LOCAL_S3_BUCKET : undefined),
     SES_SENDMAIL_QUEUE: env.SES_SENDMAIL_QUEUE,
     SES_BOUNCES_QUEUE: env.SES_BOUNCES_QUEUE,
     SES_COMPLAINTS_QUEUE: env.SES_COMPLAINTS_QUEUE,
@@ -689,6 +786,8 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     TRACKING_STORE_CLIENT: env.TRACKING_STORE_CLIENT,
     TRACKING_SCANNER_WINDOW_SECONDS: env.TRACKING_SCANNER_WINDOW_SECONDS,
     TRUST_PROXY_HOPS: env.TRUST_PROXY_HOPS,
+    UNSUBSCRIBE_MAILTO: env.UNSUBSCRIBE_MAILTO,
+    UNSUBSCRIBE_CATEGORIES: [...new Set(env.UNSUBSCRIBE_CATEGORIES)],
     LOCAL_STACK: env.LOCAL_STACK,
     LOCAL_SQS_PORT: env.LOCAL_SQS_PORT,
     LOCAL_SES_PORT: env.LOCAL_SES_PORT,

@@ -39,6 +39,23 @@ export interface AsesRedisNode {
   port: number;
 }
 
+/** RFC 8058 one-click unsubscribe (`List-Unsubscribe` / `List-Unsubscribe-Post`) defaults. */
+export interface AsesUnsubscribeOptions {
+  /** One bare address also offered as `mailto:` in List-Unsubscribe, besides the one-click URL. Default none. */
+  mailto?: string;
+  /**
+   * Categories whose mail gets a List-Unsubscribe header unless the message says otherwise; each
+   * 1 to 64 of `a-z 0-9 _ . -`. `[]`: none by default. Default `['marketing']`.
+   */
+  categories?: string[];
+}
+
+/** The claim-check bucket the local stack creates, and the service's S3_BUCKET when LOCAL_STACK=true. */
+export const LOCAL_S3_BUCKET = 'ases-local';
+
+/** The `unsubscribe.categories` default. */
+export const DEFAULT_UNSUBSCRIBE_CATEGORIES: readonly string[] = ['marketing'];
+
 /** How much of each message's history the status store keeps (`statusDetail`). */
 export type AsesStatusDetail = 'full' | 'lean';
 
@@ -83,8 +100,19 @@ export interface AsesModuleOptions {
   statusDetail?: AsesStatusDetail;
   /** AWS region of SQS and SES. Default: the SDK's default chain (`AWS_REGION`, shared config). */
   region?: string;
-  /** Endpoint overrides; the SDK's `AWS_ENDPOINT_URL_SQS` / `AWS_ENDPOINT_URL_SES` also work. Default none. */
-  endpoints?: { sqs?: string; ses?: string };
+  /**
+   * Endpoint overrides; the SDK's `AWS_ENDPOINT_URL_SQS` / `AWS_ENDPOINT_URL_SES` also work.
+   * With `s3` given, S3 is addressed path-style (`<endpoint>/<bucket>/<key>`, `forcePathStyle`):
+   * emulators and S3-compatible stores rarely serve `<bucket>.<host>`. Default none.
+   */
+  endpoints?: { sqs?: string; ses?: string; s3?: string };
+  /**
+   * S3 bucket of the claim-check: a send job larger than an SQS message may be is stored there
+   * (under `ases/jobs/`) and the queue carries its key. Default none: such messages are refused.
+   */
+  s3Bucket?: string;
+  /** One-click unsubscribe defaults. Default `{ categories: ['marketing'] }`, no mailto. */
+  unsubscribe?: AsesUnsubscribeOptions;
   /** Queue names or URLs. Defaults: `ases-sendmail`, `ases-bounces`, `ases-complaints`, `ases-deliveries`. */
   queues?: AsesQueueOptions;
   /**
@@ -146,7 +174,10 @@ export interface ResolvedAsesOptions {
   redis: { url?: string; cluster?: { nodes: AsesRedisNode[] }; keyPrefix: string };
   statusDetail: AsesStatusDetail;
   region?: string;
-  endpoints: { sqs?: string; ses?: string };
+  endpoints: { sqs?: string; ses?: string; s3?: string };
+  /** Unset: no claim-check; jobs too large for SQS are refused. */
+  s3Bucket?: string;
+  unsubscribe: { mailto?: string; categories: string[] };
   queues: Required<Omit<AsesQueueOptions, 'events'>> & { events?: string };
   sendRate: number | 'auto';
   sendPollers: number;

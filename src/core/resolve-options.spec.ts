@@ -1,4 +1,4 @@
-import { resolveAsesOptions } from './resolve-options';
+import { resolveAsesOptions, s3BucketNameProblem } from './resolve-options';
 
 const minimal = {
   apiKeys: ['key'],
@@ -22,6 +22,7 @@ describe('resolveAsesOptions', () => {
       statusDetail: 'full',
       region: undefined,
       endpoints: {},
+      unsubscribe: { categories: ['marketing'] },
       queues: {
         sendmail: 'ases-sendmail',
         bounces: 'ases-bounces',
@@ -231,5 +232,103 @@ describe('resolveAsesOptions', () => {
     expect(() =>
       resolveAsesOptions({ ...minimal, statusDetail: 'some' as unknown as 'full' }),
     ).toThrow("statusDetail must be 'full' or 'lean'");
+  });
+
+  describe('the claim-check bucket and the S3 endpoint', () => {
+    it('has no bucket by default, and keeps a given one with its endpoint', () => {
+      expect(resolveAsesOptions(minimal)).not.toHaveProperty('s3Bucket');
+      const resolved = resolveAsesOptions({
+        ...minimal,
+        s3Bucket: 'ases-jobs.example-1',
+        endpoints: { s3: 'http://127.0.0.1:4566' },
+      });
+      expect(resolved.s3Bucket).toBe('ases-jobs.example-1');
+      expect(resolved.endpoints).toEqual({ s3: 'http://127.0.0.1:4566' });
+    });
+
+    it.each([
+      ['ab', 'it has 2 characters'],
+      ['a'.repeat(64), 'it has 64 characters'],
+      ['Ases-Jobs', '"A" is not a lowercase letter, digit, dot or hyphen'],
+      ['ases_jobs', '"_" is not a lowercase letter, digit, dot or hyphen'],
+      ['-ases', 'it must start and end with a letter or digit'],
+      ['ases.', 'it must start and end with a letter or digit'],
+      ['ases..jobs', 'it has two adjacent dots'],
+      ['192.168.5.4', 'it is formatted as an IP address'],
+      ['xn--ases', 'the prefix "xn--" is reserved'],
+      ['ases-s3alias', 'the suffix "-s3alias" is reserved'],
+    ])('refuses the bucket %j, naming S3_BUCKET and why', (bucket, why) => {
+      expect(s3BucketNameProblem(bucket)).toBe(why);
+      expect(() => resolveAsesOptions({ ...minimal, s3Bucket: bucket })).toThrow(
+        `s3Bucket (S3_BUCKET) must be an S3 bucket name: 3 to 63 lowercase letters, digits, ` +
+          `dots and hyphens, starting and ending with a letter or digit; got ` +
+          `${JSON.stringify(bucket)}: ${why}`,
+      );
+    });
+
+    it.each(['abc', 'a'.repeat(63), 'ases-local', 'mail.example.com', '1-2.3'])(
+      'accepts the bucket %j',
+      (bucket) => {
+        expect(s3BucketNameProblem(bucket)).toBeNull();
+        expect(resolveAsesOptions({ ...minimal, s3Bucket: bucket }).s3Bucket).toBe(bucket);
+      },
+    );
+
+    it('refuses an S3 endpoint that is not an http(s) URL', () => {
+      expect(() => resolveAsesOptions({ ...minimal, endpoints: { s3: 'localhost:4566' } })).toThrow(
+        'endpoints.s3 must be an http(s) URL',
+      );
+    });
+  });
+
+  describe('unsubscribe', () => {
+    it('takes a mailto address and the categories, without duplicates', () => {
+      expect(
+        resolveAsesOptions({
+          ...minimal,
+          unsubscribe: {
+            mailto: 'unsubscribe@example.com',
+            categories: ['news', 'product.updates', 'news', 'x_1-2'],
+          },
+        }).unsubscribe,
+      ).toEqual({
+        mailto: 'unsubscribe@example.com',
+        categories: ['news', 'product.updates', 'x_1-2'],
+      });
+    });
+
+    it('may have no default categories at all', () => {
+      expect(
+        resolveAsesOptions({ ...minimal, unsubscribe: { categories: [] } }).unsubscribe,
+      ).toEqual({ categories: [] });
+    });
+
+    it.each(['Unsubscribe <u@example.com>', 'u@example.com, v@example.com', 'nobody', ''])(
+      'refuses the mailto %j, naming UNSUBSCRIBE_MAILTO',
+      (mailto) => {
+        expect(() => resolveAsesOptions({ ...minimal, unsubscribe: { mailto } })).toThrow(
+          'unsubscribe.mailto (UNSUBSCRIBE_MAILTO) must be one bare email address such as ' +
+            `unsubscribe@example.com; got ${JSON.stringify(mailto)}`,
+        );
+      },
+    );
+
+    it('names each bad category', () => {
+      expect(() =>
+        resolveAsesOptions({
+          ...minimal,
+          unsubscribe: { categories: ['news', 'Promo', '', 'a'.repeat(65), 'a b'] },
+        }),
+      ).toThrow(
+        'unsubscribe.categories (UNSUBSCRIBE_CATEGORIES) must be a list of category names, each ' +
+          `1 to 64 of a-z 0-9 _ . -; not "Promo", "", "${'a'.repeat(65)}", "a b"`,
+      );
+      expect(() =>
+        resolveAsesOptions({
+          ...minimal,
+          unsubscribe: { categories: 'marketing' as unknown as string[] },
+        }),
+      ).toThrow('unsubscribe.categories (UNSUBSCRIBE_CATEGORIES) must be a list');
+    });
   });
 });

@@ -1,7 +1,9 @@
+import { isEmail } from 'class-validator';
 import {
   AsesModuleOptions,
   AsesRedisNode,
   DEFAULT_QUEUES,
+  DEFAULT_UNSUBSCRIBE_CATEGORIES,
   ResolvedAsesOptions,
   STATUS_DETAILS,
 } from './ases-options';
@@ -31,6 +33,45 @@ function isPositive(value: unknown): value is number {
 function isIntegerIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
+
+/** What an S3 bucket name must be, as the problems below say it. */
+export const S3_BUCKET_RULE =
+  'an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending ' +
+  'with a letter or digit';
+
+/**
+ * What breaks S3's naming rules for general purpose buckets in `name`, or null when it follows
+ * them (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+ */
+export function s3BucketNameProblem(name: string): string | null {
+  if (name.length < 3 || name.length > 63) {
+    return `it has ${name.length} characters`;
+  }
+  const bad = /[^a-z0-9.-]/.exec(name);
+  if (bad) {
+    return `"${bad[0]}" is not a lowercase letter, digit, dot or hyphen`;
+  }
+  if (!/^[a-z0-9].*[a-z0-9]$/.test(name)) {
+    return 'it must start and end with a letter or digit';
+  }
+  if (name.includes('..')) {
+    return 'it has two adjacent dots';
+  }
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) {
+    return 'it is formatted as an IP address';
+  }
+  const prefix = ['xn--', 'sthree-', 'amzn-s3-demo-'].find((p) => name.startsWith(p));
+  if (prefix) {
+    return `the prefix "${prefix}" is reserved`;
+  }
+  const suffix = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'].find((p) =>
+    name.endsWith(p),
+  );
+  return suffix ? `the suffix "${suffix}" is reserved` : null;
+}
+
+/** An unsubscribe category: 1 to 64 of `a-z 0-9 _ . -`. */
+export const UNSUBSCRIBE_CATEGORY = /^[a-z0-9_.-]{1,64}$/;
 
 // `host:port`, or `[v6-address]:port`; a bare IPv6 address would make the port ambiguous.
 const REDIS_NODE = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]/{}@]+)):(\d{1,5})$/;
@@ -192,6 +233,30 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
   for (const [name, value] of Object.entries(options.endpoints ?? {})) {
     check(value === undefined || isHttpUrl(value), `endpoints.${name} must be an http(s) URL`);
   }
+  const s3Bucket = options.s3Bucket as unknown;
+  if (s3Bucket !== undefined) {
+    const problem =
+      typeof s3Bucket === 'string' ? s3BucketNameProblem(s3Bucket) : 'it is not a string';
+    check(
+      problem === null,
+      `s3Bucket (S3_BUCKET) must be ${S3_BUCKET_RULE}; got ${JSON.stringify(s3Bucket)}: ${problem}`,
+    );
+  }
+  const mailto = options.unsubscribe?.mailto as unknown;
+  check(
+    mailto === undefined || (typeof mailto === 'string' && isEmail(mailto)),
+    `unsubscribe.mailto (UNSUBSCRIBE_MAILTO) must be one bare email address such as ` +
+      `unsubscribe@example.com; got ${JSON.stringify(mailto)}`,
+  );
+  const categories = (options.unsubscribe?.categories ?? DEFAULT_UNSUBSCRIBE_CATEGORIES) as unknown;
+  const badCategories = Array.isArray(categories)
+    ? categories.filter((c) => typeof c !== 'string' || !UNSUBSCRIBE_CATEGORY.test(c))
+    : [categories];
+  check(
+    badCategories.length === 0,
+    'unsubscribe.categories (UNSUBSCRIBE_CATEGORIES) must be a list of category names, each 1 ' +
+      `to 64 of a-z 0-9 _ . -; not ${badCategories.map((c) => JSON.stringify(c)).join(', ')}`,
+  );
 
   if (problems.length > 0) {
     throw new Error(`Invalid AsesModule options: ${problems.join('; ')}`);
@@ -210,6 +275,11 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
     statusDetail,
     region: options.region,
     endpoints: { ...options.endpoints },
+    ...(options.s3Bucket === undefined ? {} : { s3Bucket: options.s3Bucket }),
+    unsubscribe: {
+      ...(mailto === undefined ? {} : { mailto: options.unsubscribe?.mailto }),
+      categories: [...new Set(categories as string[])],
+    },
     queues,
     sendRate,
     sendPollers,

@@ -1,7 +1,14 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { defaultTopicNames, provisionSesFeedback, topicToQueuePolicy } from './aws-provisioner';
+import {
+  defaultTopicNames,
+  JOB_CONTENT_LIFECYCLE_RULE,
+  provisionJobBucket,
+  provisionSesFeedback,
+  topicToQueuePolicy,
+} from './aws-provisioner';
 
 const queues = {
   sendmail: 'app-sendmail',
@@ -17,7 +24,8 @@ function fakeClient(answer: (name: string, input: Record<string, unknown>) => un
     send: jest.fn((command: { constructor: { name: string }; input: Record<string, unknown> }) => {
       const name = command.constructor.name.replace(/Command$/, '');
       calls.push({ name, input: command.input });
-      return Promise.resolve(answer(name, command.input));
+      // An answer that throws rejects, as the SDK does with a service error.
+      return new Promise((resolve) => resolve(answer(name, command.input)));
     }),
   };
   return { client, calls };
@@ -164,5 +172,76 @@ describe('provisionSesFeedback', () => {
     ).rejects.toThrow(
       /GetQueueAttributes of app-(bounces|complaints|deliveries) returned no QueueArn/,
     );
+  });
+});
+
+describe('provisionJobBucket', () => {
+  const named = (name: string): Error => Object.assign(new Error(name), { name });
+
+  it('creates the bucket and expires ases/jobs/ after 35 days', async () => {
+    const s3 = fakeClient(() => ({}));
+    const result = await provisionJobBucket({
+      s3: s3.client as unknown as S3Client,
+      bucket: 'ases-local',
+    });
+
+    expect(result).toEqual({ bucket: 'ases-local', lifecycleRule: true });
+    expect(s3.calls).toEqual([
+      { name: 'CreateBucket', input: { Bucket: 'ases-local' } },
+      {
+        name: 'PutBucketLifecycleConfiguration',
+        input: {
+          Bucket: 'ases-local',
+          LifecycleConfiguration: { Rules: [JOB_CONTENT_LIFECYCLE_RULE] },
+        },
+      },
+    ]);
+    expect(JOB_CONTENT_LIFECYCLE_RULE).toEqual({
+      ID: 'ases-expire-job-contents',
+      Status: 'Enabled',
+      Filter: { Prefix: 'ases/jobs/' },
+      Expiration: { Days: 35 },
+    });
+  });
+
+  it('names the region outside us-east-1, and takes a bucket it already owns', async () => {
+    const s3 = fakeClient((name) => {
+      if (name === 'CreateBucket') {
+        throw named('BucketAlreadyOwnedByYou');
+      }
+      return {};
+    });
+    const result = await provisionJobBucket({
+      s3: s3.client as unknown as S3Client,
+      bucket: 'mail-jobs',
+      region: 'eu-west-1',
+    });
+
+    expect(result.lifecycleRule).toBe(true);
+    expect(s3.calls[0].input).toEqual({
+      Bucket: 'mail-jobs',
+      CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+    });
+  });
+
+  it('carries on without the rule where S3 does not support it', async () => {
+    const s3 = fakeClient((name) => {
+      if (name === 'PutBucketLifecycleConfiguration') {
+        throw named('NotImplemented');
+      }
+      return {};
+    });
+    await expect(
+      provisionJobBucket({ s3: s3.client as unknown as S3Client, bucket: 'ases-local' }),
+    ).resolves.toEqual({ bucket: 'ases-local', lifecycleRule: false });
+  });
+
+  it('fails when the bucket cannot be created', async () => {
+    const s3 = fakeClient(() => {
+      throw named('BucketAlreadyExists');
+    });
+    await expect(
+      provisionJobBucket({ s3: s3.client as unknown as S3Client, bucket: 'taken' }),
+    ).rejects.toThrow('BucketAlreadyExists');
   });
 });

@@ -1,3 +1,10 @@
+import {
+  CreateBucketCommand,
+  PutBucketLifecycleConfigurationCommand,
+  type BucketLocationConstraint,
+  type LifecycleRule,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { SetIdentityNotificationTopicCommand, type SESClient } from '@aws-sdk/client-ses';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import {
@@ -6,6 +13,7 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { JOB_CONTENT_PREFIX } from '../mailer/job-content.store';
 
 /** One value per queue ases uses: outgoing mail, and SES bounce / complaint / delivery feedback. */
 export interface SesFeedbackQueues<T = string> {
@@ -155,4 +163,74 @@ export async function provisionSesFeedback(
     }
   }
   return { queueUrls, topicArns };
+}
+
+/**
+ * Days a claim-check object is kept: the longest schedule (`sendAt`, 30 days ahead) plus time for
+ * the send's retries; the sender deletes each object itself once its message is done with, so
+ * this only collects what a crash or a dropped job left behind.
+ */
+export const JOB_CONTENT_EXPIRATION_DAYS = 35;
+
+/** The bucket lifecycle rule that expires forgotten claim-check objects (docs/aws-setup.md). */
+export const JOB_CONTENT_LIFECYCLE_RULE: LifecycleRule = {
+  ID: 'ases-expire-job-contents',
+  Status: 'Enabled',
+  Filter: { Prefix: JOB_CONTENT_PREFIX },
+  Expiration: { Days: JOB_CONTENT_EXPIRATION_DAYS },
+};
+
+/** Options of {@link provisionJobBucket}. */
+export interface ProvisionJobBucketOptions {
+  s3: S3Client;
+  bucket: string;
+  /** Region to create the bucket in; outside us-east-1 S3 wants it named. Default us-east-1. */
+  region?: string;
+}
+
+/** What {@link provisionJobBucket} did. */
+export interface ProvisionedJobBucket {
+  bucket: string;
+  /** Whether the lifecycle rule is set; false where the S3 at hand does not support it. */
+  lifecycleRule: boolean;
+}
+
+/**
+ * Creates the claim-check bucket (if it is not there yet) and puts its lifecycle rule, which
+ * replaces the bucket's whole lifecycle configuration: on a bucket of your own with other rules,
+ * add {@link JOB_CONTENT_LIFECYCLE_RULE} to them instead. Safe to run again.
+ */
+export async function provisionJobBucket(
+  options: ProvisionJobBucketOptions,
+): Promise<ProvisionedJobBucket> {
+  const { s3, bucket } = options;
+  const region = options.region ?? 'us-east-1';
+  try {
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: bucket,
+        CreateBucketConfiguration:
+          region === 'us-east-1'
+            ? undefined
+            : { LocationConstraint: region as BucketLocationConstraint },
+      }),
+    );
+  } catch (error) {
+    // Outside us-east-1, S3 answers a second CreateBucket of one's own bucket with this.
+    if ((error as { name?: unknown }).name !== 'BucketAlreadyOwnedByYou') {
+      throw error;
+    }
+  }
+  try {
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: bucket,
+        LifecycleConfiguration: { Rules: [JOB_CONTENT_LIFECYCLE_RULE] },
+      }),
+    );
+    return { bucket, lifecycleRule: true };
+  } catch {
+    // Emulators often lack bucket configuration; locally nothing lives 35 days anyway.
+    return { bucket, lifecycleRule: false };
+  }
 }

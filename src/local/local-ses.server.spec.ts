@@ -8,6 +8,7 @@ import {
   VerifyEmailIdentityCommand,
 } from '@aws-sdk/client-ses';
 import type { PublishCommand } from '@aws-sdk/client-sns';
+import { randomBytes } from 'node:crypto';
 import { LOCAL_SEND_QUOTA, LocalSesServer, type SentMail } from './local-ses.server';
 import { MailboxSimulator, type SesIdentityNotification } from './mailbox-simulator';
 import { newSesMessageId, SES_MESSAGE_ID_PATTERN } from './ses-message-id';
@@ -24,6 +25,24 @@ async function storedIds(url: string): Promise<string[]> {
     emails: Array<{ messageId: string }>;
   };
   return store.emails.map((email) => email.messageId);
+}
+
+/** A mail as the proxy's `/store` lists it. */
+interface StoredRecord {
+  messageId: string;
+  destination?: { to?: string[]; cc?: string[]; bcc?: string[] };
+  envelope?: string[];
+  headers?: Array<{ name: string; value: string }>;
+  configurationSet?: string;
+  tags?: Array<{ name: string; value: string }>;
+  attachments?: Array<{ filename: string; contentType: string; size: number; content: string }>;
+}
+
+/** Every mail `/store` lists. */
+async function storedMails(url: string): Promise<StoredRecord[]> {
+  const response = await fetch(`${url}/store`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { emails: StoredRecord[] }).emails;
 }
 
 /** The real SDK's SES client, pointed at a local server. */
@@ -262,6 +281,136 @@ describe('LocalSesServer', () => {
     expect(reportedIds.sort()).toEqual([v1.MessageId, raw.MessageId].sort());
   });
 
+  it('shows in /store the Bcc, the headers, the configuration set and the tags of a raw mail', async () => {
+    const mime = [
+      'From: "News" <news@example.com>',
+      'To: "Doe, Jane" <Jane@Example.com>',
+      'Cc: carol@example.com',
+      'Subject: A subject folded',
+      '  over two lines',
+      'X-Ases-Id: m-1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Hi',
+    ].join('\r\n');
+    const { MessageId } = await ses.send(
+      new SendRawEmailCommand({
+        Source: 'news@example.com',
+        Destinations: ['jane@example.com', 'carol@example.com', 'dave@example.com'],
+        RawMessage: { Data: Buffer.from(mime) },
+        ConfigurationSetName: 'ases-events',
+        Tags: [
+          { Name: 'ases-id', Value: 'm-1' },
+          { Name: 'campaign', Value: 'spring' },
+        ],
+      }),
+    );
+
+    const mail = (await storedMails(server.url)).find((email) => email.messageId === MessageId);
+    expect(mail).toMatchObject({
+      destination: {
+        to: ['"Doe, Jane" <Jane@Example.com>'],
+        cc: ['carol@example.com'],
+        bcc: ['dave@example.com'],
+      },
+      headers: [
+        { name: 'From', value: '"News" <news@example.com>' },
+        { name: 'To', value: '"Doe, Jane" <Jane@Example.com>' },
+        { name: 'Cc', value: 'carol@example.com' },
+        { name: 'Subject', value: 'A subject folded over two lines' },
+        { name: 'X-Ases-Id', value: 'm-1' },
+        { name: 'Content-Type', value: 'text/plain; charset=utf-8' },
+      ],
+      configurationSet: 'ases-events',
+      tags: [
+        { name: 'ases-id', value: 'm-1' },
+        { name: 'campaign', value: 'spring' },
+      ],
+    });
+    // The mail viewer's `since` filter still goes through.
+    const since = Math.floor(Date.now() / 1000) - 60;
+    const recent = (await (await fetch(`${server.url}/store?since=${since}`)).json()) as {
+      emails: StoredRecord[];
+    };
+    expect(recent.emails.find((email) => email.messageId === MessageId)?.tags).toHaveLength(2);
+  });
+
+  it('keeps the recipients the backend read from a raw mail sent without Destinations', async () => {
+    const mime = 'From: a@example.com\r\nTo: b@example.com\r\nBcc: c@example.com\r\n\r\nHi';
+    const { MessageId } = await ses.send(
+      new SendRawEmailCommand({ RawMessage: { Data: Buffer.from(mime) } }),
+    );
+
+    const mail = (await storedMails(server.url)).find((email) => email.messageId === MessageId);
+    expect(mail?.destination).toEqual({ to: ['b@example.com'], cc: [], bcc: ['c@example.com'] });
+    expect(mail?.headers).toEqual([
+      { name: 'From', value: 'a@example.com' },
+      { name: 'To', value: 'b@example.com' },
+      { name: 'Bcc', value: 'c@example.com' },
+    ]);
+    expect(mail).not.toHaveProperty('configurationSet');
+    expect(mail).not.toHaveProperty('tags');
+  });
+
+  it('accepts a 10 MB raw message (a 14 MB request) and stores it whole', async () => {
+    const attachment = randomBytes(7_600_000);
+    const mime = Buffer.from(
+      [
+        'From: news@example.com',
+        'To: a@example.com',
+        'Subject: Big',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'See the attachment.',
+        '--b',
+        'Content-Type: application/octet-stream; name="big.bin"',
+        'Content-Disposition: attachment; filename="big.bin"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        attachment.toString('base64').replace(/.{76}/g, '$&\r\n'),
+        '--b--',
+        '',
+      ].join('\r\n'),
+    );
+    expect(mime.length).toBeGreaterThan(10_000_000);
+    expect(mime.length).toBeLessThanOrEqual(10 * 1024 * 1024);
+    const form = new URLSearchParams({
+      Action: 'SendRawEmail',
+      'Destinations.member.1': 'a@example.com',
+      'Destinations.member.2': 'hidden@example.com',
+      'RawMessage.Data': mime.toString('base64'),
+    }).toString();
+    expect(form.length).toBeGreaterThan(13_800_000);
+
+    const response = await fetch(`${server.url}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: AUTHORIZATION,
+      },
+      body: form,
+    });
+    expect(response.status).toBe(200);
+    const messageId = messageIdFromXml(await response.text());
+
+    const mail = (await storedMails(server.url)).find((email) => email.messageId === messageId);
+    expect(mail?.destination?.bcc).toEqual(['hidden@example.com']);
+    expect(mail?.envelope).toEqual(['a@example.com', 'hidden@example.com']);
+    expect(mail?.attachments).toHaveLength(1);
+    expect(mail?.attachments?.[0]).toMatchObject({
+      filename: 'big.bin',
+      contentType: 'application/octet-stream',
+      size: attachment.length,
+    });
+    expect(Buffer.from(mail?.attachments?.[0].content ?? '', 'base64').equals(attachment)).toBe(
+      true,
+    );
+  });
+
   it('finishes reporting a sent mail before it stops', async () => {
     await ses.send(
       new SendRawEmailCommand({
@@ -355,6 +504,47 @@ describe('LocalSesServer with the mailbox simulator', () => {
         subject: 'Hello',
       });
     }
+  });
+});
+
+describe('LocalSesServer /store memory', () => {
+  let server: LocalSesServer;
+
+  beforeAll(async () => {
+    server = new LocalSesServer({ port: 0, rememberedMails: 2 });
+    await server.start();
+  });
+
+  afterAll(() => server.stop());
+
+  it('completes the latest mails only', async () => {
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const response = await fetch(`${server.url}/`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: AUTHORIZATION,
+        },
+        body: new URLSearchParams({
+          Action: 'SendRawEmail',
+          'Destinations.member.1': `bcc${n}@example.com`,
+          'RawMessage.Data': Buffer.from(`From: a@example.com\r\nX-N: ${n}\r\n\r\nHi`).toString(
+            'base64',
+          ),
+        }).toString(),
+      });
+      ids.push(messageIdFromXml(await response.text()) ?? `failed: ${response.status}`);
+    }
+
+    const mails = await storedMails(server.url);
+    const byId = (id: string): StoredRecord | undefined =>
+      mails.find((email) => email.messageId === id);
+    expect(byId(ids[0])).toBeDefined();
+    expect(byId(ids[0])).not.toHaveProperty('headers');
+    expect(byId(ids[0])?.destination?.bcc).toEqual([]);
+    expect(byId(ids[1])?.destination?.bcc).toEqual(['bcc2@example.com']);
+    expect(byId(ids[2])?.headers).toContainEqual({ name: 'X-N', value: '3' });
   });
 });
 

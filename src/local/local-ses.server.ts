@@ -19,9 +19,11 @@ import {
   accessKeyIdFromAuthorization,
   memberList,
   messageIdFromXml,
+  messageTags,
   sesErrorXml,
   sesResponseXml,
   xmlEscape,
+  type SesMessageTag,
 } from './ses-query';
 import { newSesMessageId } from './ses-message-id';
 
@@ -56,14 +58,33 @@ export interface LocalSesServerOptions {
   onMailSent?: (mail: SentMail) => void | Promise<void>;
   /** Default: silent. */
   logger?: LocalStackLogger;
+  /** SendRawEmail mails whose envelope and headers `/store` shows (the latest). Default 1000. */
+  rememberedMails?: number;
 }
 
 interface StoredEmail {
   messageId: string;
   subject?: string;
   destination?: { to?: string[]; cc?: string[]; bcc?: string[] };
+  envelope?: string[];
+  headers?: MailHeader[];
+  configurationSet?: string;
+  tags?: SesMessageTag[];
 }
 
+/** What `/store` adds to a SendRawEmail mail, which aws-ses-v2-local keeps from the MIME only. */
+interface RawMailExtras {
+  /** The Destinations in neither To nor Cc; unset when the request named no Destinations. */
+  bcc?: string[];
+  /** Every Destination (bare addresses): who SES was asked to deliver to, headers aside. */
+  envelope?: string[];
+  /** The top-level header fields as sent, unfolded. */
+  headers: MailHeader[];
+  configurationSet?: string;
+  tags?: SesMessageTag[];
+}
+
+// The proxy buffers a send request: SendRawEmail takes a 10 MB message, some 14 MB in a form.
 const MAX_BODY_BYTES = 30 * 1024 * 1024;
 /** What GetSendQuota answers locally: a production account's limits, generous for development. */
 export const LOCAL_SEND_QUOTA = { maxSendRate: 100, max24HourSend: 50_000 };
@@ -82,6 +103,8 @@ export class LocalSesServer {
   private readonly pendingReports = new Set<Promise<void>>();
   /** When each accepted send arrived, for GetSendQuota's SentLast24Hours. */
   private readonly sentAt: number[] = [];
+  /** Per SES message id, in send order, the latest `rememberedMails` only. */
+  private readonly extras = new Map<string, RawMailExtras>();
   private server?: http.Server;
   private backend?: http.Server;
   private backendPort = 0;
@@ -156,6 +179,8 @@ export class LocalSesServer {
       const path = (req.url ?? '/').split('?')[0];
       if (req.method === 'POST' && path === '/') {
         await this.handleQuery(req, res, await readBody(req));
+      } else if (req.method === 'GET' && path === '/store') {
+        await this.serveStore(req, res);
       } else {
         const upstream = await this.forward(req);
         res.writeHead(upstream.statusCode ?? 502, endToEndHeaders(upstream.headers));
@@ -305,9 +330,13 @@ export class LocalSesServer {
     const receivedAt = new Date();
     const upstream = await this.forward(req, body);
     const answer = await readBody(upstream);
+    const messageId = upstream.statusCode === 200 ? messageIdFromXml(answer.toString()) : undefined;
+    if (messageId && action === 'SendRawEmail') {
+      // Before the answer: a client reading `/store` right after its send sees them.
+      this.remember(messageId, rawMailExtras(params));
+    }
     res.writeHead(upstream.statusCode ?? 502, endToEndHeaders(upstream.headers));
     res.end(answer);
-    const messageId = upstream.statusCode === 200 ? messageIdFromXml(answer.toString()) : undefined;
     if (messageId) {
       this.sentAt.push(receivedAt.getTime());
     }
@@ -384,6 +413,66 @@ export class LocalSesServer {
     return { ...common, source, destinations, subject, headers };
   }
 
+  private remember(messageId: string, extras: RawMailExtras): void {
+    this.extras.set(messageId, extras);
+    const limit = this.options.rememberedMails ?? 1000;
+    for (const oldest of this.extras.keys()) {
+      if (this.extras.size <= limit) {
+        break;
+      }
+      this.extras.delete(oldest);
+    }
+  }
+
+  /**
+   * The backend's `/store`, each SendRawEmail mail it remembers completed with what the backend
+   * cannot know from the MIME: the Bcc recipients (Destinations), the headers as sent, the
+   * configuration set and the tags.
+   */
+  private async serveStore(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const upstream = await this.forward(req);
+    // Unbounded: the answer holds every attachment kept, base64-encoded.
+    const body = await readBody(upstream, Infinity);
+    let store: { emails?: StoredEmail[] } | undefined;
+    if (upstream.statusCode === 200) {
+      try {
+        store = JSON.parse(body.toString('utf8')) as { emails?: StoredEmail[] };
+      } catch {
+        store = undefined;
+      }
+    }
+    if (!store || !Array.isArray(store.emails)) {
+      res.writeHead(upstream.statusCode ?? 502, endToEndHeaders(upstream.headers));
+      res.end(body);
+      return;
+    }
+    for (const email of store.emails) {
+      const extras = this.extras.get(email.messageId);
+      if (!extras) {
+        continue;
+      }
+      if (extras.bcc) {
+        email.destination = { ...email.destination, bcc: extras.bcc };
+      }
+      if (extras.envelope) {
+        email.envelope = extras.envelope;
+      }
+      email.headers = extras.headers;
+      if (extras.configurationSet !== undefined) {
+        email.configurationSet = extras.configurationSet;
+      }
+      if (extras.tags) {
+        email.tags = extras.tags;
+      }
+    }
+    const json = JSON.stringify(store);
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(json),
+    });
+    res.end(json);
+  }
+
   /** The backend's `/store` record of a mail sent at or after `sinceSeconds`. */
   private async findStored(
     messageId: string,
@@ -402,7 +491,7 @@ export class LocalSesServer {
         )
         .on('error', reject);
     });
-    const body = await readBody(response);
+    const body = await readBody(response, Infinity);
     if (response.statusCode !== 200) {
       return undefined;
     }
@@ -469,14 +558,52 @@ async function useSesMessageIds(): Promise<void> {
   }
 }
 
-async function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
+/**
+ * What `/store` adds to a SendRawEmail: the headers as sent, the Destinations the To and Cc
+ * headers do not name (so Bcc, which a raw message does not carry), the configuration set and
+ * the tags.
+ */
+function rawMailExtras(params: URLSearchParams): RawMailExtras {
+  const headers = parseHeaderBlock(headerBlockOf(params.get('RawMessage.Data') ?? ''));
+  const extras: RawMailExtras = { headers };
+  const destinations = memberList(params, 'Destinations').map(bareAddress);
+  if (destinations.length > 0) {
+    extras.envelope = [...new Set(destinations)].filter((address) => address !== '');
+    const visible = new Set(
+      addressesOf([headerValue(headers, 'To'), headerValue(headers, 'Cc')]).map((address) =>
+        address.toLowerCase(),
+      ),
+    );
+    extras.bcc = [...new Set(destinations)].filter(
+      (address) => address !== '' && !visible.has(address.toLowerCase()),
+    );
+  }
+  const configurationSet = params.get('ConfigurationSetName');
+  if (configurationSet) {
+    extras.configurationSet = configurationSet;
+  }
+  const tags = messageTags(params);
+  if (tags.length > 0) {
+    extras.tags = tags;
+  }
+  return extras;
+}
+
+/** The header block of a base64 MIME message, without decoding the (maybe 10 MB) body as text. */
+function headerBlockOf(base64: string): string {
+  const raw = Buffer.from(base64, 'base64');
+  const ends = [raw.indexOf('\r\n\r\n'), raw.indexOf('\n\n')].filter((index) => index >= 0);
+  return raw.subarray(0, ends.length > 0 ? Math.min(...ends) : raw.length).toString('utf8');
+}
+
+async function readBody(stream: NodeJS.ReadableStream, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += buffer.length;
-    if (size > MAX_BODY_BYTES) {
-      throw new BodyTooLargeError(`body larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > limit) {
+      throw new BodyTooLargeError(`body larger than ${limit} bytes`);
     }
     chunks.push(buffer);
   }

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
       '',
       'Local AWS stack is running.',
       `  SQS + SNS  ${stack.sqsEndpoint}`,
+      `  S3         ${stack.s3Endpoint}   (path-style; claim-check bucket ${stack.s3Bucket})`,
       `  SES        ${stack.sesEndpoint}   (mailbox simulator: *@simulator.amazonses.com)`,
       `  Mail sent  ${stack.viewerUrl}   (JSON: ${stack.sesEndpoint}/store)`,
       '  Queues',

@@ -12,6 +12,7 @@ describe('readLocalStackConfig', () => {
         complaints: 'ases-complaints',
         deliveries: 'ases-deliveries',
       },
+      s3Bucket: 'ases-local',
     });
   });
 
@@ -26,6 +27,7 @@ describe('readLocalStackConfig', () => {
         SES_COMPLAINTS_QUEUE: 'c',
         SES_DELIVERIES_QUEUE: 'd',
         SES_EVENTS_QUEUE: 'e',
+        S3_BUCKET: 'mail-jobs',
       }),
     ).toEqual({
       region: 'eu-west-1',
@@ -33,6 +35,7 @@ describe('readLocalStackConfig', () => {
       sesPort: 9005,
       queues: { sendmail: 's', bounces: 'b', complaints: 'c', deliveries: 'd' },
       eventsQueue: 'e',
+      s3Bucket: 'mail-jobs',
     });
   });
 
@@ -44,6 +47,14 @@ describe('readLocalStackConfig', () => {
       );
     },
   );
+
+  it('rejects a bad S3_BUCKET, naming the variable and why', () => {
+    expect(() => readLocalStackConfig({ S3_BUCKET: 'Ases_Local' })).toThrow(
+      'S3_BUCKET must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and ' +
+        'hyphens, starting and ending with a letter or digit, got "Ases_Local": "A" is not a ' +
+        'lowercase letter, digit, dot or hyphen',
+    );
+  });
 
   it('treats a blank port as unset', () => {
     expect(readPort({ P: '  ' }, 'P', 42)).toBe(42);
@@ -58,10 +69,13 @@ describe('serviceEnvLine', () => {
         sqsEndpoint: 'http://127.0.0.1:4566',
         snsEndpoint: 'http://127.0.0.1:4566',
         sesEndpoint: 'http://127.0.0.1:8005',
+        s3Endpoint: 'http://127.0.0.1:4566',
+        s3Bucket: 'ases-local',
       }),
     ).toBe(
       'LOCAL_STACK=false AWS_ENDPOINT_URL_SQS=http://127.0.0.1:4566 ' +
         'AWS_ENDPOINT_URL_SNS=http://127.0.0.1:4566 AWS_ENDPOINT_URL_SES=http://127.0.0.1:8005 ' +
+        'AWS_ENDPOINT_URL_S3=http://127.0.0.1:4566 S3_BUCKET=ases-local ' +
         'AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local ' +
         'API_KEYS=local-dev-key-shared TRACKING_SECRET=local-tracking-secret-shared-stack',
     );

@@ -1,4 +1,5 @@
-import { DEFAULT_QUEUES } from '../core/ases-options';
+import { DEFAULT_QUEUES, LOCAL_S3_BUCKET } from '../core/ases-options';
+import { S3_BUCKET_RULE, s3BucketNameProblem } from '../core/resolve-options';
 import type { SesFeedbackQueues } from './aws-provisioner';
 import type { LocalStack, LocalStackOptions } from './local-stack';
 
@@ -8,14 +9,15 @@ export type LocalStackCliConfig = Pick<
   'region' | 'sqsPort' | 'sesPort' | 'eventsQueue'
 > & {
   queues: SesFeedbackQueues;
+  s3Bucket: string;
 };
 
 /**
  * Reads the local stack settings: `AWS_REGION` (default us-east-1), `LOCAL_SQS_PORT` (4566),
  * `LOCAL_SES_PORT` (8005) and the queue names `SES_SENDMAIL_QUEUE` (ases-sendmail),
  * `SES_BOUNCES_QUEUE` (ases-bounces), `SES_COMPLAINTS_QUEUE` (ases-complaints),
- * `SES_DELIVERIES_QUEUE` (ases-deliveries), and the optional `SES_EVENTS_QUEUE`. Throws, naming
- * the variable, on a bad port.
+ * `SES_DELIVERIES_QUEUE` (ases-deliveries), the optional `SES_EVENTS_QUEUE`, and the claim-check
+ * bucket `S3_BUCKET` (ases-local). Throws, naming the variable, on a bad port or bucket name.
  */
 export function readLocalStackConfig(env: NodeJS.ProcessEnv): LocalStackCliConfig {
   const text = (name: string, fallback: string): string => env[name]?.trim() || fallback;
@@ -30,7 +32,17 @@ export function readLocalStackConfig(env: NodeJS.ProcessEnv): LocalStackCliConfi
       deliveries: text('SES_DELIVERIES_QUEUE', DEFAULT_QUEUES.deliveries),
     },
     ...(env.SES_EVENTS_QUEUE?.trim() ? { eventsQueue: env.SES_EVENTS_QUEUE.trim() } : {}),
+    s3Bucket: readBucket(env),
   };
+}
+
+function readBucket(env: NodeJS.ProcessEnv): string {
+  const bucket = env.S3_BUCKET?.trim() || LOCAL_S3_BUCKET;
+  const problem = s3BucketNameProblem(bucket);
+  if (problem !== null) {
+    throw new Error(`S3_BUCKET must be ${S3_BUCKET_RULE}, got "${bucket}": ${problem}`);
+  }
+  return bucket;
 }
 
 /** A TCP port from the environment: an integer from 0 (any free port) to 65535. */
@@ -53,13 +65,18 @@ export const SHARED_STACK_TRACKING_SECRET = 'local-tracking-secret-shared-stack'
 
 /** The environment a service process needs to use a running local stack, as one shell line. */
 export function serviceEnvLine(
-  stack: Pick<LocalStack, 'region' | 'sqsEndpoint' | 'snsEndpoint' | 'sesEndpoint'>,
+  stack: Pick<
+    LocalStack,
+    'region' | 'sqsEndpoint' | 'snsEndpoint' | 'sesEndpoint' | 's3Endpoint' | 's3Bucket'
+  >,
 ): string {
   return [
     'LOCAL_STACK=false',
     `AWS_ENDPOINT_URL_SQS=${stack.sqsEndpoint}`,
     `AWS_ENDPOINT_URL_SNS=${stack.snsEndpoint}`,
     `AWS_ENDPOINT_URL_SES=${stack.sesEndpoint}`,
+    `AWS_ENDPOINT_URL_S3=${stack.s3Endpoint}`,
+    `S3_BUCKET=${stack.s3Bucket}`,
     `AWS_REGION=${stack.region}`,
     'AWS_ACCESS_KEY_ID=local',
     'AWS_SECRET_ACCESS_KEY=local',

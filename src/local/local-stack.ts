@@ -1,3 +1,4 @@
+import { LOCAL_S3_BUCKET } from '../core/ases-options';
 import type {
   ProvisionedSesFeedback,
   SesFeedbackQueues,
@@ -18,6 +19,8 @@ export interface LocalStackOptions {
   queues: SesFeedbackQueues;
   /** An extra queue for all SES event types (SES_EVENTS_QUEUE), created when given. Default none. */
   eventsQueue?: string;
+  /** The claim-check bucket (S3_BUCKET), created on fauxqs's S3. Default `ases-local`. */
+  s3Bucket?: string;
   /** Delay between a send and its first notifications. Default 150 ms. */
   simulatorDelayMs?: number;
   /** Default: silent. */
@@ -31,6 +34,10 @@ export interface LocalStack {
   sqsEndpoint: string;
   /** SNS endpoint (the same server as SQS). */
   snsEndpoint: string;
+  /** S3 endpoint (the same server as SQS); address it path-style. */
+  s3Endpoint: string;
+  /** The claim-check bucket, created. */
+  s3Bucket: string;
   /** SES endpoint, e.g. `http://127.0.0.1:8005`. */
   sesEndpoint: string;
   /** Web viewer of the mail sent. */
@@ -51,8 +58,9 @@ interface FauxqsModule {
 }
 
 /**
- * Starts the local AWS stack for development and tests: fauxqs (SQS + SNS), the local SES endpoint
- * with the mailbox simulator, and the queues and topics ases needs, provisioned through the SDK.
+ * Starts the local AWS stack for development and tests: fauxqs (SQS + SNS + S3), the local SES
+ * endpoint with the mailbox simulator, and the queues, topics and bucket ases needs, provisioned
+ * through the SDK.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const logger = options.logger ?? silentLogger;
@@ -87,6 +95,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       { SQSClient, CreateQueueCommand },
       { SNSClient },
       { SESClient },
+      { S3Client },
       provisioner,
       simulatorModule,
       sesModule,
@@ -94,6 +103,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       import('@aws-sdk/client-sqs'),
       import('@aws-sdk/client-sns'),
       import('@aws-sdk/client-ses'),
+      import('@aws-sdk/client-s3'),
       import('./aws-provisioner'),
       import('./mailbox-simulator'),
       import('./local-ses.server'),
@@ -109,9 +119,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       useQueueUrlAsEndpoint: false,
     });
     const sns = new SNSClient({ region, endpoint: sqsEndpoint, credentials });
+    // fauxqs serves S3 on the same port; path-style, as `<bucket>.127.0.0.1` does not resolve.
+    const s3 = new S3Client({ region, endpoint: sqsEndpoint, credentials, forcePathStyle: true });
     cleanups.push(() => {
       sqs.destroy();
       sns.destroy();
+      s3.destroy();
     });
 
     const registry = new NotificationTopicsRegistry();
@@ -142,6 +155,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queues: options.queues,
     });
     const { queueUrls, topicArns } = provisioned;
+    // fauxqs keeps no bucket configuration, so the lifecycle rule may not hold there; nothing
+    // local lives 35 days anyway (docs/aws-setup.md has the rule for AWS).
+    const { bucket: s3Bucket } = await provisioner.provisionJobBucket({
+      s3,
+      bucket: options.s3Bucket ?? LOCAL_S3_BUCKET,
+      region,
+    });
     if (options.eventsQueue !== undefined) {
       // Nothing publishes to it locally; it exists so that a service configured with it starts.
       await sqs.send(new CreateQueueCommand({ QueueName: options.eventsQueue }));
@@ -151,11 +171,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       Complaint: topicArns.complaints,
       Delivery: topicArns.deliveries,
     });
-    logger.log(`local stack: SQS/SNS on ${sqsEndpoint}, SES on ${sesServer.url}`);
+    logger.log(
+      `local stack: SQS/SNS/S3 on ${sqsEndpoint} (bucket ${s3Bucket}), SES on ${sesServer.url}`,
+    );
     return {
       region,
       sqsEndpoint,
       snsEndpoint: sqsEndpoint,
+      s3Endpoint: sqsEndpoint,
+      s3Bucket,
       sesEndpoint: sesServer.url,
       viewerUrl: `${sesServer.url}/`,
       queueUrls,

@@ -2,6 +2,7 @@ import {
   accessKeyIdFromAuthorization,
   memberList,
   messageIdFromXml,
+  messageTags,
   sesErrorXml,
   sesResponseXml,
   xmlEscape,
@@ -24,6 +25,24 @@ describe('memberList', () => {
 
   it('is empty when the list is absent', () => {
     expect(memberList(new URLSearchParams('Action=SendRawEmail'), 'Destinations')).toEqual([]);
+  });
+});
+
+describe('messageTags', () => {
+  it('pairs each Name with its Value, in index order', () => {
+    const params = new URLSearchParams(
+      'Tags.member.2.Value=spring&Tags.member.10.Name=b&Tags.member.1.Name=ases-id&' +
+        'Tags.member.2.Name=campaign&Tags.member.1.Value=m-1&Tags.member.10.Value=&TagsXmember.3.Name=x',
+    );
+    expect(messageTags(params)).toEqual([
+      { name: 'ases-id', value: 'm-1' },
+      { name: 'campaign', value: 'spring' },
+      { name: 'b', value: '' },
+    ]);
+  });
+
+  it('is empty without tags', () => {
+    expect(messageTags(new URLSearchParams('Action=SendRawEmail&Tags.member.1=x'))).toEqual([]);
   });
 });
 

@@ -26,6 +26,30 @@ export function memberList(params: URLSearchParams, prefix: string): string[] {
   return members.sort((a, b) => a[0] - b[0]).map(([, value]) => value);
 }
 
+/** An SES message tag (`MessageTag`): a name and a value. */
+export interface SesMessageTag {
+  name: string;
+  value: string;
+}
+
+/** The tags of a query-protocol request (`Tags.member.N.Name` / `.Value`), in N order. */
+export function messageTags(params: URLSearchParams, prefix = 'Tags'): SesMessageTag[] {
+  const pattern = new RegExp(`^${prefix.replace(/\./g, '\\.')}\\.member\\.(\\d+)\\.(Name|Value)$`);
+  const tags = new Map<number, Partial<SesMessageTag>>();
+  for (const [key, value] of params) {
+    const match = pattern.exec(key);
+    if (match) {
+      const index = Number(match[1]);
+      const tag = tags.get(index) ?? {};
+      tag[match[2] === 'Name' ? 'name' : 'value'] = value;
+      tags.set(index, tag);
+    }
+  }
+  return [...tags.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, tag]) => ({ name: tag.name ?? '', value: tag.value ?? '' }));
+}
+
 /** A successful SES query-API answer: `<{Action}Response><{Action}Result>…` with a request id. */
 export function sesResponseXml(
   action: string,

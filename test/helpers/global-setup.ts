@@ -22,6 +22,8 @@ export default async function globalSetup(): Promise<void> {
     AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
     AWS_ENDPOINT_URL_SNS: stack.snsEndpoint,
     AWS_ENDPOINT_URL_SES: stack.sesEndpoint,
+    AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
+    S3_BUCKET: stack.s3Bucket,
     AWS_REGION: stack.region,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',

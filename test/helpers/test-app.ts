@@ -8,6 +8,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { AsesModule } from '../../src/ases.module';
 import type { AsesModuleOptions } from '../../src/core/ases-options';
 import { configureHttp } from '../../src/http-setup';
+import { readLocalStackConfig } from '../../src/local/local-stack.config';
 import { IsolatedFeedback, localAwsClients, provisionIsolatedFeedback } from './local-aws';
 import { deleteKeysWithPrefix, testRedisOptions } from './test-redis';
 
@@ -73,6 +74,9 @@ export async function startTestApp(
           queues: { ...feedback.queues, ...(eventsQueue ? { events: eventsQueue.name } : {}) },
           // Shutdown lets the pending long poll return: keep it short so every close() is quick.
           pollWaitSeconds: 1,
+          // The claim-check bucket the global setup's stack created, on fauxqs's S3 (its SQS port).
+          s3Bucket: readLocalStackConfig(process.env).s3Bucket,
+          endpoints: { s3: process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL_SQS },
           ...overrides,
         }),
       ],
