@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { MAX_SNS_BODY_BYTES } from '../feedback/sns-request-body';
+import { MAX_UNSUBSCRIBE_BODY_BYTES, isOneClickPost } from '../unsubscribe/unsubscribe-request';
 import { ApiKeyCheck } from './api-key.guard';
 import type { ResolvedAsesOptions } from './ases-options';
 import { asesErrorResponse } from './ases-exception.filter';
@@ -53,6 +54,15 @@ function routeOf(request: IncomingMessage, limits: BodyLimits): BodyRoute {
       kind: 'raw',
       keyed: false,
       maxBytes: Math.min(MAX_SNS_BODY_BYTES, limits.maxBytes),
+      undecodable: false,
+    };
+  }
+  // One-click unsubscribe (RFC 8058): a form, another type or nothing; ases never reads it.
+  if (isOneClickPost(request.method, path)) {
+    return {
+      kind: 'raw',
+      keyed: false,
+      maxBytes: Math.min(MAX_UNSUBSCRIBE_BODY_BYTES, limits.maxBytes),
       undecodable: false,
     };
   }

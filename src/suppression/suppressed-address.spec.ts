@@ -1,4 +1,10 @@
-import { decodeCursor, encodeCursor, suppressionKeyOf } from './suppressed-address';
+import {
+  decodeCursor,
+  encodeCursor,
+  indexMemberOf,
+  parseIndexMember,
+  suppressionKeyOf,
+} from './suppressed-address';
 
 describe('suppressionKeyOf', () => {
   it('lower-cases the domain and keeps the local part as written', () => {
@@ -73,5 +79,57 @@ describe('paging cursors', () => {
     ['invalid UTF-8', Buffer.from([0xff, 0xfe, 0x40]).toString('base64url')],
   ])('refuses %s', (_name, cursor) => {
     expect(decodeCursor(cursor)).toBeNull();
+  });
+});
+
+describe('index members', () => {
+  it('is the key for an entry, key + tab + category for an unsubscribe', () => {
+    expect(indexMemberOf('a@example.com')).toBe('a@example.com');
+    expect(indexMemberOf('a@example.com', 'marketing')).toBe('a@example.com\tmarketing');
+  });
+
+  it.each([
+    ['a@example.com', { key: 'a@example.com' }],
+    ['a@example.com\tmarketing', { key: 'a@example.com', category: 'marketing' }],
+    ['a@example.com\tnews.v2_x-y', { key: 'a@example.com', category: 'news.v2_x-y' }],
+    // A quoted local part may hold a tab; what follows the last tab of a key holds the @domain.
+    ['"a\tb"@example.com', { key: '"a\tb"@example.com' }],
+    ['"a\tb"@example.com\tmarketing', { key: '"a\tb"@example.com', category: 'marketing' }],
+  ])('reads %j', (member, parsed) => {
+    expect(parseIndexMember(member)).toEqual(parsed);
+  });
+
+  it.each([
+    ['not an address', 'nobody'],
+    ['a bad category', 'a@example.com\tMarketing'],
+    ['an empty category', 'a@example.com\t'],
+    ['a category over 64 characters', `a@example.com\t${'x'.repeat(65)}`],
+    ['no key', '\tmarketing'],
+    ['a key that is not one', 'A@EXAMPLE.com\tmarketing'],
+  ])('refuses %s', (_name, member) => {
+    expect(parseIndexMember(member)).toBeNull();
+  });
+
+  it("sorts an address's unsubscribes after its entry and before any longer address", () => {
+    const members = [
+      'a@example.com.au',
+      indexMemberOf('a@example.com', 'news'),
+      'a@example.com',
+      indexMemberOf('a@example.com', 'marketing'),
+    ];
+    // Redis orders lexical ranges bytewise, as Buffer.compare does.
+    members.sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    expect(members).toEqual([
+      'a@example.com',
+      'a@example.com\tmarketing',
+      'a@example.com\tnews',
+      'a@example.com.au',
+    ]);
+  });
+
+  it('round-trips an unsubscribe member through a cursor, and refuses a forged one', () => {
+    const member = indexMemberOf('a@example.com', 'marketing');
+    expect(decodeCursor(encodeCursor(member))).toBe(member);
+    expect(decodeCursor(encodeCursor('a@example.com\tNOT A CATEGORY'))).toBeNull();
   });
 });

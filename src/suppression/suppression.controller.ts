@@ -31,8 +31,18 @@ import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
 import { ListSuppressionsQuery } from './dto/list-suppressions.query';
 import { PutSuppressionDto } from './dto/put-suppression.dto';
-import { SuppressionEntryDto, SuppressionPageDto } from './dto/suppression-entry.dto';
-import { SuppressionEntry, SuppressionPage } from './suppression-entry';
+import { RemoveSuppressionQuery } from './dto/remove-suppression.query';
+import {
+  SuppressionDetailDto,
+  SuppressionEntryDto,
+  SuppressionPageDto,
+} from './dto/suppression-entry.dto';
+import {
+  AddressSuppressions,
+  CategoryUnsubscribe,
+  SuppressionEntry,
+  SuppressionPage,
+} from './suppression-entry';
 import { checkRequest } from './suppression-request.validator';
 import { SuppressionService } from './suppression.service';
 
@@ -66,15 +76,18 @@ export class SuppressionController {
 
   @Get(':email')
   @ApiParam(EMAIL_PARAM)
-  @ApiOkResponse({ type: SuppressionEntryDto })
+  @ApiOkResponse({ type: SuppressionDetailDto })
   @ApiBadRequestResponse({ description: `${BAD_REQUEST}: not an email address` })
-  @ApiNotFoundResponse({ description: '`{ statusCode: 404, code: "SUPPRESSION_NOT_FOUND" }`' })
-  async find(@Param('email') email: string): Promise<SuppressionEntry> {
-    const entry = await this.suppressions.find(email);
-    if (!entry) {
+  @ApiNotFoundResponse({
+    description:
+      'Neither suppressed nor unsubscribed from anything: `{ statusCode: 404, code: "SUPPRESSION_NOT_FOUND" }`',
+  })
+  async find(@Param('email') email: string): Promise<SuppressionDetail> {
+    const found = await this.suppressions.findAll(email);
+    if (!found) {
       throw notFound(email);
     }
-    return entry;
+    return detailOf(found);
   }
 
   @Put(':email')
@@ -83,7 +96,9 @@ export class SuppressionController {
   @ApiCreatedResponse({ type: SuppressionEntryDto, description: 'Added to the list' })
   @ApiOkResponse({
     type: SuppressionEntryDto,
-    description: 'Was on the list: its entry is replaced (reason, source manual, since now)',
+    description:
+      'Was on the list: its entry is replaced (reason, source manual, since now); with `category`, ' +
+      'its unsubscribe from that category is (source unsubscribe)',
   })
   @ApiBadRequestResponse({ description: `${BAD_REQUEST}: not an email address, or a bad body` })
   async put(
@@ -91,12 +106,12 @@ export class SuppressionController {
     @Body() body: unknown,
     @Res({ passthrough: true }) response: Response,
   ): Promise<SuppressionEntry> {
-    const { reason } = checkRequest(PutSuppressionDto, body, 'body');
-    const { created, entry } = await this.suppressions.suppress({
-      email,
-      reason,
-      source: 'manual',
-    });
+    const { reason, category } = checkRequest(PutSuppressionDto, body, 'body');
+    const { created, entry } = await this.suppressions.suppress(
+      category === undefined
+        ? { email, reason, source: 'manual' }
+        : { email, reason, source: 'unsubscribe', category, replace: true },
+    );
     response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return entry;
   }
@@ -104,20 +119,55 @@ export class SuppressionController {
   @Delete(':email')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiParam(EMAIL_PARAM)
-  @ApiNoContentResponse({ description: 'Taken off the list' })
-  @ApiBadRequestResponse({ description: `${BAD_REQUEST}: not an email address` })
-  @ApiNotFoundResponse({ description: 'Not on the list: `code: "SUPPRESSION_NOT_FOUND"`' })
-  async remove(@Param('email') email: string): Promise<void> {
-    if (!(await this.suppressions.remove(email))) {
-      throw notFound(email);
+  @ApiQuery({
+    name: 'category',
+    required: false,
+    type: String,
+    description: 'Remove only the unsubscribe from this category',
+  })
+  @ApiNoContentResponse({
+    description:
+      'Taken off the list: the entry and every unsubscribe, or only the unsubscribe of `category`',
+  })
+  @ApiBadRequestResponse({ description: `${BAD_REQUEST}: not an email address, or a bad category` })
+  @ApiNotFoundResponse({
+    description:
+      'Not on the list (or not unsubscribed from `category`): `code: "SUPPRESSION_NOT_FOUND"`',
+  })
+  async remove(@Param('email') email: string, @Query() query: unknown): Promise<void> {
+    const { category } = checkRequest(RemoveSuppressionQuery, query, 'query');
+    if (!(await this.suppressions.remove(email, category))) {
+      throw notFound(email, category);
     }
   }
 }
 
-function notFound(email: string): AsesException {
-  return new AsesException(
-    AsesErrorCode.SUPPRESSION_NOT_FOUND,
-    `${email} is not on the suppression list`,
-    { email },
-  );
+/** The answer of `GET /v1/suppressions/:email` (see {@link SuppressionDetailDto}). */
+type SuppressionDetail = Partial<SuppressionEntry> & {
+  email: string;
+  unsubscribes?: CategoryUnsubscribe[];
+};
+
+// The entry's own fields at the top, as before unsubscribes existed, so a client that reads
+// `source` or `reason` keeps working; `unsubscribes` only when there are some.
+function detailOf(found: AddressSuppressions): SuppressionDetail {
+  const detail: SuppressionDetail = found.entry ? { ...found.entry } : { email: found.email };
+  if (found.unsubscribes.length > 0) {
+    detail.unsubscribes = found.unsubscribes;
+  }
+  return detail;
+}
+
+function notFound(email: string, category?: string): AsesException {
+  return category === undefined
+    ? new AsesException(
+        AsesErrorCode.SUPPRESSION_NOT_FOUND,
+        `${email} is not on the suppression list`,
+        { email },
+      )
+    : new AsesException(
+        AsesErrorCode.SUPPRESSION_NOT_FOUND,
+        `${email} has not unsubscribed from ${category} mail`,
+        { email, category },
+      );
 }

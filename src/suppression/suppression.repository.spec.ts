@@ -1,6 +1,6 @@
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import type { AsesRedis } from '../core/ases-redis';
-import type { SuppressionEntry } from './suppression-entry';
+import type { CategoryUnsubscribe, SuppressionEntry } from './suppression-entry';
 import { SuppressionRepository } from './suppression.repository';
 import { REDIS_TARGETS, keysWithPrefix, slotOf, useSpecRedis } from '../../test/helpers/test-redis';
 
@@ -13,6 +13,19 @@ function entry(email: string, fields: Partial<SuppressionEntry> = {}): Suppressi
     since: '2025-01-02T03:04:05.000Z',
     source: 'bounce',
     messageId: 'msg-1',
+    ...fields,
+  };
+}
+
+function unsubscribe(
+  category: string,
+  fields: Partial<CategoryUnsubscribe> = {},
+): CategoryUnsubscribe {
+  return {
+    category,
+    reason: `one-click unsubscribe from ${category} mail`,
+    since: '2025-02-03T04:05:06.000Z',
+    messageId: 'msg-u',
     ...fields,
   };
 }
@@ -31,6 +44,7 @@ describe.each(REDIS_TARGETS)('SuppressionRepository on %s', (_name, connect) => 
 
   const entryKey = (tag: string) => `${prefix}sup:{${tag}}`;
   const softKey = (tag: string) => `${prefix}sup:{${tag}}:soft`;
+  const unsubKey = (tag: string) => `${prefix}sup:{${tag}}:unsub`;
   const indexKey = () => `${prefix}sup:index`;
 
   describe('add', () => {
@@ -123,7 +137,7 @@ describe.each(REDIS_TARGETS)('SuppressionRepository on %s', (_name, connect) => 
       await repository.add('a@example.com', stored, false);
       await redis.zadd(softKey('a@example.com'), 1, 'm1');
 
-      expect(await repository.remove('a@example.com')).toEqual(stored);
+      expect(await repository.remove('a@example.com')).toEqual({ entry: stored, unsubscribes: [] });
 
       expect(await keysWithPrefix(redis, prefix)).toEqual([]);
       expect(await repository.find('a@example.com')).toBeNull();
@@ -132,7 +146,10 @@ describe.each(REDIS_TARGETS)('SuppressionRepository on %s', (_name, connect) => 
     it('returns null for an address not on the list, and drops a dangling index member', async () => {
       await redis.zadd(indexKey(), 0, 'gone@example.com');
 
-      expect(await repository.remove('gone@example.com')).toBeNull();
+      expect(await repository.remove('gone@example.com')).toEqual({
+        entry: null,
+        unsubscribes: [],
+      });
 
       expect(await keysWithPrefix(redis, prefix)).toEqual([]);
     });
@@ -229,7 +246,18 @@ describe.each(REDIS_TARGETS)('SuppressionRepository on %s', (_name, connect) => 
 
       expect(await slotOf(softKey(tag))).toBe(await slotOf(entryKey(tag)));
       expect(await repository.find(key)).toEqual(entry(key));
-      expect(await repository.remove(key)).toEqual(entry(key));
+      expect(await repository.addUnsubscribe(key, unsubscribe('marketing'), false)).toEqual({
+        created: true,
+        unsubscribe: unsubscribe('marketing'),
+      });
+      expect(await keysWithPrefix(redis, prefix)).toEqual(
+        [entryKey(tag), unsubKey(tag), indexKey()].sort(),
+      );
+      expect(await slotOf(unsubKey(tag))).toBe(await slotOf(entryKey(tag)));
+      expect(await repository.remove(key)).toEqual({
+        entry: entry(key),
+        unsubscribes: [unsubscribe('marketing')],
+      });
       expect(await keysWithPrefix(redis, prefix)).toEqual([]);
     });
 
@@ -294,6 +322,244 @@ describe.each(REDIS_TARGETS)('SuppressionRepository on %s', (_name, connect) => 
       expect(await keysWithPrefix(redis, prefix)).toEqual(
         [...keys.map((key) => entryKey(key)), indexKey()].sort(),
       );
+    });
+  });
+  describe('unsubscribes', () => {
+    it('stores one field per category in a hash without TTL, and indexes key + tab + category', async () => {
+      const marketing = unsubscribe('marketing');
+
+      expect(await repository.addUnsubscribe('a@example.com', marketing, false)).toEqual({
+        created: true,
+        unsubscribe: marketing,
+      });
+      await repository.addUnsubscribe(
+        'a@example.com',
+        unsubscribe('news', { messageId: undefined }),
+        false,
+      );
+
+      expect(await keysWithPrefix(redis, prefix)).toEqual(
+        [unsubKey('a@example.com'), indexKey()].sort(),
+      );
+      expect(await redis.type(unsubKey('a@example.com'))).toBe('hash');
+      expect(await redis.ttl(unsubKey('a@example.com'))).toBe(-1);
+      expect(await redis.hgetall(unsubKey('a@example.com'))).toEqual({
+        marketing: JSON.stringify({
+          since: marketing.since,
+          reason: marketing.reason,
+          messageId: 'msg-u',
+        }),
+        news: JSON.stringify({ since: marketing.since, reason: unsubscribe('news').reason }),
+      });
+      expect(await redis.zrange(indexKey(), 0, -1)).toEqual([
+        'a@example.com\tmarketing',
+        'a@example.com\tnews',
+      ]);
+      expect(await repository.find('a@example.com')).toBeNull();
+    });
+
+    it('keeps the first unsubscribe of a category unless asked to overwrite', async () => {
+      const first = unsubscribe('marketing');
+      await repository.addUnsubscribe('a@example.com', first, false);
+      const later = unsubscribe('marketing', {
+        since: '2025-06-01T00:00:00.000Z',
+        messageId: 'm-2',
+      });
+
+      expect(await repository.addUnsubscribe('a@example.com', later, false)).toEqual({
+        created: false,
+        unsubscribe: first,
+      });
+      expect(await repository.addUnsubscribe('a@example.com', later, true)).toEqual({
+        created: false,
+        unsubscribe: later,
+      });
+      expect((await repository.findAll('a@example.com')).unsubscribes).toEqual([later]);
+      expect(await redis.zcard(indexKey())).toBe(1);
+    });
+
+    it('keeps unsubscribes and the entry apart: writing one leaves the other', async () => {
+      await repository.addUnsubscribe('a@example.com', unsubscribe('marketing'), false);
+      await repository.add('a@example.com', entry('a@example.com'), false);
+      await repository.add('a@example.com', entry('a@example.com', { source: 'manual' }), true);
+
+      expect(await repository.findAll('a@example.com')).toEqual({
+        email: 'a@example.com',
+        entry: entry('a@example.com', { source: 'manual' }),
+        unsubscribes: [unsubscribe('marketing')],
+      });
+      expect(await redis.zrange(indexKey(), 0, -1)).toEqual([
+        'a@example.com',
+        'a@example.com\tmarketing',
+      ]);
+    });
+
+    it('findAll: the entry and the unsubscribes in category order, or nothing', async () => {
+      await repository.addUnsubscribe('a@example.com', unsubscribe('news'), false);
+      await repository.addUnsubscribe('a@example.com', unsubscribe('marketing'), false);
+
+      expect(await repository.findAll('a@example.com')).toEqual({
+        email: 'a@example.com',
+        entry: null,
+        unsubscribes: [unsubscribe('marketing'), unsubscribe('news')],
+      });
+      expect(await repository.findAll('b@example.com')).toEqual({
+        email: 'b@example.com',
+        entry: null,
+        unsubscribes: [],
+      });
+    });
+
+    it('removeUnsubscribe takes off one category, its member, and the hash with its last field', async () => {
+      await repository.add('a@example.com', entry('a@example.com'), false);
+      await repository.addUnsubscribe('a@example.com', unsubscribe('marketing'), false);
+      await repository.addUnsubscribe('a@example.com', unsubscribe('news'), false);
+
+      expect(await repository.removeUnsubscribe('a@example.com', 'marketing')).toEqual(
+        unsubscribe('marketing'),
+      );
+      expect(await repository.removeUnsubscribe('a@example.com', 'marketing')).toBeNull();
+      expect(await redis.hkeys(unsubKey('a@example.com'))).toEqual(['news']);
+      expect(await redis.zrange(indexKey(), 0, -1)).toEqual([
+        'a@example.com',
+        'a@example.com\tnews',
+      ]);
+
+      expect(await repository.removeUnsubscribe('a@example.com', 'news')).toEqual(
+        unsubscribe('news'),
+      );
+      expect(await keysWithPrefix(redis, prefix)).toEqual(
+        [entryKey('a@example.com'), indexKey()].sort(),
+      );
+      expect(await repository.find('a@example.com')).toEqual(entry('a@example.com'));
+    });
+
+    it('remove takes the entry, the soft counter, every unsubscribe and every member', async () => {
+      await repository.add('a@example.com', entry('a@example.com'), false);
+      await repository.addUnsubscribe('a@example.com', unsubscribe('marketing'), false);
+      await repository.addUnsubscribe('a@example.com', unsubscribe('news'), false);
+      await repository.addUnsubscribe('b@example.com', unsubscribe('news'), false);
+      await redis.zadd(softKey('a@example.com'), 1, 'm1');
+
+      expect(await repository.remove('a@example.com')).toEqual({
+        entry: entry('a@example.com'),
+        unsubscribes: [unsubscribe('marketing'), unsubscribe('news')],
+      });
+
+      expect(await keysWithPrefix(redis, prefix)).toEqual(
+        [unsubKey('b@example.com'), indexKey()].sort(),
+      );
+      expect(await redis.zrange(indexKey(), 0, -1)).toEqual(['b@example.com\tnews']);
+    });
+
+    it('remove of an address with unsubscribes only returns them', async () => {
+      await repository.addUnsubscribe('a@example.com', unsubscribe('marketing'), false);
+
+      expect(await repository.remove('a@example.com')).toEqual({
+        entry: null,
+        unsubscribes: [unsubscribe('marketing')],
+      });
+      expect(await keysWithPrefix(redis, prefix)).toEqual([]);
+    });
+  });
+
+  describe('findBlocking', () => {
+    beforeEach(async () => {
+      await repository.add('bounced@example.com', entry('bounced@example.com'), false);
+      await repository.addUnsubscribe('bounced@example.com', unsubscribe('marketing'), false);
+      await repository.addUnsubscribe('unsub@example.com', unsubscribe('marketing'), false);
+      await repository.addUnsubscribe('unsub@example.com', unsubscribe('news'), false);
+    });
+
+    it('blocks an unsubscribed address for its categories only', async () => {
+      expect(await repository.findBlocking(['unsub@example.com'], 'marketing')).toEqual([
+        {
+          email: 'unsub@example.com',
+          reason: unsubscribe('marketing').reason,
+          since: unsubscribe('marketing').since,
+          messageId: 'msg-u',
+          source: 'unsubscribe',
+          category: 'marketing',
+        },
+      ]);
+      expect(await repository.findBlocking(['unsub@example.com'], 'transactional')).toEqual([]);
+    });
+
+    it('blocks a globally suppressed address for every category, reporting the global entry', async () => {
+      for (const category of ['transactional', 'marketing', 'other']) {
+        expect(await repository.findBlocking(['bounced@example.com'], category)).toEqual([
+          entry('bounced@example.com'),
+        ]);
+      }
+    });
+
+    it('answers for several addresses at once, in the order given, leaving out the free ones', async () => {
+      const keys = ['free@example.com', 'unsub@example.com', 'bounced@example.com', 'x@y.org'];
+
+      const marketing = await repository.findBlocking(keys, 'marketing');
+      expect(marketing.map((e) => [e.email, e.source])).toEqual([
+        ['unsub@example.com', 'unsubscribe'],
+        ['bounced@example.com', 'bounce'],
+      ]);
+      const news = await repository.findBlocking(keys, 'news');
+      expect(news.map((e) => [e.email, e.category])).toEqual([
+        ['unsub@example.com', 'news'],
+        ['bounced@example.com', undefined],
+      ]);
+      expect(await repository.findBlocking(['free@example.com', 'x@y.org'], 'news')).toEqual([]);
+    });
+
+    it('blocks on an unsubscribe value it cannot read rather than let mail through', async () => {
+      await redis.hset(unsubKey('odd@example.com'), 'marketing', 'not json');
+
+      expect(await repository.findBlocking(['odd@example.com'], 'marketing')).toEqual([
+        expect.objectContaining({ email: 'odd@example.com', source: 'manual' }),
+      ]);
+    });
+  });
+
+  describe('page with unsubscribes', () => {
+    beforeEach(async () => {
+      await repository.add('a@example.com', entry('a@example.com'), false);
+      await repository.addUnsubscribe('a@example.com', unsubscribe('news'), false);
+      await repository.addUnsubscribe('a@example.com', unsubscribe('marketing'), false);
+      await repository.add('a@example.com.au', entry('a@example.com.au'), false);
+      await repository.addUnsubscribe('b@example.com', unsubscribe('marketing'), false);
+    });
+
+    it('lists one item per entry and unsubscribe, unsubscribes right after the entry', async () => {
+      const page = await repository.page(null, 10);
+
+      expect(page.lastKey).toBeNull();
+      expect(page.entries.map((e) => [e.email, e.source, e.category])).toEqual([
+        ['a@example.com', 'bounce', undefined],
+        ['a@example.com', 'unsubscribe', 'marketing'],
+        ['a@example.com', 'unsubscribe', 'news'],
+        ['a@example.com.au', 'bounce', undefined],
+        ['b@example.com', 'unsubscribe', 'marketing'],
+      ]);
+    });
+
+    it('pages by member, the cursor being the last member of the page', async () => {
+      const first = await repository.page(null, 2);
+      const second = await repository.page(first.lastKey, 2);
+      const third = await repository.page(second.lastKey, 2);
+
+      expect(first.lastKey).toBe('a@example.com\tmarketing');
+      expect(second.lastKey).toBe('a@example.com.au');
+      expect(third.lastKey).toBeNull();
+      expect(
+        [...first.entries, ...second.entries, ...third.entries].map((e) => e.category ?? e.email),
+      ).toEqual(['a@example.com', 'marketing', 'news', 'a@example.com.au', 'marketing']);
+    });
+
+    it('skips an unsubscribe member whose field is gone', async () => {
+      await redis.hdel(unsubKey('a@example.com'), 'news');
+
+      const page = await repository.page(null, 10);
+
+      expect(page.entries).toHaveLength(4);
+      expect(page.entries.some((e) => e.category === 'news')).toBe(false);
     });
   });
 });

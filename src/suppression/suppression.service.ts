@@ -7,12 +7,17 @@ import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { InjectAsesOptions } from '../core/ases.tokens';
 import { decodeCursor, encodeCursor, suppressionKeyOf } from './suppressed-address';
 import {
+  AddressSuppressions,
+  CategoryUnsubscribe,
+  MAIL_CATEGORY_PATTERN,
   NewSuppression,
   SUPPRESSION_SOURCES,
   SuppressResult,
   SuppressionEntry,
   SuppressionPage,
+  isMailCategory,
 } from './suppression-entry';
+import { unsubscribeEntry } from './unsubscribe-field';
 import { SuppressionRepository } from './suppression.repository';
 import { transientBounceReason } from './transient-bounce.rule';
 
@@ -23,9 +28,10 @@ export const MAX_SUPPRESSION_PAGE = 1000;
 
 /**
  * The suppression list: addresses ases refuses to send to, because they bounced, complained,
- * bounced softly too often, or were put there by hand. Every method taking an address accepts
- * `addr` or `Name <addr>` and throws INVALID_REQUEST (naming `email`) for anything else; the domain
- * is compared case-insensitively, the local part exactly.
+ * bounced softly too often, or were put there by hand (all mail), or unsubscribed from a category
+ * of mail (that category only). Every method taking an address accepts `addr` or `Name <addr>`
+ * and throws INVALID_REQUEST (naming `email`) for anything else; the domain is compared
+ * case-insensitively, the local part exactly.
  */
 @Injectable()
 export class SuppressionService {
@@ -37,9 +43,32 @@ export class SuppressionService {
     @Optional() private readonly events?: EventEmitter2,
   ) {}
 
-  /** The entry of `address`, or null when it is not suppressed. */
+  /** The entry that suppresses `address` for all mail, or null (unsubscribes are not looked at). */
   async find(address: string): Promise<SuppressionEntry | null> {
     return await this.repository.find(keyOf(address));
+  }
+
+  /**
+   * Everything the list holds about `address`: its entry (all mail) and the categories it
+   * unsubscribed from; null when it holds nothing.
+   */
+  async findAll(address: string): Promise<AddressSuppressions | null> {
+    const found = await this.repository.findAll(keyOf(address));
+    return found.entry === null && found.unsubscribes.length === 0 ? null : found;
+  }
+
+  /**
+   * The entries that keep any of `addresses` from getting mail of `category`: an entry for all
+   * mail, or else the address's unsubscribe from `category`; [] when every address may be mailed.
+   * Each entry's `email` is the suppression key of the address it blocks (compare with
+   * `suppressionKeyOf(address)`); an address given twice is looked up once. One Redis call per
+   * distinct address, all sent together (one round trip). INVALID_REQUEST naming `email` or
+   * `category` for an address or category that is none.
+   */
+  async findBlocking(addresses: readonly string[], category: string): Promise<SuppressionEntry[]> {
+    checkCategory(category);
+    const keys = [...new Set(addresses.map(keyOf))];
+    return keys.length === 0 ? [] : await this.repository.findBlocking(keys, category);
   }
 
   /** Throws RECIPIENT_SUPPRESSED (with `email`, `reason`, `since`) when `address` is suppressed. */
@@ -55,9 +84,12 @@ export class SuppressionService {
   }
 
   /**
-   * Puts an address on the list. An address already there keeps its entry (and its `since`),
-   * except for source `manual`, which replaces it (reason, source, since = `at`, no messageId).
-   * Emits `ases.suppression.added` when the address was not on the list.
+   * Puts an address on the list: for all mail, or, with source `unsubscribe` and a `category`,
+   * for that category only (a category is required for `unsubscribe` and refused otherwise). An
+   * entry already there is kept (with its `since`) unless `replace` is set (default: only for
+   * source `manual`): then it is replaced (reason, source, since = `at`, messageId). A global
+   * entry and the unsubscribes of an address are separate: adding one keeps the others. Emits
+   * `ases.suppression.added` (with `category` for an unsubscribe) when the entry is new.
    */
   async suppress(suppression: NewSuppression): Promise<SuppressResult> {
     const key = keyOf(suppression.email);
@@ -67,16 +99,35 @@ export class SuppressionService {
     if (!SUPPRESSION_SOURCES.includes(suppression.source)) {
       throw invalid('source', `source must be one of ${SUPPRESSION_SOURCES.join(', ')}`);
     }
-    const entry: SuppressionEntry = {
-      email: key,
-      reason: suppression.reason,
-      since: timeOf(suppression.at, 'at').toISOString(),
-      source: suppression.source,
-    };
-    if (suppression.messageId !== undefined) {
-      entry.messageId = suppression.messageId;
+    const unsubscribe = suppression.source === 'unsubscribe';
+    if (unsubscribe) {
+      checkCategory(suppression.category);
+    } else if (suppression.category !== undefined) {
+      throw invalid(
+        'category',
+        'category is only for source unsubscribe: other sources stop all mail',
+      );
     }
-    const result = await this.repository.add(key, entry, suppression.source === 'manual');
+    const since = timeOf(suppression.at, 'at').toISOString();
+    const replace = suppression.replace ?? suppression.source === 'manual';
+    let result: SuppressResult;
+    if (unsubscribe) {
+      const added = await this.repository.addUnsubscribe(
+        key,
+        withMessageId<CategoryUnsubscribe>(
+          { category: suppression.category as string, reason: suppression.reason, since },
+          suppression.messageId,
+        ),
+        replace,
+      );
+      result = { created: added.created, entry: unsubscribeEntry(key, added.unsubscribe) };
+    } else {
+      const entry = withMessageId<SuppressionEntry>(
+        { email: key, reason: suppression.reason, since, source: suppression.source },
+        suppression.messageId,
+      );
+      result = await this.repository.add(key, entry, replace);
+    }
     if (result.created) {
       this.emit(ASES_EVENTS.suppressionAdded, result.entry);
     }
@@ -84,19 +135,34 @@ export class SuppressionService {
   }
 
   /**
-   * Takes an address off the list, and forgets its soft bounces. Returns whether it was on the
-   * list; emits `ases.suppression.removed` when it was.
+   * Takes an address off the list: without `category`, its entry, all its unsubscribes and its
+   * soft-bounce count; with `category`, only its unsubscribe from that category. Returns whether
+   * anything was removed; emits `ases.suppression.removed` once per entry removed.
    */
-  async remove(address: string): Promise<boolean> {
-    const removed = await this.repository.remove(keyOf(address));
-    if (removed) {
-      this.emit(ASES_EVENTS.suppressionRemoved, removed);
+  async remove(address: string, category?: string): Promise<boolean> {
+    const key = keyOf(address);
+    if (category !== undefined) {
+      checkCategory(category);
+      const removed = await this.repository.removeUnsubscribe(key, category);
+      if (removed) {
+        this.emit(ASES_EVENTS.suppressionRemoved, unsubscribeEntry(key, removed));
+      }
+      return removed !== null;
     }
-    return removed !== null;
+    const { entry, unsubscribes } = await this.repository.remove(key);
+    const removed = [
+      ...(entry ? [entry] : []),
+      ...unsubscribes.map((unsubscribe) => unsubscribeEntry(key, unsubscribe)),
+    ];
+    for (const each of removed) {
+      this.emit(ASES_EVENTS.suppressionRemoved, each);
+    }
+    return removed.length > 0;
   }
 
   /**
-   * One page of the list, in address order. `cursor` is the `nextCursor` of the previous page
+   * One page of the list, in address order; an address's unsubscribes (one item each, source
+   * `unsubscribe` with its `category`) follow its entry for all mail. `cursor` is the `nextCursor` of the previous page
    * (absent or empty: the first page); `limit` is 1..1000, default 100. Entries added or removed
    * while paging do not make a page repeat or skip the others. INVALID_REQUEST for a bad cursor or
    * limit.
@@ -177,6 +243,22 @@ function invalid(field: string, problem: string): AsesException {
   return new AsesException(AsesErrorCode.INVALID_REQUEST, problem, {
     errors: [{ field, problems: [problem] }],
   });
+}
+
+function checkCategory(category: unknown): asserts category is string {
+  if (!isMailCategory(category)) {
+    throw invalid(
+      'category',
+      `category must be 1 to 64 of a-z 0-9 _ . - (${String(MAIL_CATEGORY_PATTERN)}), got ${shown(category)}`,
+    );
+  }
+}
+
+function withMessageId<T extends { messageId?: string }>(value: T, messageId?: string): T {
+  if (messageId !== undefined) {
+    value.messageId = messageId;
+  }
+  return value;
 }
 
 function keyOf(address: string): string {

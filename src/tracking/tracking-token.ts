@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { signPayload, verifyPayload } from '../core/signed-token';
 
 /** Purposes keep tokens for one use from being replayed as another (o = open pixel, c = link). */
 export type TrackingTokenPurpose = 'o' | 'c';
@@ -12,7 +12,6 @@ export interface LinkTarget {
   url: string;
 }
 
-const MAC_LENGTH = 22;
 const MAX_TOKEN_LENGTH = 512;
 const MAX_MESSAGE_ID_LENGTH = 256;
 /** Longest link target a token carries; a longer link is left untracked. */
@@ -20,19 +19,10 @@ export const MAX_TRACKED_URL_LENGTH = 2048;
 // base64url of id + index + URL with the separators, plus the MAC: well under Node's 16 KB of
 // request line and headers.
 const MAX_LINK_TOKEN_LENGTH = 3200;
-const TOKEN_PATTERN = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{22})$/;
 const INDEX_PATTERN = /^(0|[1-9][0-9]{0,5})$/;
 // The link payload is "id\nindex\nurl": a message id never holds a line break (the sign side
 // refuses one), and the URL is the rest.
 const SEPARATOR = '\n';
-
-// 22 base64url characters carry 132 bits of the HMAC: unforgeable, and short enough for a URL.
-function mac(purpose: TrackingTokenPurpose, payload: string, secret: string): string {
-  return createHmac('sha256', secret)
-    .update(`${purpose}:${payload}`, 'utf8')
-    .digest('base64url')
-    .slice(0, MAC_LENGTH);
-}
 
 function checkMessageId(messageId: string): void {
   if (messageId === '' || messageId.length > MAX_MESSAGE_ID_LENGTH) {
@@ -45,54 +35,6 @@ function checkMessageId(messageId: string): void {
   }
 }
 
-function sign(
-  purpose: TrackingTokenPurpose,
-  payload: string,
-  secret: string,
-  maxLength: number,
-  what: string,
-): string {
-  if (secret === '') {
-    throw new Error('secret must not be empty: expected the tracking secret');
-  }
-  const encoded = Buffer.from(payload, 'utf8');
-  // A lone surrogate would come back as U+FFFD, so the token would name another id.
-  if (encoded.toString('utf8') !== payload) {
-    throw new Error(`${what} is not well-formed Unicode: expected no unpaired surrogates`);
-  }
-  const token = `${encoded.toString('base64url')}.${mac(purpose, payload, secret)}`;
-  if (token.length > maxLength) {
-    throw new Error(
-      `${what} is too long to track: its token has ${token.length} characters; expected at most ${maxLength}`,
-    );
-  }
-  return token;
-}
-
-/** The payload a genuine token carries, or null. */
-function verify(
-  purpose: TrackingTokenPurpose,
-  token: string,
-  secret: string,
-  maxLength: number,
-): string | null {
-  if (typeof token !== 'string' || token.length > maxLength || secret === '') {
-    return null;
-  }
-  const match = TOKEN_PATTERN.exec(token);
-  if (match === null) {
-    return null;
-  }
-  const [, encoded, givenMac] = match;
-  const payload = Buffer.from(encoded, 'base64url').toString('utf8');
-  // Node decodes leniently (stray bits, invalid UTF-8); only the one canonical spelling is accepted.
-  if (Buffer.from(payload, 'utf8').toString('base64url') !== encoded) {
-    return null;
-  }
-  const expectedMac = Buffer.from(mac(purpose, payload, secret), 'ascii');
-  return timingSafeEqual(Buffer.from(givenMac, 'ascii'), expectedMac) ? payload : null;
-}
-
 /** Signs a message id into a URL-path-safe token: `base64url(messageId).mac`. */
 export function signTrackingToken(
   purpose: TrackingTokenPurpose,
@@ -100,7 +42,7 @@ export function signTrackingToken(
   secret: string,
 ): string {
   checkMessageId(messageId);
-  return sign(purpose, messageId, secret, MAX_TOKEN_LENGTH, 'messageId');
+  return signPayload(purpose, messageId, secret, MAX_TOKEN_LENGTH, 'messageId');
 }
 
 /** Returns the message id a token was signed for, or null for any token that is not genuine. */
@@ -109,7 +51,7 @@ export function verifyTrackingToken(
   token: string,
   secret: string,
 ): string | null {
-  const messageId = verify(purpose, token, secret, MAX_TOKEN_LENGTH);
+  const messageId = verifyPayload(purpose, token, secret, MAX_TOKEN_LENGTH);
   // A line break would make it a link token's payload, which is not a message id.
   return messageId === null ||
     messageId === '' ||
@@ -142,7 +84,7 @@ export function signLinkToken(target: LinkTarget, secret: string): string {
     );
   }
   const payload = [target.messageId, target.index, target.url].join(SEPARATOR);
-  return sign('c', payload, secret, MAX_LINK_TOKEN_LENGTH, 'url');
+  return signPayload('c', payload, secret, MAX_LINK_TOKEN_LENGTH, 'url');
 }
 
 /**
@@ -150,7 +92,7 @@ export function signLinkToken(target: LinkTarget, secret: string): string {
  * only ever names a URL ases itself put in a message: the redirect can never be steered elsewhere.
  */
 export function verifyLinkToken(token: string, secret: string): LinkTarget | null {
-  const payload = verify('c', token, secret, MAX_LINK_TOKEN_LENGTH);
+  const payload = verifyPayload('c', token, secret, MAX_LINK_TOKEN_LENGTH);
   if (payload === null) {
     return null;
   }

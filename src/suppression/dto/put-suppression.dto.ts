@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
 import { CONTROL_CHARACTER, hasLoneSurrogate } from '../../core/unsafe-text';
+import { MAIL_CATEGORY_PATTERN } from '../suppression-entry';
 
 /** Longest reason an operator may give, in characters. */
 export const MAX_REASON_LENGTH = 500;
@@ -24,4 +25,16 @@ export class PutSuppressionDto {
   })
   @IsString()
   reason!: string;
+
+  @ApiPropertyOptional({
+    example: 'marketing',
+    pattern: MAIL_CATEGORY_PATTERN.source,
+    description:
+      'Record an unsubscribe from this category of mail only (source `unsubscribe`), as if the ' +
+      'address had used an unsubscribe link; without it, the address gets no mail at all',
+  })
+  @IsOptional()
+  @Matches(MAIL_CATEGORY_PATTERN, { message: '$property must be 1 to 64 of a-z 0-9 _ . -' })
+  @IsString()
+  category?: string;
 }

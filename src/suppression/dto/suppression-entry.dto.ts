@@ -20,6 +20,57 @@ export class SuppressionEntryDto {
 
   @ApiProperty({ enum: SUPPRESSION_SOURCES })
   source!: SuppressionSource;
+
+  @ApiPropertyOptional({
+    example: 'marketing',
+    description: 'Only for source `unsubscribe`: the category of mail the address no longer gets',
+  })
+  category?: string;
+}
+
+/** One category an address unsubscribed from. */
+export class CategoryUnsubscribeDto {
+  @ApiProperty({ example: 'marketing' })
+  category!: string;
+
+  @ApiProperty({ example: 'one-click unsubscribe from marketing mail' })
+  reason!: string;
+
+  @ApiProperty({ example: '2025-01-31T12:00:00.000Z' })
+  since!: string;
+
+  @ApiPropertyOptional({ description: 'The ases id of the message whose unsubscribe link it used' })
+  messageId?: string;
+}
+
+/**
+ * The answer of `GET /v1/suppressions/:email`: the entry that stops all mail to the address (its
+ * fields, when there is one), and the categories it unsubscribed from (when there are any).
+ */
+export class SuppressionDetailDto {
+  @ApiProperty({ example: 'User@example.com' })
+  email!: string;
+
+  @ApiPropertyOptional({ description: 'Present when the address gets no mail at all' })
+  reason?: string;
+
+  @ApiPropertyOptional({ description: 'Present when the address gets no mail at all' })
+  since?: string;
+
+  @ApiPropertyOptional()
+  messageId?: string;
+
+  @ApiPropertyOptional({
+    enum: SUPPRESSION_SOURCES.filter((source) => source !== 'unsubscribe'),
+    description: 'Present when the address gets no mail at all',
+  })
+  source?: SuppressionSource;
+
+  @ApiPropertyOptional({
+    type: [CategoryUnsubscribeDto],
+    description: 'The categories the address unsubscribed from; absent when none',
+  })
+  unsubscribes?: CategoryUnsubscribeDto[];
 }
 
 /** The answer of `GET /v1/suppressions`. */
