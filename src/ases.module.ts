@@ -16,7 +16,9 @@ import { HealthModule } from './health/health.module';
 import { MailerModule } from './mailer/mailer.module';
 import { StatusModule } from './status/status.module';
 import { SuppressionModule } from './suppression/suppression.module';
+import { TemplatesModule } from './templates/templates.module';
 import { TrackingModule } from './tracking/tracking.module';
+import { UnsubscribeModule } from './unsubscribe/unsubscribe.module';
 
 /**
  * The root of ases, for a host app: `AsesModule.forRoot(options)` or
@@ -35,6 +37,8 @@ import { TrackingModule } from './tracking/tracking.module';
     TrackingModule,
     HealthModule,
     SuppressionModule,
+    UnsubscribeModule,
+    TemplatesModule,
   ],
   providers: [AsesService],
   exports: [AsesService],

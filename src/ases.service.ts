@@ -7,6 +7,8 @@ import { FailedPage } from './status/status.repository';
 import { StatusService } from './status/status.service';
 import { SuppressionEntry, SuppressResult } from './suppression/suppression-entry';
 import { SuppressionService } from './suppression/suppression.service';
+import type { PutTemplateResult, StoredTemplate } from './templates/stored-template';
+import { TemplateService } from './templates/template.service';
 
 /** What a host app calls: send mail, read a status, manage the suppression list. */
 @Injectable()
@@ -15,11 +17,13 @@ export class AsesService {
     private readonly mailer: MailerService,
     private readonly status: StatusService,
     private readonly suppressions: SuppressionService,
+    private readonly templates: TemplateService,
   ) {}
 
   /**
-   * Queues one message; resolves to `{ id, status: 'QUEUED', replayed }`. Throws `AsesException`
-   * with code INVALID_MESSAGE (and `details.errors` naming the fields), IDEMPOTENCY_CONFLICT or
+   * Queues one message; resolves to `{ id, status: 'QUEUED', replayed, scheduledFor?, skipped? }`.
+   * Throws `AsesException` with code INVALID_MESSAGE (and `details.errors` naming the fields),
+   * RECIPIENT_SUPPRESSED (`details.suppressed`), TEMPLATE_NOT_FOUND, IDEMPOTENCY_CONFLICT or
    * QUEUE_UNAVAILABLE.
    */
   sendmail(message: SendMessageDto): Promise<SendmailResult> {
@@ -37,6 +41,14 @@ export class AsesService {
    */
   retry(id: string): Promise<{ id: string; status: MessageStatus }> {
     return this.mailer.retry(id);
+  }
+
+  /**
+   * Cancels a message not sent yet (QUEUED, scheduled or not): it becomes CANCELED. Throws
+   * MESSAGE_NOT_FOUND, or NOT_CANCELABLE when it was sent or is being sent right now.
+   */
+  cancel(id: string): Promise<{ id: string; status: MessageStatus }> {
+    return this.mailer.cancel(id);
   }
 
   /** FAILED messages, newest first, a page at a time (`nextCursor` continues). */
@@ -67,5 +79,27 @@ export class AsesService {
   /** Takes an address off the suppression list; resolves to whether it was on it. */
   unsuppress(email: string): Promise<boolean> {
     return this.suppressions.remove(email);
+  }
+
+  /**
+   * Stores a template (`{ subject, html?, text? }`, Mustache) under `name`, replacing one of that
+   * name; messages use it with `template: { name, data }`. Throws INVALID_REQUEST naming the part
+   * that does not parse.
+   */
+  putTemplate(
+    name: string,
+    template: { subject: string; html?: string; text?: string },
+  ): Promise<PutTemplateResult> {
+    return this.templates.put(name, template);
+  }
+
+  /** The template stored under `name`, or null. */
+  findTemplate(name: string): Promise<StoredTemplate | null> {
+    return this.templates.find(name);
+  }
+
+  /** Removes a template; resolves to whether there was one. */
+  removeTemplate(name: string): Promise<boolean> {
+    return this.templates.remove(name);
   }
 }

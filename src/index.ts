@@ -5,6 +5,7 @@ export type {
   AsesQueueOptions,
   AsesRedisNode,
   AsesStatusDetail,
+  AsesUnsubscribeOptions,
   SnsEndpointOptions,
   TransientBounceRule,
 } from './core/ases-options';
@@ -12,8 +13,19 @@ export { ASES_EVENTS } from './core/ases-events';
 export type { AsesMessageEvent, AsesStaleEvent, SuppressionEvent } from './core/ases-events';
 export { AsesErrorCode, AsesException } from './core/ases.exception';
 export { ASES_OPTIONS } from './core/ases.tokens';
-export { SendMessageDto, TrackOptionsDto } from './mailer/dto/send-message.dto';
-export type { BatchItemResult, SendmailResult } from './mailer/mailer.service';
+export { SendMessageDto, TrackOptionsDto, recipientsOf } from './mailer/dto/send-message.dto';
+export { AttachmentDto } from './mailer/dto/attachment.dto';
+export { TemplateRefDto } from './mailer/dto/template-ref.dto';
+export type { BatchItemResult, SendmailResult, SkippedRecipient } from './mailer/mailer.service';
+export { TemplateService } from './templates/template.service';
+export type {
+  PutTemplateResult,
+  StoredTemplate,
+  TemplatePage,
+  TemplateSummary,
+} from './templates/stored-template';
+export { renderTemplate } from './templates/template-render';
+export { TEMPLATE_NAME } from './templates/template-name';
 export type {
   BounceInfo,
   ClickCounter,
@@ -23,6 +35,7 @@ export type {
   HitDetails,
   LinkClicks,
   MessageRecord,
+  RecipientState,
   SendErrorInfo,
   TimelineEvent,
   TrackingCounter,

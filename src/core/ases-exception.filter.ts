@@ -20,8 +20,11 @@ const STATUS_BY_CODE: Record<AsesErrorCode, number> = {
   [AsesErrorCode.LINK_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [AsesErrorCode.IDEMPOTENCY_CONFLICT]: HttpStatus.CONFLICT,
   [AsesErrorCode.NOT_RETRYABLE]: HttpStatus.CONFLICT,
+  [AsesErrorCode.NOT_CANCELABLE]: HttpStatus.CONFLICT,
   [AsesErrorCode.RECIPIENT_SUPPRESSED]: HttpStatus.UNPROCESSABLE_ENTITY,
   [AsesErrorCode.SUPPRESSION_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  // A send naming an unknown template is re-wrapped by the mailer; this is GET/DELETE's answer.
+  [AsesErrorCode.TEMPLATE_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [AsesErrorCode.FORBIDDEN]: HttpStatus.FORBIDDEN,
   [AsesErrorCode.RETRY_LATER]: HttpStatus.SERVICE_UNAVAILABLE,
   [AsesErrorCode.QUEUE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,

@@ -2,8 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import { AsesErrorCode, AsesException } from './ases.exception';
 import { MAX_JSON_DEPTH } from './request-validation';
 
-/** Largest request body, whatever its type: a batch of 500 messages fits. */
-export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/**
+ * Largest request body, whatever its type: a batch of 500 messages fits, and so does one message
+ * as large as SES takes (10 MiB as MIME: attachments' base64 in JSON, plus its bodies).
+ */
+export const MAX_BODY_BYTES = 14 * 1024 * 1024;
 /** Longest a request body may go without a byte arriving. */
 export const BODY_IDLE_TIMEOUT_MS = 10_000;
 /** Longest a request body may take to arrive in full. */

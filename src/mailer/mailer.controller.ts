@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Delete,
   Header,
   Headers,
   HttpCode,
@@ -20,7 +21,10 @@ import {
   ApiConflictResponse,
   ApiHeader,
   ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
   ApiPayloadTooLargeResponse,
+  ApiUnprocessableEntityResponse,
   ApiTags,
   ApiUnauthorizedResponse,
   ApiUnsupportedMediaTypeResponse,
@@ -42,7 +46,7 @@ import { BatchItemResult, MailerService } from './mailer.service';
   description:
     '`UNSUPPORTED_MEDIA_TYPE`: a body that is not application/json (UTF-8, uncompressed)',
 })
-@ApiPayloadTooLargeResponse({ description: '`PAYLOAD_TOO_LARGE`: a body over 10 MB' })
+@ApiPayloadTooLargeResponse({ description: '`PAYLOAD_TOO_LARGE`: a body over 14 MiB' })
 @Controller('v1/messages')
 @UseGuards(ApiKeyGuard)
 @UseFilters(AsesExceptionFilter)
@@ -54,10 +58,23 @@ export class MailerController {
   // whose parsers may have read a form into an object, the controller refuses them itself.
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Queue one message',
+    description:
+      'To up to 50 recipients (to, cc and bcc together), with attachments, custom headers, ' +
+      'a one-click unsubscribe link, a stored template or a send time (sendAt).',
+  })
   @ApiBody({ type: SendMessageDto })
   @ApiAcceptedResponse({ type: AcceptedMessageDto })
   @ApiBadRequestResponse({
-    description: '`{ statusCode, code: "INVALID_MESSAGE", message, errors }`',
+    description:
+      '`{ statusCode, code: "INVALID_MESSAGE", message, errors: [{ field, problems }] }`; also ' +
+      'for a template that does not render (`field: "template.data"`)',
+  })
+  @ApiUnprocessableEntityResponse({
+    description:
+      '`RECIPIENT_SUPPRESSED` with `suppressed: [{ email, reason, source, since, category? }]` ' +
+      '(send with `skipSuppressed: true` to leave them out); `TEMPLATE_NOT_FOUND`',
   })
   @ApiConflictResponse({ description: 'localMessageId already used for a different message' })
   @ApiHeader({
@@ -74,13 +91,13 @@ export class MailerController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<AcceptedMessageDto> {
     assertJsonBody(request);
-    const { id, status, replayed } = await this.mailer.sendmail(
+    const { replayed, ...accepted } = await this.mailer.sendmail(
       withIdempotencyKey(body, idempotencyKey),
     );
     if (replayed) {
       response.setHeader('Idempotent-Replayed', 'true');
     }
-    return { id, status };
+    return accepted;
   }
 
   @Post('batch')
@@ -119,6 +136,24 @@ export class MailerController {
   })
   retry(@Param('id') id: string): Promise<AcceptedMessageDto> {
     return this.mailer.retry(id);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Cancel a message not sent yet',
+    description:
+      'A QUEUED message (scheduled with sendAt or waiting its turn) becomes CANCELED and is never ' +
+      'sent. A message being sent right now, or sent already, is 409 NOT_CANCELABLE.',
+  })
+  @ApiOkResponse({
+    type: AcceptedMessageDto,
+    description: '`{ id, status: "CANCELED" }`',
+  })
+  @ApiNotFoundResponse({ description: '`{ code: "MESSAGE_NOT_FOUND", id }`' })
+  @ApiConflictResponse({ description: '`{ code: "NOT_CANCELABLE", id, status }`' })
+  cancel(@Param('id') id: string): Promise<AcceptedMessageDto> {
+    return this.mailer.cancel(id);
   }
 }
 

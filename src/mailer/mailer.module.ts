@@ -3,9 +3,14 @@ import { ApiKeyGuard } from '../core/api-key.guard';
 import { QueueModule } from '../core/queue.module';
 import { StatusModule } from '../status/status.module';
 import { SuppressionModule } from '../suppression/suppression.module';
+import { TemplatesModule } from '../templates/templates.module';
 import { TrackingModule } from '../tracking/tracking.module';
+import { UnsubscribeModule } from '../unsubscribe/unsubscribe.module';
+import { JobContentStore } from './job-content.store';
 import { MailerController } from './mailer.controller';
 import { MailerService } from './mailer.service';
+import { ScheduleMover } from './schedule.mover';
+import { ScheduleRepository } from './schedule.repository';
 import { SendingController } from './sending.controller';
 import { SendBudgetRepository } from './send-budget.repository';
 import { SendQuotaService } from './send-quota.service';
@@ -18,11 +23,21 @@ import { SesTransport } from './ses.transport';
 
 /** Accepting mail (REST and `AsesService`) and sending it through SES at the configured rate. */
 @Module({
-  imports: [QueueModule, StatusModule, SuppressionModule, TrackingModule],
+  imports: [
+    QueueModule,
+    StatusModule,
+    SuppressionModule,
+    TemplatesModule,
+    TrackingModule,
+    UnsubscribeModule,
+  ],
   controllers: [MailerController, SendingController],
   providers: [
     ApiKeyGuard,
+    JobContentStore,
     MailerService,
+    ScheduleMover,
+    ScheduleRepository,
     SenderService,
     SendBudgetRepository,
     SendmailConsumer,

@@ -14,8 +14,18 @@ import { SendPaused, SendRateLimiter } from './send-rate.limiter';
 import { SendQuotaService } from './send-quota.service';
 import { SesSendError } from './ses-send.error';
 import { SES_REQUEST_TIMEOUT_MS, SesTransport } from './ses.transport';
-import { SendmailJob, pushedReceipt, serializeSendmailJob } from './sendmail-job';
-import { SendmailQueue } from './sendmail.queue';
+import { emailAddressOf } from '../core/email-address';
+import { suppressionKeyOf } from '../suppression/suppressed-address';
+import type { SuppressionEntry } from '../suppression/suppression-entry';
+import { JobContentStore } from './job-content.store';
+import {
+  DEFAULT_CATEGORY,
+  SendmailJob,
+  jobRecipients,
+  pushedReceipt,
+  serializeSendmailJob,
+} from './sendmail-job';
+import { MAX_SQS_DELAY_SECONDS, SendmailQueue } from './sendmail.queue';
 
 /**
  * How long a claim keeps other receives of the same job from sending it: longer than the slot
@@ -57,13 +67,32 @@ export class SenderService {
     private readonly transport: SesTransport,
     private readonly tracking: TrackingService,
     private readonly queue: SendmailQueue,
+    private readonly contents: JobContentStore,
     @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
   ) {}
 
   /** Sends the job unless it went already; `signal` aborts a wait for a slot (at shutdown). */
   async send(job: SendmailJob, signal?: AbortSignal): Promise<SendOutcome> {
     if (job.pushed) {
-      return this.recordReceipt(job, job.pushed);
+      const outcome = await this.recordReceipt(job, job.pushed);
+      await this.dropContent(job);
+      return outcome;
+    }
+    // SQS delays a job 15 minutes at most: one scheduled later is handed out again until due.
+    const earlyMs = job.sendAt === undefined ? 0 : Date.parse(job.sendAt) - Date.now();
+    if (earlyMs > 1000) {
+      return {
+        result: 'retry',
+        delaySeconds: Math.min(MAX_SQS_DELAY_SECONDS, Math.ceil(earlyMs / 1000)),
+        reason: `scheduled for ${job.sendAt}`,
+      };
+    }
+    if (earlyMs > 0) {
+      try {
+        await sleep(earlyMs, undefined, { signal });
+      } catch {
+        return { result: 'retry', delaySeconds: 0, reason: 'shutting down before its time came' };
+      }
     }
     const owner = randomUUID();
     let claim = await this.claim(job, owner);
@@ -75,6 +104,8 @@ export class SenderService {
       case 'missing':
         return { result: 'retry', delaySeconds: 1, reason: 'its record vanished again' };
       case 'done':
+        // Sent, failed or canceled already: this copy's content is not needed any more.
+        await this.dropContent(job);
         return { result: 'skipped', reason: `already ${claim.status}` };
       case 'busy':
         return {
@@ -95,9 +126,22 @@ export class SenderService {
       );
       return this.fail(job, owner, attempt - 1, lost);
     }
-    // The address may have gone on the suppression list while the message waited in the queue.
-    const suppressed = await this.suppressions.find(job.to);
-    if (suppressed) {
+    // Addresses may have gone on the suppression list while the message waited in the queue:
+    // they are left out; a message left with no recipient is SUPPRESSED.
+    const recipients = jobRecipients(job);
+    const blocking = await this.suppressions.findBlocking(
+      recipients,
+      job.category ?? DEFAULT_CATEGORY,
+    );
+    const blocked = new Map<string, SuppressionEntry>();
+    for (const mailbox of recipients) {
+      const entry = blocking.find((item) => item.email === suppressionKeyOf(mailbox));
+      if (entry) {
+        blocked.set(mailbox, entry);
+      }
+    }
+    if (blocked.size === recipients.length) {
+      const suppressed = blocking[0];
       const at = new Date().toISOString();
       await this.status.update(job.id, {
         status: MessageStatus.SUPPRESSED,
@@ -111,16 +155,32 @@ export class SenderService {
         event: {
           type: 'suppressed',
           at,
-          recipient: job.to,
+          recipient: bareAddress(job.to),
           detail: suppressed.reason,
           source: 'ases',
         },
       });
+      await this.dropContent(job);
       return { result: 'suppressed', reason: suppressed.reason };
     }
-    const raw = Buffer.from(job.raw, 'utf8');
+    const destinations = recipients.filter((mailbox) => !blocked.has(mailbox)).map(bareAddress);
+    let raw: Buffer;
     try {
-      await this.limiter.acquire(1, signal);
+      raw = await this.contentOf(job);
+    } catch (error) {
+      if (error instanceof ContentMissing) {
+        return this.fail(job, owner, attempt, error.failure);
+      }
+      // S3 did not answer: not an attempt; try again shortly.
+      await this.status.release(job.id, owner, true);
+      return {
+        result: 'retry',
+        delaySeconds: 5,
+        reason: error instanceof Error ? error.message : String(error),
+      };
+    }
+    try {
+      await this.limiter.acquire(destinations.length, signal);
     } catch (error) {
       // Not sent: the attempt does not count.
       await this.status.release(job.id, owner, true);
@@ -138,7 +198,13 @@ export class SenderService {
     }
     let sesMessageId: string;
     try {
-      sesMessageId = await this.transport.sendRaw({ from: job.from, to: job.to, raw });
+      sesMessageId = await this.transport.sendRaw({
+        from: job.from,
+        destinations,
+        raw,
+        configurationSet: job.configurationSet,
+        tags: job.sesTags,
+      });
     } catch (error) {
       return this.afterFailure(job, owner, attempt, SesSendError.from(error));
     }
@@ -151,9 +217,12 @@ export class SenderService {
     }
     if (change.outcome === 'missing') {
       // Redis lost the record while SES had the mail: make it again, PUSHED with this SES id.
-      return this.recordReceipt(job, { sesMessageId, at: pushedAt }).catch((error: unknown) =>
-        this.keepOutcome(job, sesMessageId, pushedAt, error),
-      );
+      return this.recordReceipt(job, { sesMessageId, at: pushedAt })
+        .then(async (outcome) => {
+          await this.dropContent(job);
+          return outcome;
+        })
+        .catch((error: unknown) => this.keepOutcome(job, sesMessageId, pushedAt, error));
     }
     if (change.outcome === 'applied') {
       this.status.announceStatus(
@@ -163,13 +232,61 @@ export class SenderService {
         { type: 'pushed', at: pushedAt, detail: sesMessageId, source: 'ases' },
         claim.tags,
       );
+      await this.recordLeftOut(job, blocked, pushedAt);
     } else {
       // Only a lease that ran out mid-send lets this happen; SES has the message twice.
       this.logger.warn(
         `message ${job.id} was sent again (SES id ${sesMessageId}) while it was ${change.current}`,
       );
     }
+    await this.dropContent(job);
     return { result: 'pushed', sesMessageId };
+  }
+
+  /** The MIME source of a job: in the job, or in S3 (claim-check). */
+  private async contentOf(job: SendmailJob): Promise<Buffer> {
+    if (job.s3Key === undefined) {
+      return Buffer.from(job.raw, 'utf8');
+    }
+    const body = await this.contents.get(job.s3Key);
+    if (body === null) {
+      throw new ContentMissing(job.s3Key);
+    }
+    return Buffer.from(body, 'utf8');
+  }
+
+  /**
+   * Deletes a job's S3 object once the message no longer needs it (PUSHED, FAILED for good,
+   * SUPPRESSED, CANCELED). A failure only leaves the object to the bucket's lifecycle rule.
+   */
+  private async dropContent(job: SendmailJob): Promise<void> {
+    if (job.s3Key === undefined) {
+      return;
+    }
+    await this.contents.delete(job.s3Key).catch((error: unknown) => {
+      this.logger.warn(
+        `message ${job.id}: its S3 object ${job.s3Key} was not deleted (the bucket's lifecycle ` +
+          `rule will): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+  }
+
+  /** Recipients left out of a send because they were suppressed meanwhile: SUPPRESSED each. */
+  private async recordLeftOut(
+    job: SendmailJob,
+    blocked: Map<string, SuppressionEntry>,
+    at: string,
+  ): Promise<void> {
+    for (const [mailbox, entry] of blocked) {
+      const recipient = bareAddress(mailbox);
+      // The update announces the recipient's new status (and the message's, if it moved).
+      await this.status.update(job.id, {
+        status: MessageStatus.SUPPRESSED,
+        recipient,
+        change: { suppressedAt: at },
+        event: { type: 'suppressed', at, recipient, detail: entry.reason, source: 'ases' },
+      });
+    }
   }
 
   /**
@@ -259,7 +376,11 @@ export class SenderService {
     const created = await this.status.create({
       id: job.id,
       from: job.from,
-      to: job.to,
+      to: job.rcpt ? job.rcpt.to : job.to,
+      cc: job.rcpt?.cc?.length ? job.rcpt.cc : undefined,
+      bcc: job.rcpt?.bcc?.length ? job.rcpt.bcc : undefined,
+      category: job.category,
+      scheduledFor: job.sendAt,
       subject: job.subject,
       tags: job.tags,
       track: job.track,
@@ -327,7 +448,11 @@ export class SenderService {
       ? failure.message
       : `${failure.message} (gave up after ${attempt} attempts)`;
     const at = new Date().toISOString();
-    await this.status.keepJob(job.id, serializeSendmailJob(job));
+    // A job whose content is in S3 is not kept: its object is deleted now, so it cannot be
+    // retried by hand (NOT_RETRYABLE says to send it again).
+    if (job.s3Key === undefined) {
+      await this.status.keepJob(job.id, serializeSendmailJob(job));
+    }
     await this.status.update(job.id, {
       status: MessageStatus.FAILED,
       change: { failedAt: at, error: { code: failure.code, message } },
@@ -335,6 +460,26 @@ export class SenderService {
     });
     // Free at once for a retry by hand.
     await this.status.release(job.id, owner, false);
+    await this.dropContent(job);
     return { result: 'failed', code: failure.code, message };
+  }
+}
+
+/** The bare address of a mailbox (`Name <addr>` → `addr`). */
+function bareAddress(mailbox: string): string {
+  return emailAddressOf(mailbox) || mailbox;
+}
+
+/** A job whose S3 object is gone (deleted after an earlier outcome, or by the lifecycle rule). */
+class ContentMissing extends Error {
+  readonly failure: SesSendError;
+
+  constructor(key: string) {
+    super(`its content (S3 object ${key}) is gone`);
+    this.failure = new SesSendError(
+      'CONTENT_MISSING',
+      `its content is no longer in S3 (${key}): send it again as a new message`,
+      true,
+    );
   }
 }

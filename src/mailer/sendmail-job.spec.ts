@@ -1,4 +1,11 @@
-import { SendmailJob, parseSendmailJob, pushedReceipt, serializeSendmailJob } from './sendmail-job';
+import {
+  SendmailJob,
+  jobRecipients,
+  parseSendmailJob,
+  pushedReceipt,
+  serializeSendmailJob,
+} from './sendmail-job';
+import { queueDelaySeconds } from './sendmail.queue';
 
 const job: SendmailJob = {
   v: 2,
@@ -33,6 +40,56 @@ describe('sendmail job', () => {
     expect(parseSendmailJob(body)).toEqual(odd);
   });
 
+  it('round-trips a version 3 job: recipients, S3 key, send time and SES settings', () => {
+    const v3: SendmailJob = {
+      ...job,
+      v: 3,
+      raw: '',
+      rcpt: {
+        to: ['jane@example.org', 'Joe <joe@example.org>'],
+        cc: ['c@example.org'],
+        bcc: ['b@example.org'],
+      },
+      s3Key: 'ases/jobs/2026-12-01/m1/abc',
+      sendAt: '2026-12-02T08:00:00.000Z',
+      category: 'marketing',
+      configurationSet: 'events',
+      sesTags: { campaign: 'spring' },
+    };
+    expect(parseSendmailJob(serializeSendmailJob(v3))).toEqual(v3);
+    expect(jobRecipients(v3)).toEqual([
+      'jane@example.org',
+      'Joe <joe@example.org>',
+      'c@example.org',
+      'b@example.org',
+    ]);
+    expect(jobRecipients(job)).toEqual(['jane@example.org']);
+  });
+
+  it.each([
+    ['an empty to list', { rcpt: { to: [] } }],
+    ['a cc that is not a list', { rcpt: { to: ['a@example.org'], cc: 'c@example.org' } }],
+    ['a send time that is not one', { sendAt: 'tomorrow' }],
+    ['tags that are not strings', { sesTags: { a: 1 } }],
+    ['no content and no S3 key', { raw: '' }],
+  ])('reads a version 3 job with %s as no job', (_name, change) => {
+    expect(parseSendmailJob(JSON.stringify({ ...job, v: 3, ...change }))).toBeNull();
+  });
+
+  it('delays a job on the queue until its send time, at most 15 minutes, never a receipt', () => {
+    const now = Date.parse('2026-12-01T12:00:00.000Z');
+    const at = (ms: number) => ({
+      ...job,
+      v: 3 as const,
+      sendAt: new Date(now + ms).toISOString(),
+    });
+    expect(queueDelaySeconds(job, now)).toBe(0);
+    expect(queueDelaySeconds(at(-5000), now)).toBe(0);
+    expect(queueDelaySeconds(at(1200), now)).toBe(2);
+    expect(queueDelaySeconds(at(3600_000), now)).toBe(900);
+    expect(queueDelaySeconds(pushedReceipt(at(60_000), 'ses-1', 'x'), now)).toBe(0);
+  });
+
   it('round-trips a receipt of a send SES accepted, without the content', () => {
     const receipt = pushedReceipt(job, 'ses-1', '2026-12-01T12:00:01.000Z');
     expect(receipt.raw).toBe('');
@@ -43,7 +100,7 @@ describe('sendmail job', () => {
     ['not JSON', '{'],
     ['undefined body', undefined],
     ['null', 'null'],
-    ['another version', JSON.stringify({ ...job, v: 3 })],
+    ['another version', JSON.stringify({ ...job, v: 4 })],
     ['no id', JSON.stringify({ ...job, id: '' })],
     ['a version 2 job without its source', JSON.stringify({ ...job, raw: undefined })],
     ['a version 2 job with an empty source', JSON.stringify({ ...job, raw: '' })],

@@ -7,13 +7,30 @@ import type { TrackSettings } from '../status/message-record';
  * persistence) is made again from the job instead of the mail being dropped.
  */
 export interface SendmailJob {
-  v: 2;
+  /** 2: one recipient, nothing but what every version reads; 3: any field below marked (v3). */
+  v: 2 | 3;
   id: string;
   from: string;
+  /** The first `to` mailbox (all of them are in `rcpt`). */
   to: string;
   subject: string;
-  /** The RFC 5322 message SendRawEmail takes; empty on a receipt (`pushed`). */
+  /**
+   * The RFC 5322 message SendRawEmail takes; empty on a receipt (`pushed`) and when the message
+   * is kept in S3 (`s3Key`).
+   */
   raw: string;
+  /** (v3) Every recipient, when there is more than one or any cc/bcc: mailboxes as given. */
+  rcpt?: JobRecipients;
+  /** (v3) A message too large for SQS: its MIME source is this S3 object (claim-check). */
+  s3Key?: string;
+  /** (v3) Not sent before this time, ISO 8601. */
+  sendAt?: string;
+  /** (v3) Its category, when not `transactional` (unsubscribes are kept per category). */
+  category?: string;
+  /** (v3) SES configuration set of the send. */
+  configurationSet?: string;
+  /** (v3) SES message tags of the send. */
+  sesTags?: Record<string, string>;
   tags?: Record<string, string>;
   /** The tracking put in its HTML. */
   track?: TrackSettings;
@@ -26,6 +43,21 @@ export interface SendmailJob {
    * PUSHED write. Nothing is sent again; the receipt is deleted once the write is made.
    */
   pushed?: { sesMessageId: string; at: string };
+}
+
+/** The category of a message that names none. */
+export const DEFAULT_CATEGORY = 'transactional';
+
+/** The recipients of a job with more than one. */
+export interface JobRecipients {
+  to: string[];
+  cc?: string[];
+  bcc?: string[];
+}
+
+/** Every recipient mailbox of a job, to, cc and bcc in order. */
+export function jobRecipients(job: SendmailJob): string[] {
+  return job.rcpt ? [...job.rcpt.to, ...(job.rcpt.cc ?? []), ...(job.rcpt.bcc ?? [])] : [job.to];
 }
 
 /** Largest serialized job: SQS's classic 256 KiB message limit. */
@@ -48,7 +80,10 @@ export function serializeSendmailJob(job: SendmailJob): string {
   return escapeForSqs(JSON.stringify(job));
 }
 
-/** The receipt of a job SES accepted: the job without its content, and the SES outcome. */
+/**
+ * The receipt of a job SES accepted: the job without its content, and the SES outcome. It keeps
+ * `s3Key`, so that whoever records the receipt deletes the S3 object too.
+ */
 export function pushedReceipt(job: SendmailJob, sesMessageId: string, at: string): SendmailJob {
   return { ...job, raw: '', pushed: { sesMessageId, at } };
 }
@@ -65,7 +100,7 @@ export function parseSendmailJob(body: string | undefined): SendmailJob | null {
   } catch {
     return null;
   }
-  if (!isRecord(value) || value.v !== 2) {
+  if (!isRecord(value) || (value.v !== 2 && value.v !== 3)) {
     return null;
   }
   const job = value;
@@ -75,7 +110,11 @@ export function parseSendmailJob(body: string | undefined): SendmailJob | null {
   const pushed = job.pushed;
   const receipt =
     isRecord(pushed) && isText(pushed.sesMessageId) && isText(pushed.at) && job.raw === '';
-  if (!(receipt || (pushed === undefined && isText(job.raw)))) {
+  const inS3 = isText(job.s3Key) && job.raw === '';
+  if (!(receipt || (pushed === undefined && (isText(job.raw) || inS3)))) {
+    return null;
+  }
+  if (job.v === 3 && !v3FieldsOk(job)) {
     return null;
   }
   const optional =
@@ -88,4 +127,26 @@ export function parseSendmailJob(body: string | undefined): SendmailJob | null {
     (job.queuedAt === undefined || isText(job.queuedAt)) &&
     (job.fingerprint === undefined || typeof job.fingerprint === 'string');
   return optional ? (job as unknown as SendmailJob) : null;
+}
+
+const isTextList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every(isText);
+const isTextMap = (value: unknown): boolean =>
+  isRecord(value) && Object.values(value).every((v) => typeof v === 'string');
+
+function v3FieldsOk(job: Record<string, unknown>): boolean {
+  const rcpt = job.rcpt;
+  return (
+    (rcpt === undefined ||
+      (isRecord(rcpt) &&
+        isTextList(rcpt.to) &&
+        rcpt.to.length > 0 &&
+        (rcpt.cc === undefined || isTextList(rcpt.cc)) &&
+        (rcpt.bcc === undefined || isTextList(rcpt.bcc)))) &&
+    (job.s3Key === undefined || isText(job.s3Key)) &&
+    (job.sendAt === undefined || (isText(job.sendAt) && !Number.isNaN(Date.parse(job.sendAt)))) &&
+    (job.category === undefined || isText(job.category)) &&
+    (job.configurationSet === undefined || isText(job.configurationSet)) &&
+    (job.sesTags === undefined || isTextMap(job.sesTags))
+  );
 }

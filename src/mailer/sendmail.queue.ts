@@ -6,6 +6,20 @@ import { SendmailJob, serializeSendmailJob } from './sendmail-job';
 
 const SQS_BATCH = 10;
 const PARALLEL_BATCHES = 5;
+/** SQS's longest message delay. */
+export const MAX_SQS_DELAY_SECONDS = 900;
+
+/**
+ * How long SQS should hold a job back: until its `sendAt`, rounded up to whole seconds (never
+ * early), at most SQS's 15 minutes (the sender delays it again if it comes sooner).
+ */
+export function queueDelaySeconds(job: SendmailJob, now = Date.now()): number {
+  if (job.sendAt === undefined || job.pushed !== undefined) {
+    return 0;
+  }
+  const left = Math.ceil((Date.parse(job.sendAt) - now) / 1000);
+  return Math.min(MAX_SQS_DELAY_SECONDS, Math.max(0, left));
+}
 
 /** Puts send jobs on the sendmail queue (through ases's @ssut/nestjs-sqs producer). */
 @Injectable()
@@ -13,7 +27,7 @@ export class SendmailQueue {
   constructor(@InjectAsesSqs() private readonly sqs: SqsService) {}
 
   /**
-   * Enqueues the jobs, ten to an SQS batch; resolves to the jobs that could not be enqueued (by
+   * Enqueues the jobs, ten to an SQS batch, each delayed until its `sendAt` (up to 15 minutes); resolves to the jobs that could not be enqueued (by
    * index, with the reason), so one failed batch does not sink the others.
    */
   async enqueue(jobs: SendmailJob[]): Promise<Map<number, string>> {
@@ -29,7 +43,14 @@ export class SendmailQueue {
             // Batch entry ids are the job indexes: message ids may hold characters SQS refuses there.
             await this.sqs.send(
               SQS_CONSUMER.sendmail,
-              batch.map((index) => ({ id: `m${index}`, body: serializeSendmailJob(jobs[index]) })),
+              batch.map((index) => {
+                const delaySeconds = queueDelaySeconds(jobs[index]);
+                return {
+                  id: `m${index}`,
+                  body: serializeSendmailJob(jobs[index]),
+                  ...(delaySeconds > 0 ? { delaySeconds } : {}),
+                };
+              }),
             );
           } catch (error) {
             // sqs-producer names the refused entries; any other error loses the whole batch.

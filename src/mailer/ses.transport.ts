@@ -9,8 +9,13 @@ import { SesSendError } from './ses-send.error';
 /** A raw message and its envelope. */
 export interface RawSend {
   from: string;
-  to: string;
+  /** Every recipient: to, cc and bcc (bcc ones appear nowhere else). */
+  destinations: string[];
   raw: Buffer;
+  /** SES configuration set, for its event publishing. */
+  configurationSet?: string;
+  /** SES message tags. */
+  tags?: Record<string, string>;
 }
 
 /** The account's sending limits, as GetSendQuota gives them. */
@@ -57,8 +62,13 @@ export class SesTransport implements OnApplicationShutdown {
       const output = await this.client.send(
         new SendRawEmailCommand({
           Source: message.from,
-          Destinations: [message.to],
+          Destinations: message.destinations,
           RawMessage: { Data: message.raw },
+          ConfigurationSetName: message.configurationSet,
+          Tags:
+            message.tags === undefined
+              ? undefined
+              : Object.entries(message.tags).map(([Name, Value]) => ({ Name, Value })),
         }),
       );
       if (!output.MessageId) {

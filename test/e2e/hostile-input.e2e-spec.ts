@@ -654,8 +654,8 @@ describe('hostile input (generated and found by an outside fuzz)', () => {
         `POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${API_KEY}\r\n` +
           'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
         Buffer.concat([
-          Buffer.from(`${(11 * 1024 * 1024).toString(16)}\r\n`),
-          Buffer.alloc(11 * 1024 * 1024, 0x20),
+          Buffer.from(`${(15 * 1024 * 1024).toString(16)}\r\n`),
+          Buffer.alloc(15 * 1024 * 1024, 0x20),
         ]),
       );
       expect(chunked.status).toBe(413);

@@ -8,10 +8,33 @@ export class SendBatchDto {
   messages!: SendMessageDto[];
 }
 
+/** A recipient left out because it is suppressed (`skipSuppressed: true`). */
+export class SkippedRecipientDto {
+  @ApiProperty({ example: 'gone@example.com' }) email!: string;
+  @ApiProperty({ example: 'Permanent bounce (General)' }) reason!: string;
+  @ApiProperty({ example: 'bounce', description: 'bounce, complaint, unsubscribe, …' })
+  source!: string;
+  @ApiProperty({ example: '2026-11-30T10:00:00.000Z' }) since!: string;
+  @ApiProperty({ required: false, example: 'marketing', description: 'For an unsubscribe' })
+  category?: string;
+}
+
 /** A message accepted: its id and status. */
 export class AcceptedMessageDto {
-  @ApiProperty({ example: '3f1c2d9e-8a4b-4f7e-9c51-0d2b6a7e9f10' }) id!: string;
+  @ApiProperty({ example: '0mabcdefgh1234567890' }) id!: string;
   @ApiProperty({ enum: MessageStatus, example: MessageStatus.QUEUED }) status!: MessageStatus;
+  @ApiProperty({
+    required: false,
+    example: '2026-12-24T08:00:00.000Z',
+    description: 'When it is sent, for a message with sendAt',
+  })
+  scheduledFor?: string;
+  @ApiProperty({
+    required: false,
+    type: [SkippedRecipientDto],
+    description: 'Suppressed recipients left out (with skipSuppressed: true)',
+  })
+  skipped?: SkippedRecipientDto[];
 }
 
 class BatchErrorDto {
