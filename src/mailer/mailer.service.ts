@@ -479,8 +479,10 @@ export class MailerService {
       AsesErrorCode.RECIPIENT_SUPPRESSED,
       message.skipSuppressed
         ? `every "to" recipient is suppressed, nothing left to send to (${why})`
-        : `${names} ${skipped.length === 1 ? 'is' : 'are'} on the suppression list (${why}); ` +
-            'send with skipSuppressed: true to send to the others',
+        : `${names} ${skipped.length === 1 ? 'is' : 'are'} on the suppression list (${why})` +
+            (skipped.length < all.length
+              ? '; send with skipSuppressed: true to send to the others'
+              : ''),
       {
         // The first one's fields as before, for callers of a one-recipient message.
         email: first.email,

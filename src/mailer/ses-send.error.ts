@@ -27,8 +27,9 @@ export class SesSendError extends Error {
     message: string,
     /** True when retrying cannot help; everything else (throttling, 5xx, network) is retried. */
     readonly permanent: boolean,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'SesSendError';
   }
 
@@ -53,6 +54,7 @@ export class SesSendError extends Error {
     }
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     const code = status === undefined && error.name === 'Error' ? 'NetworkError' : error.name;
-    return new SesSendError(code, error.message || code, PERMANENT.has(code));
+    // The cause keeps the client's own error (and its stack) for logs and debugging.
+    return new SesSendError(code, error.message || code, PERMANENT.has(code), { cause: error });
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { GetSendQuotaCommand, SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
+import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { ResolvedAsesOptions } from '../core/ases-options';
@@ -27,6 +28,23 @@ export interface SendQuota {
   sentLast24Hours: number;
 }
 
+/**
+ * What the SDK serializes in place of a message's source (a key of `SesTransport.sources`); the
+ * build step puts the source there. The SDK's query serializer tests every value against
+ * `/^[\w.~-]+$/` before encoding it, and the base64 of a large message (base64 of base64
+ * attachments holds no `+` or `/`) runs that regular expression over megabytes: V8 then throws
+ * "Maximum call stack size exceeded" in a warm process, and every large mail failed.
+ * docs/decisions.md has the details.
+ */
+const PLACEHOLDER_PREFIX = 'ases-source:';
+/** The placeholder in the form body: `RawMessage.Data=<base64 of prefix + key>`, percent-encoded. */
+const PLACEHOLDER_FIELD = /RawMessage\.Data=([A-Za-z0-9%]{1,200})(?=&|$)/;
+
+/** Base64 as a form value: `+`, `/` and `=` percent-encoded, as the SDK encodes them. */
+function formEncodeBase64(base64: string): string {
+  return base64.replace(/[+/=]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 /** A send that SES has not answered by then is given up (and retried): see the send lease. */
 export const SES_REQUEST_TIMEOUT_MS = 15_000;
 
@@ -34,6 +52,8 @@ export const SES_REQUEST_TIMEOUT_MS = 15_000;
 @Injectable()
 export class SesTransport implements OnApplicationShutdown {
   private readonly client: SESClient;
+  /** The sources of the sends in flight, by the key their placeholder carries. */
+  private readonly sources = new Map<string, Buffer>();
 
   constructor(@InjectAsesOptions() options: ResolvedAsesOptions) {
     // Every message in hand may be in an SES call at once; the SDK's default of 50 sockets would
@@ -54,29 +74,63 @@ export class SesTransport implements OnApplicationShutdown {
         httpsAgent: new HttpsAgent(agent),
       },
     });
+    // On the client, not per command: with cacheMiddleware, a command type's stack is resolved
+    // once, so a per-send middleware would keep the first send's source.
+    this.client.middlewareStack.add(
+      (next) => (args) => {
+        const request = args.request as { body?: unknown };
+        if (typeof request.body === 'string') {
+          request.body = this.fillInSource(request.body);
+        }
+        return next(args);
+      },
+      // Before the content length is set and the request signed, both of which see the source.
+      { step: 'build', priority: 'high', name: 'asesRawMessageSource' },
+    );
+  }
+
+  /** The form body with the placeholder of a send in flight replaced by its source. */
+  private fillInSource(body: string): string {
+    const match = PLACEHOLDER_FIELD.exec(body);
+    if (!match) {
+      return body;
+    }
+    const placeholder = Buffer.from(decodeURIComponent(match[1]), 'base64').toString('utf8');
+    const source = placeholder.startsWith(PLACEHOLDER_PREFIX)
+      ? this.sources.get(placeholder.slice(PLACEHOLDER_PREFIX.length))
+      : undefined;
+    if (source === undefined) {
+      // Never send a placeholder as a mail.
+      throw new Error('SendRawEmail: no message source for this request');
+    }
+    const field = `RawMessage.Data=${formEncodeBase64(source.toString('base64'))}`;
+    return body.slice(0, match.index) + field + body.slice(match.index + match[0].length);
   }
 
   /** Sends through SES SendRawEmail; resolves to SES's message id. */
   async sendRaw(message: RawSend): Promise<string> {
+    const key = randomUUID();
+    this.sources.set(key, message.raw);
+    const command = new SendRawEmailCommand({
+      Source: message.from,
+      Destinations: message.destinations,
+      RawMessage: { Data: Buffer.from(`${PLACEHOLDER_PREFIX}${key}`, 'utf8') },
+      ConfigurationSetName: message.configurationSet,
+      Tags:
+        message.tags === undefined
+          ? undefined
+          : Object.entries(message.tags).map(([Name, Value]) => ({ Name, Value })),
+    });
     try {
-      const output = await this.client.send(
-        new SendRawEmailCommand({
-          Source: message.from,
-          Destinations: message.destinations,
-          RawMessage: { Data: message.raw },
-          ConfigurationSetName: message.configurationSet,
-          Tags:
-            message.tags === undefined
-              ? undefined
-              : Object.entries(message.tags).map(([Name, Value]) => ({ Name, Value })),
-        }),
-      );
+      const output = await this.client.send(command);
       if (!output.MessageId) {
         throw new SesSendError('NoMessageId', 'SES answered without a message id', false);
       }
       return output.MessageId;
     } catch (error) {
       throw SesSendError.from(error);
+    } finally {
+      this.sources.delete(key);
     }
   }
 
