@@ -1,5 +1,6 @@
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { ValidationError, getMetadataStorage, validateSync } from 'class-validator';
+import { AsesErrorCode, AsesException } from './ases.exception';
 
 /** What is wrong with one field of a request. */
 export interface FieldProblem {
@@ -164,4 +165,25 @@ export function checkDto<T extends object>(
 /** One line naming every problem, for error messages. */
 export function describeProblems(problems: FieldProblem[]): string {
   return problems.map((problem) => problem.problems.join(', ')).join('; ');
+}
+
+/**
+ * Checks a request body or query against a DTO class, the way send requests are checked: unknown
+ * fields are refused, one problem per field. Returns the DTO; throws INVALID_REQUEST with
+ * `errors: [{ field, problems }]` otherwise. `what` names the input in the message (`body`, `query`).
+ */
+export function checkRequest<T extends object>(
+  type: ClassConstructor<T>,
+  input: unknown,
+  what: string,
+): T {
+  const check = checkDto(type, input, what);
+  if (check.ok) {
+    return check.value;
+  }
+  throw new AsesException(
+    AsesErrorCode.INVALID_REQUEST,
+    `invalid ${what}: ${describeProblems(check.problems)}`,
+    { errors: check.problems },
+  );
 }

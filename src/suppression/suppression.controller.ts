@@ -43,7 +43,7 @@ import {
   SuppressionEntry,
   SuppressionPage,
 } from './suppression-entry';
-import { checkRequest } from './suppression-request.validator';
+import { checkRequest } from '../core/request-validation';
 import { SuppressionService } from './suppression.service';
 
 const EMAIL_PARAM = {

@@ -34,7 +34,7 @@ import { PutTemplateDto } from './dto/put-template.dto';
 import { PutTemplateResultDto, TemplateDto, TemplatePageDto } from './dto/template.dto';
 import { StoredTemplate, TemplatePage } from './stored-template';
 // The generic body check of the suppression routes: refuses unknown fields, one problem per field.
-import { checkRequest } from '../suppression/suppression-request.validator';
+import { checkRequest } from '../core/request-validation';
 import {
   DEFAULT_TEMPLATE_PAGE,
   MAX_TEMPLATE_PAGE,

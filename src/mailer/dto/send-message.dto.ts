@@ -1,4 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  MaxUtf8Bytes,
+  NoControlCharacters,
+  WellFormedUnicode,
+} from '../../core/text-rules.decorators';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -12,7 +17,6 @@ import {
   ValidateIf,
   ValidateNested,
   ValidationArguments,
-  ValidationOptions,
 } from 'class-validator';
 import { mailboxProblem } from '../../core/email-address';
 import { RESERVED_KEYS } from '../../core/request-validation';
@@ -108,28 +112,6 @@ const mailboxesSchema = (min: number, max: number, example: string | string[]) =
   example,
 });
 
-function NoControlCharacters(): PropertyDecorator {
-  return ValidateBy({
-    name: 'noControlCharacters',
-    validator: {
-      validate: (value: unknown) => typeof value !== 'string' || !CONTROL_CHARACTER.test(value),
-      defaultMessage: () => '$property must not contain CR, LF or other control characters',
-    },
-  });
-}
-
-/** Refuses half a surrogate pair, which JSON can carry but UTF-8 (the queue, Redis, SES) cannot. */
-function WellFormedUnicode(): PropertyDecorator {
-  return ValidateBy({
-    name: 'wellFormedUnicode',
-    validator: {
-      validate: (value: unknown) => typeof value !== 'string' || !hasLoneSurrogate(value),
-      defaultMessage: () =>
-        '$property must be valid Unicode: it holds a lone UTF-16 surrogate (such as \\ud800)',
-    },
-  });
-}
-
 /** Exactly one mailbox, in a form SES reads as one (see `mailboxProblem`). */
 function IsMailbox(): PropertyDecorator {
   return ValidateBy({
@@ -142,20 +124,6 @@ function IsMailbox(): PropertyDecorator {
           : '$property must be a string',
     },
   });
-}
-
-function MaxUtf8Bytes(max: number, options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'maxUtf8Bytes',
-      validator: {
-        validate: (value: unknown) =>
-          typeof value !== 'string' || Buffer.byteLength(value, 'utf8') <= max,
-        defaultMessage: () => `$property must be at most ${max} bytes (UTF-8)`,
-      },
-    },
-    options,
-  );
 }
 
 /** What is wrong with a `tags` value, naming the tag; null when it is a valid tag map. */

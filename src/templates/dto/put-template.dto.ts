@@ -1,5 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  MaxUtf8Bytes,
+  NoControlCharacters,
+  WellFormedUnicode,
+} from '../../core/text-rules.decorators';
+import {
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -8,46 +13,12 @@ import {
   ValidateBy,
   ValidateIf,
 } from 'class-validator';
-import { CONTROL_CHARACTER, hasLoneSurrogate } from '../../core/unsafe-text';
 import {
   MAX_HTML_BYTES,
   MAX_SUBJECT_LENGTH,
   MAX_TEXT_BYTES,
 } from '../../mailer/dto/send-message.dto';
 import { TemplatePart, templateProblems } from '../template-render';
-
-function NoControlCharacters(): PropertyDecorator {
-  return ValidateBy({
-    name: 'noControlCharacters',
-    validator: {
-      validate: (value: unknown) => typeof value !== 'string' || !CONTROL_CHARACTER.test(value),
-      defaultMessage: () => '$property must not contain CR, LF or other control characters',
-    },
-  });
-}
-
-/** Refuses half a surrogate pair, which JSON can carry but UTF-8 (Redis, SES) cannot. */
-function WellFormedUnicode(): PropertyDecorator {
-  return ValidateBy({
-    name: 'wellFormedUnicode',
-    validator: {
-      validate: (value: unknown) => typeof value !== 'string' || !hasLoneSurrogate(value),
-      defaultMessage: () =>
-        '$property must be valid Unicode: it holds a lone UTF-16 surrogate (such as \\ud800)',
-    },
-  });
-}
-
-function MaxUtf8Bytes(max: number): PropertyDecorator {
-  return ValidateBy({
-    name: 'maxUtf8Bytes',
-    validator: {
-      validate: (value: unknown) =>
-        typeof value !== 'string' || Buffer.byteLength(value, 'utf8') <= max,
-      defaultMessage: () => `$property must be at most ${max} bytes (UTF-8)`,
-    },
-  });
-}
 
 /** A Mustache template ases can render: see `templateProblems`. */
 function IsMustacheTemplate(): PropertyDecorator {
