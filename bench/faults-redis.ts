@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { exited, isRunning, stopChild, trackChild } from './children';
+import { ownRedisArgs } from '../test/helpers/own-redis';
 import { freePort } from './fleet';
 
 const run = promisify(execFile);
@@ -163,17 +164,7 @@ export class FaultRedis {
 
   private async startServer(): Promise<void> {
     const args = [
-      '--port',
-      String(this.port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      this.options.aof ? 'yes' : 'no',
-      ...(this.options.aof ? ['--appendfsync', 'always'] : []),
-      '--dir',
-      this.dir,
+      ...ownRedisArgs(this.port, this.dir, this.options.aof),
       '--daemonize',
       'no',
       '--logfile',

@@ -1,7 +1,7 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../test/helpers/free-port';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ENVIRONMENT_VARIABLES } from '../src/config/environment';
@@ -30,20 +30,8 @@ export function benchDist(root: string): string {
   return dist === undefined || dist === '' ? join(root, 'dist') : resolve(root, dist);
 }
 
-/** A port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') {
-    throw new Error('freePort: the probe server has no TCP address');
-  }
-  return address.port;
-}
+// A port nobody listens on right now: the tests' helper, for the benchmarks too.
+export { freePort };
 
 function logTail(path: string, lines = 20): string {
   try {

@@ -8,8 +8,6 @@ import { mapInTurns, yieldToEventLoop } from '../core/in-turns';
 import { newMessageId } from '../status/message-id';
 import { MessageStatus } from '../status/message-status';
 import { StatusService, messageNotFound } from '../status/status.service';
-import { suppressionKeyOf } from '../suppression/suppressed-address';
-import type { SuppressionEntry } from '../suppression/suppression-entry';
 import { SuppressionService } from '../suppression/suppression.service';
 import type { TrackSettings } from '../status/message-record';
 import { TemplateService } from '../templates/template.service';
@@ -364,10 +362,8 @@ export class MailerService {
       message.sendAt !== undefined && Date.parse(message.sendAt) > queuedAt
         ? new Date(message.sendAt).toISOString()
         : undefined;
-    const several =
-      all.length > 1 || (recipients.cc ?? []).length + (recipients.bcc ?? []).length > 0;
     const v3 = withoutUndefined({
-      rcpt: several ? recipients : undefined,
+      rcpt: all.length > 1 ? recipients : undefined,
       sendAt,
       category: category === DEFAULT_CATEGORY ? undefined : category,
       configurationSet: message.configurationSet,
@@ -424,21 +420,12 @@ export class MailerService {
     category: string,
   ): Promise<{ recipients: JobRecipients; skipped: SkippedRecipient[] } | AsesException> {
     const all = [...requested.to, ...(requested.cc ?? []), ...(requested.bcc ?? [])];
-    const entries = await this.suppressions.findBlocking(all, category);
-    if (entries.length === 0) {
+    const blocked = await this.suppressions.blockedAmong(all, category);
+    if (blocked.size === 0) {
       return { recipients: requested, skipped: [] };
     }
-    const byKey = new Map<string, SuppressionEntry>();
-    for (const entry of entries) {
-      // A global entry says more than an unsubscribe of the same address.
-      if (!byKey.has(entry.email) || entry.category === undefined) {
-        byKey.set(entry.email, entry);
-      }
-    }
-    const blocked = (mailbox: string): SuppressionEntry | undefined =>
-      byKey.get(suppressionKeyOf(mailbox) ?? '');
     const skipped = all.flatMap((mailbox) => {
-      const entry = blocked(mailbox);
+      const entry = blocked.get(mailbox);
       return entry
         ? [
             withoutUndefined({
@@ -452,15 +439,13 @@ export class MailerService {
         : [];
     });
     const keep = (list: string[] | undefined): string[] =>
-      (list ?? []).filter((mailbox) => blocked(mailbox) === undefined);
+      (list ?? []).filter((mailbox) => !blocked.has(mailbox));
     const recipients: JobRecipients = {
       to: keep(requested.to),
       cc: keep(requested.cc),
       bcc: keep(requested.bcc),
     };
-    const left =
-      recipients.to.length + (recipients.cc ?? []).length + (recipients.bcc ?? []).length;
-    if (message.skipSuppressed && left > 0 && recipients.to.length > 0) {
+    if (message.skipSuppressed && recipients.to.length > 0) {
       return { recipients, skipped };
     }
     if (message.localMessageId !== undefined && (await this.status.exists(id))) {

@@ -15,7 +15,6 @@ import { SendQuotaService } from './send-quota.service';
 import { SesSendError } from './ses-send.error';
 import { SES_REQUEST_TIMEOUT_MS, SesTransport } from './ses.transport';
 import { emailAddressOf } from '../core/email-address';
-import { suppressionKeyOf } from '../suppression/suppressed-address';
 import type { SuppressionEntry } from '../suppression/suppression-entry';
 import { JobContentStore } from './job-content.store';
 import {
@@ -129,19 +128,12 @@ export class SenderService {
     // Addresses may have gone on the suppression list while the message waited in the queue:
     // they are left out; a message left with no recipient is SUPPRESSED.
     const recipients = jobRecipients(job);
-    const blocking = await this.suppressions.findBlocking(
+    const blocked = await this.suppressions.blockedAmong(
       recipients,
       job.category ?? DEFAULT_CATEGORY,
     );
-    const blocked = new Map<string, SuppressionEntry>();
-    for (const mailbox of recipients) {
-      const entry = blocking.find((item) => item.email === suppressionKeyOf(mailbox));
-      if (entry) {
-        blocked.set(mailbox, entry);
-      }
-    }
-    if (blocked.size === recipients.length) {
-      const suppressed = blocking[0];
+    const [suppressed] = [...blocked.values()];
+    if (suppressed !== undefined && blocked.size === recipients.length) {
       const at = new Date().toISOString();
       await this.status.update(job.id, {
         status: MessageStatus.SUPPRESSED,

@@ -252,6 +252,45 @@ export function recipientAddresses(raw: string): string[] {
   return packedRecipients(fieldsOf(raw)).map((item) => bareAddress(item.mailbox));
 }
 
+/** The record's field letter of each detail: bounce, complaint, delay, error. */
+type DetailLetter = 'B' | 'C' | 'Y' | 'E';
+
+/** The detail a status carries, by its field letter. */
+const DETAIL_LETTERS: Readonly<Record<MessageStatus, DetailLetter | undefined>> = {
+  [MessageStatus.UNKNOWN]: undefined,
+  [MessageStatus.QUEUED]: undefined,
+  [MessageStatus.CANCELED]: undefined,
+  [MessageStatus.PUSHED]: undefined,
+  [MessageStatus.DELAYED]: 'Y',
+  [MessageStatus.FAILED]: 'E',
+  [MessageStatus.SUPPRESSED]: 'E',
+  [MessageStatus.DELIVERED]: undefined,
+  [MessageStatus.BOUNCED]: 'B',
+  [MessageStatus.COMPLAINED]: 'C',
+};
+
+/** The details a change carries, each as its letter and the parts it is packed as, in order. */
+function detailFields(
+  change: StatusChange,
+): Array<{ letter: DetailLetter; parts: Array<string | undefined> }> {
+  const fields: Array<{ letter: DetailLetter; parts: Array<string | undefined> }> = [];
+  if (change.bounce) {
+    const { type, subType, status, diagnosticCode } = change.bounce;
+    fields.push({ letter: 'B', parts: [type, subType, status, diagnosticCode] });
+  }
+  if (change.complaint) {
+    fields.push({ letter: 'C', parts: [change.complaint.feedbackType, change.complaint.subType] });
+  }
+  if (change.delay) {
+    const { type, expiresAt, status, diagnosticCode } = change.delay;
+    fields.push({ letter: 'Y', parts: [type, expiresAt, status, diagnosticCode] });
+  }
+  if (change.error) {
+    fields.push({ letter: 'E', parts: [change.error.code, change.error.message] });
+  }
+  return fields;
+}
+
 /**
  * The detail parts a recipient keeps with `status` (GS-joined; '' for none): those of the
  * change's bounce, complaint, delay or error, each part shortened.
@@ -263,38 +302,8 @@ export function encodeRecipientDetail(status: MessageStatus, change: StatusChang
       ? `${value.slice(0, MAX_RECIPIENT_DETAIL_LENGTH - 1)}…`
       : value;
   };
-  let parts: Array<string | undefined> = [];
-  switch (status) {
-    case MessageStatus.BOUNCED:
-      if (change.bounce) {
-        const { type, subType, status: code, diagnosticCode } = change.bounce;
-        parts = [type, subType, code, diagnosticCode];
-      }
-      break;
-    case MessageStatus.COMPLAINED:
-      if (change.complaint) {
-        parts = [change.complaint.feedbackType, change.complaint.subType];
-      }
-      break;
-    case MessageStatus.DELAYED:
-      if (change.delay) {
-        const { type, expiresAt, status: code, diagnosticCode } = change.delay;
-        parts = [type, expiresAt, code, diagnosticCode];
-      }
-      break;
-    case MessageStatus.FAILED:
-    case MessageStatus.SUPPRESSED:
-      if (change.error) {
-        parts = [change.error.code, change.error.message];
-      }
-      break;
-    case MessageStatus.UNKNOWN:
-    case MessageStatus.QUEUED:
-    case MessageStatus.CANCELED:
-    case MessageStatus.PUSHED:
-    case MessageStatus.DELIVERED:
-      break;
-  }
+  const letter = DETAIL_LETTERS[status];
+  const parts = detailFields(change).find((field) => field.letter === letter)?.parts ?? [];
   const packed = parts.map(short);
   while (packed.length > 0 && packed[packed.length - 1] === '') {
     packed.pop();
@@ -619,21 +628,8 @@ export function encodeChange(change: StatusChange, base: number, detail: StatusD
   if (detail === 'lean') {
     return pairs;
   }
-  const join = (...parts: Array<string | undefined>): string =>
-    parts.map((part) => clean(part ?? '')).join(GS);
-  if (change.bounce) {
-    const { type, subType, status, diagnosticCode } = change.bounce;
-    pairs.push('B', join(type, subType, status, diagnosticCode));
-  }
-  if (change.complaint) {
-    pairs.push('C', join(change.complaint.feedbackType, change.complaint.subType));
-  }
-  if (change.delay) {
-    const { type, expiresAt, status, diagnosticCode } = change.delay;
-    pairs.push('Y', join(type, expiresAt, status, diagnosticCode));
-  }
-  if (change.error) {
-    pairs.push('E', join(change.error.code, change.error.message));
+  for (const { letter, parts } of detailFields(change)) {
+    pairs.push(letter, parts.map((part) => clean(part ?? '')).join(GS));
   }
   return pairs;
 }
@@ -790,30 +786,18 @@ export function decodeRecord(id: string, raw: string, base: number): DecodedReco
   for (const [name, letter] of Object.entries(TIME_FIELDS)) {
     optional(record, name as keyof MessageRecord, time(letter));
   }
-  const parts = (letter: string): string[] | undefined => f.get(letter)?.split(GS);
-  const bounce = parts('B');
-  if (bounce) {
-    record.bounce = { type: bounce[0], subType: bounce[1] ?? '' };
-    optional(record.bounce, 'status', bounce[2]);
-    optional(record.bounce, 'diagnosticCode', bounce[3]);
-  }
-  const complaint = parts('C');
-  if (complaint) {
-    record.complaint = {};
-    optional(record.complaint, 'feedbackType', complaint[0]);
-    optional(record.complaint, 'subType', complaint[1]);
-  }
-  const delay = parts('Y');
-  if (delay) {
-    record.delay = { type: delay[0] };
-    optional(record.delay, 'expiresAt', delay[1]);
-    optional(record.delay, 'status', delay[2]);
-    optional(record.delay, 'diagnosticCode', delay[3]);
-  }
-  const error = parts('E');
-  if (error) {
-    record.error = { code: error[0], message: error[1] ?? '' };
-  }
+  // The record's own details, read as a recipient's are.
+  const details = (letter: DetailLetter, status: MessageStatus): StatusDetails => {
+    const packed = f.get(letter);
+    return packed === undefined ? {} : detailsOf(status, packed.split(GS));
+  };
+  Object.assign(
+    record,
+    details('B', MessageStatus.BOUNCED),
+    details('C', MessageStatus.COMPLAINED),
+    details('Y', MessageStatus.DELAYED),
+    details('E', MessageStatus.FAILED),
+  );
   const opens = decodeCounter(f.get('O'), base);
   if (opens) {
     record.opens = opens;

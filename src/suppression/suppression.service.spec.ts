@@ -99,6 +99,21 @@ describe('SuppressionService: unsubscribes by category', () => {
     expect(await service.findBlocking([], 'news')).toEqual([]);
   });
 
+  it('names the blocked recipients of a message by the mailbox given, a global entry first', async () => {
+    await unsubscribe('u@example.com', 'news');
+    await service.suppress({ email: 'b@example.com', reason: 'gone', source: 'bounce' });
+    await unsubscribe('b@example.com', 'news');
+    const to = ['U <u@EXAMPLE.com>', 'b@example.com', 'other@example.com'];
+
+    const blocked = await service.blockedAmong(to, 'news');
+
+    expect([...blocked].map(([mailbox, entry]) => [mailbox, entry.source])).toEqual([
+      ['U <u@EXAMPLE.com>', 'unsubscribe'],
+      ['b@example.com', 'bounce'],
+    ]);
+    expect((await service.blockedAmong(to, 'transactional')).size).toBe(1);
+  });
+
   it('keeps the first unsubscribe of a category (idempotent) and emits added once, with the category', async () => {
     const first = await unsubscribe('u@example.com', 'marketing', 'm-1');
     const again = await unsubscribe('u@example.com', 'marketing', 'm-2');

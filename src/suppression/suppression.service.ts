@@ -58,6 +58,27 @@ export class SuppressionService {
   }
 
   /**
+   * The recipients of a message of `category` that may not be mailed, each with the entry that
+   * keeps it from mail (see {@link findBlocking}), keyed by the mailbox as given; empty when all
+   * may be mailed.
+   */
+  async blockedAmong(
+    mailboxes: readonly string[],
+    category: string,
+  ): Promise<Map<string, SuppressionEntry>> {
+    const entries = await this.findBlocking(mailboxes, category);
+    const byKey = new Map(entries.map((entry) => [entry.email, entry]));
+    const blocked = new Map<string, SuppressionEntry>();
+    for (const mailbox of mailboxes) {
+      const entry = byKey.get(suppressionKeyOf(mailbox) ?? '');
+      if (entry) {
+        blocked.set(mailbox, entry);
+      }
+    }
+    return blocked;
+  }
+
+  /**
    * The entries that keep any of `addresses` from getting mail of `category`: an entry for all
    * mail, or else the address's unsubscribe from `category`; [] when every address may be mailed.
    * Each entry's `email` is the suppression key of the address it blocks (compare with

@@ -40,21 +40,9 @@ export class OwnRedis {
     if (this.running) {
       return;
     }
-    const args = [
-      '--port',
-      String(this.port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--dir',
-      this.dir,
-    ];
-    args.push('--appendonly', this.appendOnly ? 'yes' : 'no');
-    if (this.appendOnly) {
-      args.push('--appendfsync', 'always');
-    }
-    this.child = spawn('redis-server', args, { stdio: 'ignore' });
+    this.child = spawn('redis-server', ownRedisArgs(this.port, this.dir, this.appendOnly), {
+      stdio: 'ignore',
+    });
     const probe = this.client({ retryStrategy: () => null, lazyConnect: true });
     try {
       for (let i = 0; i < 200; i += 1) {
@@ -114,4 +102,24 @@ export class OwnRedis {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The arguments of a redis-server of a test's (or a benchmark's) own: on 127.0.0.1, no RDB
+ * snapshots, and with `appendOnly` an AOF fsynced at every write, so a restart loses nothing.
+ */
+export function ownRedisArgs(port: number, dir: string, appendOnly: boolean): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--dir',
+    dir,
+    '--appendonly',
+    appendOnly ? 'yes' : 'no',
+    ...(appendOnly ? ['--appendfsync', 'always'] : []),
+  ];
 }
