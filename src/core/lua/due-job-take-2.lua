@@ -1,6 +1,6 @@
 -- Takes the jobs due before a horizon, leasing each: its score moves to the lease's end, so that
--- no other instance takes it meanwhile, and an instance that dies before queueing it leaves it
--- to be taken again when the lease ends (the status then keeps a second copy from sending).
+-- no other instance takes it meanwhile, and an instance that dies before finishing it leaves it
+-- to be taken again when the lease ends.
 -- KEYS[1]: the shard's sorted set, KEYS[2]: its jobs hash.
 -- ARGV: [1] horizon (ms: take what is due before it), [2] lease end (ms), [3] most to take.
 -- Returns {id, "<due>\n<job>", ...}; an id whose job is gone is dropped from the set.
