@@ -63,7 +63,7 @@ const STAGES = [
 type Stage = (typeof STAGES)[number];
 
 /** The key kinds of the status store, by the letter after the prefix. */
-const KEY_KINDS = ['r', 'x', 'u'] as const;
+const KEY_KINDS = ['r', 'x', 'u', 'i'] as const;
 type KeyKind = (typeof KEY_KINDS)[number];
 
 export const MEMORY_SCENARIO: MemoryScenarioDefinition = {
@@ -77,7 +77,8 @@ export const MEMORY_SCENARIO: MemoryScenarioDefinition = {
     'after the open: from 25 characters, to 36, subject 70, 2 tags, opens and clicks tracked. ' +
     'Each stage is `used_memory` after it minus that of the empty database, divided by the ' +
     'messages; by key kind is `MEMORY USAGE <key> SAMPLES 0` summed over the keys of the kind ' +
-    '(r: time buckets, x: SES-id index, u: caller-given ids), divided by the messages they hold. ' +
+    '(r: time buckets, x: SES-id index, u: caller-given ids, i: search index, its lists and ' +
+    'their chunk filters), divided by the messages they hold. ' +
     'The projection multiplies bytes per message by 121 M records. Caller-given ids ' +
     '(`localMessageId`, each record a key of its own, with its fingerprint) are measured apart, ' +
     'at DELIVERED + 1 open in full mode.',
@@ -356,6 +357,13 @@ async function usageByKind(redis: Redis): Promise<Map<KeyKind, KindUsage>> {
         pipeline.object('ENCODING', key);
         if (kind === 'u') {
           pipeline.exists(key);
+        } else if (kind === 'i') {
+          // A minute's list holds one entry a message; its chunk filters (`:b`, a string) none.
+          if (key.endsWith(':b')) {
+            pipeline.exists(key);
+          } else {
+            pipeline.llen(key);
+          }
         } else {
           pipeline.hlen(key);
         }
@@ -369,7 +377,7 @@ async function usageByKind(redis: Redis): Promise<Map<KeyKind, KindUsage>> {
           throw new Error(`MEMORY USAGE ${chunk[i / 3]}: ${error.message}`);
         }
         total.bytes += Number(bytes);
-        total.entries += Number(entries);
+        total.entries += kind === 'i' && chunk[i / 3].endsWith(':b') ? 0 : Number(entries);
         total.encodings.add(String(encoding));
       }
     }
@@ -547,6 +555,8 @@ export async function runMemoryScenario(
       for (const [index, measure] of measures.entries()) {
         figures[`${detail}${STAGES[index].figure}BytesByKeyKind`] = kindFigure(measure);
       }
+      // The search index's share, on a line of its own: it is the same at every stage.
+      figures[`${detail}SearchIndexBytes`] = measures[measures.length - 1].byKind.i ?? null;
       figures[`${detail}RecordLengthBytesByStage`] = Object.fromEntries(
         measures.map((m) => [m.stage, m.recordLength]),
       );

@@ -167,6 +167,7 @@ function labelOf(name: string): string {
       BytesByKeyKind: 'bytes/message by key kind (MEMORY USAGE)',
       ProjectionGbByStage: 'projection for 121 M records',
       RecordLengthBytesByStage: 'packed record length',
+      SearchIndexBytes: 'search index (i:), bytes/message (MEMORY USAGE)',
       Layout: 'keys at the last stage',
     };
     if (what[rest] !== undefined) {

@@ -13,12 +13,16 @@ import { resolveAsesOptions } from './core/resolve-options';
 import { StoreMonitor } from './core/store-monitor';
 import { FeedbackModule } from './feedback/feedback.module';
 import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
 import { MailerModule } from './mailer/mailer.module';
+import { AsesMetrics } from './metrics/ases-metrics';
+import { MetricsModule } from './metrics/metrics.module';
 import { StatusModule } from './status/status.module';
 import { SuppressionModule } from './suppression/suppression.module';
 import { TemplatesModule } from './templates/templates.module';
 import { TrackingModule } from './tracking/tracking.module';
 import { UnsubscribeModule } from './unsubscribe/unsubscribe.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The root of ases, for a host app: `AsesModule.forRoot(options)` or
@@ -39,6 +43,9 @@ import { UnsubscribeModule } from './unsubscribe/unsubscribe.module';
     SuppressionModule,
     UnsubscribeModule,
     TemplatesModule,
+    MetricsModule,
+    LoggingModule,
+    WebhooksModule,
   ],
   providers: [AsesService],
   exports: [AsesService],
@@ -66,7 +73,16 @@ function withCore(module: DynamicModule): DynamicModule {
       asesRedisProvider,
       StoreMonitor,
       RedisLifecycle,
+      // ases's own registry, so every feature module can count without importing one.
+      AsesMetrics,
     ],
-    exports: [...(module.exports ?? []), ASES_OPTIONS, ASES_REDIS, StoreMonitor, AsesService],
+    exports: [
+      ...(module.exports ?? []),
+      ASES_OPTIONS,
+      ASES_REDIS,
+      StoreMonitor,
+      AsesService,
+      AsesMetrics,
+    ],
   };
 }

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import type { ResolvedAsesOptions } from './core/ases-options';
+import { InjectAsesOptions } from './core/ases.tokens';
 import { BatchItemResult, MailerService, SendmailResult } from './mailer/mailer.service';
 import { SendMessageDto } from './mailer/dto/send-message.dto';
+import { MessageQuery, parseMessageListing, SearchPage } from './status/message-query';
+import type { StalePage } from './status/stale-rules';
 import { MessageRecord } from './status/message-record';
 import { MessageStatus } from './status/message-status';
 import { FailedPage } from './status/status.repository';
@@ -18,6 +22,7 @@ export class AsesService {
     private readonly status: StatusService,
     private readonly suppressions: SuppressionService,
     private readonly templates: TemplateService,
+    @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
   ) {}
 
   /**
@@ -54,6 +59,23 @@ export class AsesService {
   /** FAILED messages, newest first, a page at a time (`nextCursor` continues). */
   listFailed(options: { cursor?: string; limit?: number } = {}): Promise<FailedPage> {
     return this.status.listFailed(options.cursor, options.limit ?? 100);
+  }
+
+  /**
+   * `GET /v1/messages` for the host: the messages matching every filter given, newest queued first,
+   * a page at a time (`status`, `to` and `tag` as a string or a list, `since`/`until` RFC 3339,
+   * `limit`, `cursor`: the `nextCursor` of the page before); `status: 'FAILED'` alone and
+   * `status: 'STALE'` are the FAILED and stale listings, as on the REST API. Throws
+   * INVALID_REQUEST naming a bad parameter.
+   */
+  async listMessages(query: MessageQuery = {}): Promise<SearchPage | FailedPage | StalePage> {
+    const { limit, ...rest } = query;
+    return this.status.list(
+      parseMessageListing(
+        limit === undefined ? rest : { ...rest, limit: String(limit) },
+        this.options.statusDetail,
+      ),
+    );
   }
 
   /** A message's record by ases id or SES message id; throws MESSAGE_NOT_FOUND when unknown. */

@@ -1,11 +1,14 @@
 export { AsesModule } from './ases.module';
 export { AsesService } from './ases.service';
 export type {
+  AsesMetricsOptions,
   AsesModuleOptions,
   AsesQueueOptions,
   AsesRedisNode,
   AsesStatusDetail,
   AsesUnsubscribeOptions,
+  AsesWebhookEndpointOptions,
+  AsesWebhookOptions,
   SnsEndpointOptions,
   TransientBounceRule,
 } from './core/ases-options';
@@ -13,6 +16,13 @@ export { ASES_EVENTS } from './core/ases-events';
 export type { AsesMessageEvent, AsesStaleEvent, SuppressionEvent } from './core/ases-events';
 export { AsesErrorCode, AsesException } from './core/ases.exception';
 export { ASES_OPTIONS } from './core/ases.tokens';
+export { AsesMetrics } from './metrics/ases-metrics';
+export { WebhooksService } from './webhooks/webhooks.service';
+export type { WebhookInput, WebhookWithSecret } from './webhooks/webhooks.service';
+export { WEBHOOK_EVENT_TYPES } from './webhooks/webhook-events';
+export type { WebhookEventType } from './webhooks/webhook-events';
+export type { MessageEventData, WebhookBody } from './webhooks/webhook-payload';
+export type { WebhookAttempt, WebhookView } from './webhooks/stored-webhook';
 export { SendMessageDto, TrackOptionsDto, recipientsOf } from './mailer/dto/send-message.dto';
 export { AttachmentDto } from './mailer/dto/attachment.dto';
 export { TemplateRefDto } from './mailer/dto/template-ref.dto';
@@ -52,6 +62,7 @@ export type {
 } from './suppression/suppression-entry';
 export type { FeedbackSourceStats } from './feedback/feedback-stats.repository';
 export type { FailedPage } from './status/status.repository';
+export type { MessageQuery, SearchPage } from './status/message-query';
 export type { StaleCounts, StaleInfo, StaleMessage, StaleReason } from './status/stale-rules';
 export { MessageStatus } from './status/message-status';
 export { setupOpenApi } from './openapi';

@@ -1,10 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { existsSync } from 'node:fs';
+import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
 import { Environment, EnvironmentError, validateEnvironment } from './config/environment';
 import { configureHttp } from './http-setup';
+import { createServiceLogger } from './logging/service-logger';
 
 interface RunningLocalStack {
   viewerUrl: string;
@@ -19,7 +22,7 @@ function queueName(queue: string): string {
  * Starts the emulators and points the AWS SDK at them through its standard variables, unless
  * those are set already: an endpoint the user gives wins, so any part can be swapped.
  */
-async function startLocalAws(env: Environment, logger: Logger): Promise<RunningLocalStack> {
+async function startLocalAws(env: Environment, logger: Pino): Promise<RunningLocalStack> {
   // Loaded only here, so nothing of the local stack is required when LOCAL_STACK=false.
   const { startLocalStack } = await import('./local/local-stack');
   const stack = await startLocalStack({
@@ -34,7 +37,7 @@ async function startLocalAws(env: Environment, logger: Logger): Promise<RunningL
     },
     eventsQueue: env.SES_EVENTS_QUEUE === undefined ? undefined : queueName(env.SES_EVENTS_QUEUE),
     s3Bucket: env.S3_BUCKET,
-    logger: { log: (text) => logger.log(text), warn: (text) => logger.warn(text) },
+    logger: { log: (text) => logger.info(text), warn: (text) => logger.warn(text) },
   });
   process.env.AWS_ENDPOINT_URL_SQS ??= stack.sqsEndpoint;
   process.env.AWS_ENDPOINT_URL_SNS ??= stack.snsEndpoint;
@@ -62,13 +65,18 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   const logger = new Logger('ases');
-  const local = env.LOCAL_STACK ? await startLocalAws(env, logger) : undefined;
+  // The app's logger is made with the app; the local stack starts before it, in the same format.
+  const local = env.LOCAL_STACK
+    ? await startLocalAws(env, createServiceLogger(env).child({ context: 'ases' }))
+    : undefined;
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    logger: ['fatal', 'error', 'warn', 'log'],
+    // Held until the app's pino logger (LOG_FORMAT, LOG_LEVEL) takes over, then written through it.
+    bufferLogs: true,
     // configureHttp's request gate reads every body; Express's parsers would have nothing to do.
     bodyParser: false,
   });
+  app.useLogger(app.get(PinoNestLogger));
   configureHttp(app, { trustProxyHops: env.TRUST_PROXY_HOPS });
   await app.listen(env.PORT);
 
@@ -76,6 +84,9 @@ async function bootstrap(): Promise<void> {
   logger.log(`API        ${base}/v1/messages (Authorization: Bearer <API key>)`);
   logger.log(`OpenAPI    ${base}/docs`);
   logger.log(`Health     ${base}/health`);
+  if (env.METRICS_PORT === undefined) {
+    logger.log(`Metrics    ${base}/metrics (Authorization: Bearer <API key>)`);
+  }
   if (local) {
     logger.log(`Local SES mail viewer ${local.viewerUrl}`);
   }

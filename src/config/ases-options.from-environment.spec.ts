@@ -109,6 +109,24 @@ describe('asesOptionsFromEnvironment', () => {
     });
   });
 
+  it('passes the metrics port on; /metrics stays on the API port without it', () => {
+    expect(asesOptionsFromEnvironment(validateEnvironment({})).metrics).toEqual({
+      port: undefined,
+    });
+    const options = asesOptionsFromEnvironment(validateEnvironment({ METRICS_PORT: '9464' }));
+    expect(resolveAsesOptions(options).metrics).toEqual({
+      port: 9464,
+      apiRoute: false,
+      processMetrics: true,
+    });
+  });
+
+  it('passes LOG_RECIPIENTS on as logRecipients', () => {
+    expect(asesOptionsFromEnvironment(validateEnvironment({})).logRecipients).toBe(false);
+    const options = asesOptionsFromEnvironment(validateEnvironment({ LOG_RECIPIENTS: 'true' }));
+    expect(resolveAsesOptions(options).logRecipients).toBe(true);
+  });
+
   it('leaves the bucket unset outside the local stack: large mail is refused', () => {
     const options = asesOptionsFromEnvironment(
       validateEnvironment({

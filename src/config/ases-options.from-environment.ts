@@ -51,5 +51,17 @@ export function asesOptionsFromEnvironment(env: Environment): AsesModuleOptions 
       mailto: env.UNSUBSCRIBE_MAILTO,
       categories: env.UNSUBSCRIBE_CATEGORIES,
     },
+    metrics: { port: env.METRICS_PORT },
+    logRecipients: env.LOG_RECIPIENTS,
+    webhooks: {
+      endpoint:
+        env.WEBHOOK_URL === undefined || env.WEBHOOK_SECRET === undefined
+          ? undefined
+          : { url: env.WEBHOOK_URL, secret: env.WEBHOOK_SECRET, events: env.WEBHOOK_EVENTS },
+      retrySchedule: env.WEBHOOK_RETRY_SCHEDULE,
+      retryWindowSeconds: env.WEBHOOK_RETRY_WINDOW_SECONDS,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+    },
   };
 }

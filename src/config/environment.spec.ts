@@ -40,7 +40,11 @@ describe('validateEnvironment', () => {
   it('applies every default in local mode', () => {
     expect(validateEnvironment({})).toEqual({
       NODE_ENV: undefined,
+      LOG_FORMAT: 'pretty',
+      LOG_LEVEL: 'info',
+      LOG_RECIPIENTS: false,
       PORT: 3000,
+      METRICS_PORT: undefined,
       API_KEYS: ['local-dev-key'],
       REDIS_URL: 'redis://127.0.0.1:6379',
       REDIS_CLUSTER_NODES: undefined,
@@ -74,6 +78,13 @@ describe('validateEnvironment', () => {
       TRUST_PROXY_HOPS: 0,
       UNSUBSCRIBE_MAILTO: undefined,
       UNSUBSCRIBE_CATEGORIES: ['marketing'],
+      WEBHOOK_URL: undefined,
+      WEBHOOK_SECRET: undefined,
+      WEBHOOK_EVENTS: undefined,
+      WEBHOOK_RETRY_SCHEDULE: [5, 30, 120, 600, 1800, 3600, 7200, 14400],
+      WEBHOOK_RETRY_WINDOW_SECONDS: 86_400,
+      WEBHOOK_ALLOW_PRIVATE: true,
+      WEBHOOK_CONCURRENCY: 32,
       LOCAL_STACK: true,
       LOCAL_SQS_PORT: 4566,
       LOCAL_SES_PORT: 8005,
@@ -132,6 +143,69 @@ describe('validateEnvironment', () => {
       expect(rejects('LOCAL_SQS_PORT', '-5')).toBe(
         'LOCAL_SQS_PORT: got "-5"; expected an integer port from 0 to 65535, 0 for any free port (default 4566)',
       );
+    });
+  });
+
+  describe('LOG_FORMAT, LOG_LEVEL, LOG_RECIPIENTS', () => {
+    it('log pretty at info locally, JSON in production, without addresses', () => {
+      expect(validateEnvironment({ NODE_ENV: 'production', ...PRODUCTION })).toMatchObject({
+        LOG_FORMAT: 'json',
+        LOG_LEVEL: 'info',
+        LOG_RECIPIENTS: false,
+      });
+      // LOCAL_STACK=false alone is not production: the format follows NODE_ENV only.
+      expect(validateEnvironment(PRODUCTION).LOG_FORMAT).toBe('pretty');
+    });
+
+    it('take a format, a level and a boolean, in any case', () => {
+      accepts('LOG_FORMAT', 'json', 'json');
+      accepts('LOG_FORMAT', 'Pretty', 'pretty');
+      expect(
+        validateEnvironment({ NODE_ENV: 'production', LOG_FORMAT: 'pretty', ...PRODUCTION }),
+      ).toMatchObject({ LOG_FORMAT: 'pretty' });
+      for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const) {
+        accepts('LOG_LEVEL', level, level);
+      }
+      accepts('LOG_LEVEL', 'DEBUG', 'debug');
+      accepts('LOG_RECIPIENTS', 'true', true);
+      accepts('LOG_RECIPIENTS', 'no', false);
+    });
+
+    it('name the variable and what it takes', () => {
+      expect(rejects('LOG_FORMAT', 'bogus')).toBe(
+        'LOG_FORMAT: got "bogus"; expected one of json, pretty (default json when ' +
+          'NODE_ENV=production, pretty otherwise)',
+      );
+      expect(rejects('LOG_LEVEL', 'verbose')).toBe(
+        'LOG_LEVEL: got "verbose"; expected one of trace, debug, info, warn, error, fatal (default info)',
+      );
+      expect(rejects('LOG_RECIPIENTS', 'maybe')).toBe(
+        'LOG_RECIPIENTS: got "maybe"; expected true or false (also 1/0, yes/no; default false)',
+      );
+    });
+  });
+
+  describe('METRICS_PORT', () => {
+    it('is unset by default and takes a port from 1 to 65535', () => {
+      expect(validateEnvironment({}).METRICS_PORT).toBeUndefined();
+      accepts('METRICS_PORT', '9464', 9464);
+      accepts('METRICS_PORT', '1', 1);
+      accepts('METRICS_PORT', '65535', 65535);
+    });
+
+    it.each(['0', '65536', '94.64', 'metrics'])('rejects %s, naming the variable', (bad) => {
+      expect(rejects('METRICS_PORT', bad)).toBe(
+        `METRICS_PORT: got ${JSON.stringify(bad)}; expected an integer port from 1 to 65535 ` +
+          '(optional; unset: /metrics is served on PORT, with the API key)',
+      );
+    });
+
+    it('rejects the API port', () => {
+      expect(problemFor({ PORT: '8080', METRICS_PORT: '8080' }, 'METRICS_PORT')).toBe(
+        'METRICS_PORT: got "8080"; expected an integer port from 1 to 65535 (optional; unset: ' +
+          '/metrics is served on PORT, with the API key), other than PORT',
+      );
+      expect(problemFor({ METRICS_PORT: '3000' }, 'METRICS_PORT')).toContain('other than PORT');
     });
   });
 
@@ -807,5 +881,62 @@ describe('validateEnvironment', () => {
         process.env.PORT = saved;
       }
     }
+  });
+
+  describe('webhooks', () => {
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+
+    it('sets an endpoint from WEBHOOK_URL, WEBHOOK_SECRET and WEBHOOK_EVENTS', () => {
+      const env = validateEnvironment({
+        WEBHOOK_URL: 'https://hooks.example.com/ases',
+        WEBHOOK_SECRET: secret,
+        WEBHOOK_EVENTS: 'message.bounced, message.complained,message.bounced',
+      });
+      expect(env).toMatchObject({
+        WEBHOOK_URL: 'https://hooks.example.com/ases',
+        WEBHOOK_SECRET: secret,
+        WEBHOOK_EVENTS: ['message.bounced', 'message.complained'],
+      });
+    });
+
+    it('needs the secret with the URL, and names a bad one without showing it', () => {
+      expect(problemFor({ WEBHOOK_URL: 'https://h.example/x' }, 'WEBHOOK_SECRET')).toMatch(
+        /^WEBHOOK_SECRET is required with WEBHOOK_URL/,
+      );
+      const bad = problemFor(
+        { WEBHOOK_URL: 'https://h.example/x', WEBHOOK_SECRET: 'whsec_c2hvcnQ=' },
+        'WEBHOOK_SECRET',
+      );
+      expect(bad).toContain('24 to 64 bytes');
+      expect(bad).not.toContain('c2hvcnQ');
+    });
+
+    it('refuses a URL that is not http(s), and unknown event types by name', () => {
+      expect(rejects('WEBHOOK_URL', 'ftp://h.example/x')).toContain('http:// or https://');
+      expect(rejects('WEBHOOK_EVENTS', 'message.bounced,message.sent')).toContain(
+        'unknown: message.sent',
+      );
+    });
+
+    it('reads the retry schedule as seconds, and refuses anything else', () => {
+      accepts('WEBHOOK_RETRY_SCHEDULE', '1,2,4', [1, 2, 4]);
+      expect(rejects('WEBHOOK_RETRY_SCHEDULE', '1,two')).toContain('whole numbers of seconds');
+      expect(rejects('WEBHOOK_RETRY_SCHEDULE', '0')).toContain('1 to 86400');
+      expect(rejects('WEBHOOK_RETRY_WINDOW_SECONDS', '0')).toContain('from 1');
+      expect(rejects('WEBHOOK_CONCURRENCY', '-1')).toContain('0 (none here) to 1000');
+    });
+
+    it('allows private targets on the local stack only, unless told', () => {
+      expect(validateEnvironment({}).WEBHOOK_ALLOW_PRIVATE).toBe(true);
+      expect(
+        validateEnvironment({
+          NODE_ENV: 'production',
+          API_KEYS: 'k'.repeat(20),
+          TRACKING_SECRET: 's'.repeat(40),
+          TRACKING_BASE_URL: 'https://t.example',
+        }).WEBHOOK_ALLOW_PRIVATE,
+      ).toBe(false);
+      accepts('WEBHOOK_ALLOW_PRIVATE', 'false', false);
+    });
   });
 });

@@ -34,13 +34,29 @@ import {
   s3BucketNameProblem,
   UNSUBSCRIBE_CATEGORY,
 } from '../core/resolve-options';
+import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-events';
+import {
+  DEFAULT_RETRY_SCHEDULE,
+  DEFAULT_RETRY_WINDOW_SECONDS,
+  parseRetrySchedule,
+} from '../webhooks/webhook-retry';
+import { webhookSecretProblem } from '../webhooks/webhook-signature';
+import { webhookUrlProblem } from '../webhooks/webhook-target';
 
 /** The standalone service's configuration, validated and with every default applied. */
 export interface Environment {
-  /** Only `production` matters: it makes LOCAL_STACK default to false. */
+  /** Only `production` matters: it makes LOCAL_STACK default to false and LOG_FORMAT to json. */
   NODE_ENV?: string;
+  /** `json` (one JSON object a line) or `pretty` (for a terminal). Default json when NODE_ENV=production, else pretty. */
+  LOG_FORMAT: LogFormat;
+  /** The least level logged. Default `info`. */
+  LOG_LEVEL: LogLevel;
+  /** Put recipient addresses in log lines. Default false. */
+  LOG_RECIPIENTS: boolean;
   /** HTTP port. Default 3000. */
   PORT: number;
+  /** Port of a metrics listener of its own (`/metrics`, no key). Default unset: `/metrics` on PORT, with the API key. */
+  METRICS_PORT?: number;
   /** Accepted bearer keys. Default `['local-dev-key']` when LOCAL_STACK=true; required otherwise. */
   API_KEYS: string[];
   /** One Redis server. Default `redis://127.0.0.1:6379` unless REDIS_CLUSTER_NODES is set (then unset). */
@@ -107,6 +123,20 @@ export interface Environment {
   UNSUBSCRIBE_MAILTO?: string;
   /** Categories whose mail gets List-Unsubscribe by default; `none` or empty: none. Default `['marketing']`. */
   UNSUBSCRIBE_CATEGORIES: string[];
+  /** An endpoint every event is posted to (kept as webhook `env`). Default none. */
+  WEBHOOK_URL?: string;
+  /** Its Standard Webhooks secret, `whsec_` + base64 of 24-64 bytes. Required with WEBHOOK_URL. */
+  WEBHOOK_SECRET?: string;
+  /** The event types WEBHOOK_URL gets, comma-separated. Default all. */
+  WEBHOOK_EVENTS?: string[];
+  /** Seconds before each retry, comma-separated, the last repeated. Default `5,30,120,600,1800,3600,7200,14400`. */
+  WEBHOOK_RETRY_SCHEDULE: number[];
+  /** How long a delivery is retried, and an endpoint may fail before it is disabled (s). Default 86400. */
+  WEBHOOK_RETRY_WINDOW_SECONDS: number;
+  /** Allow endpoints on loopback and private addresses. Default true when LOCAL_STACK=true, else false. */
+  WEBHOOK_ALLOW_PRIVATE: boolean;
+  /** Deliveries this process makes at once; 0: none. Default 32. */
+  WEBHOOK_CONCURRENCY: number;
   /** Run against the local AWS stack. Default true, or false when NODE_ENV=production. */
   LOCAL_STACK: boolean;
   /** Port of the local SQS emulator, 0 for any free port. Default 4566. */
@@ -114,6 +144,15 @@ export interface Environment {
   /** Port of the local SES emulator, 0 for any free port. Default 8005. */
   LOCAL_SES_PORT: number;
 }
+
+/** LOG_FORMAT values: one JSON object a line, or text for a terminal. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+/** LOG_FORMAT. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+/** LOG_LEVEL values: pino's levels, least severe first. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+/** LOG_LEVEL. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Thrown by {@link validateEnvironment} with every problem found, not just the first. */
 export class EnvironmentError extends Error {
@@ -126,7 +165,11 @@ export class EnvironmentError extends Error {
 /** Every variable the service reads, in the order problems are reported. */
 export const ENVIRONMENT_VARIABLES = [
   'NODE_ENV',
+  'LOG_FORMAT',
+  'LOG_LEVEL',
+  'LOG_RECIPIENTS',
   'PORT',
+  'METRICS_PORT',
   'API_KEYS',
   'REDIS_URL',
   'REDIS_CLUSTER_NODES',
@@ -160,6 +203,13 @@ export const ENVIRONMENT_VARIABLES = [
   'TRUST_PROXY_HOPS',
   'UNSUBSCRIBE_MAILTO',
   'UNSUBSCRIBE_CATEGORIES',
+  'WEBHOOK_URL',
+  'WEBHOOK_SECRET',
+  'WEBHOOK_EVENTS',
+  'WEBHOOK_RETRY_SCHEDULE',
+  'WEBHOOK_RETRY_WINDOW_SECONDS',
+  'WEBHOOK_ALLOW_PRIVATE',
+  'WEBHOOK_CONCURRENCY',
   'LOCAL_STACK',
   'LOCAL_SQS_PORT',
   'LOCAL_SES_PORT',
@@ -169,6 +219,8 @@ type Variable = (typeof ENVIRONMENT_VARIABLES)[number];
 
 /** Defaults in their raw form, so that they pass through the same conversion as given values. */
 const DEFAULTS: Partial<Record<Variable, string>> = {
+  LOG_LEVEL: 'info',
+  LOG_RECIPIENTS: 'false',
   PORT: '3000',
   REDIS_KEY_PREFIX: 'ases:',
   SES_SENDMAIL_QUEUE: DEFAULT_QUEUES.sendmail,
@@ -188,6 +240,9 @@ const DEFAULTS: Partial<Record<Variable, string>> = {
   TRACKING_SCANNER_WINDOW_SECONDS: '10',
   TRUST_PROXY_HOPS: '0',
   UNSUBSCRIBE_CATEGORIES: DEFAULT_UNSUBSCRIBE_CATEGORIES.join(','),
+  WEBHOOK_RETRY_SCHEDULE: DEFAULT_RETRY_SCHEDULE.join(','),
+  WEBHOOK_RETRY_WINDOW_SECONDS: String(DEFAULT_RETRY_WINDOW_SECONDS),
+  WEBHOOK_CONCURRENCY: '32',
   LOCAL_SQS_PORT: '4566',
   LOCAL_SES_PORT: '8005',
 };
@@ -201,7 +256,7 @@ const LOCAL_AWS_REGION = 'us-east-1';
 const NO_CATEGORIES = 'none';
 const MIN_API_KEY_LENGTH = 16;
 const MIN_TRACKING_SECRET_LENGTH = 32;
-const SECRETS: ReadonlySet<Variable> = new Set(['API_KEYS', 'TRACKING_SECRET']);
+const SECRETS: ReadonlySet<Variable> = new Set(['API_KEYS', 'TRACKING_SECRET', 'WEBHOOK_SECRET']);
 const URLS: ReadonlySet<Variable> = new Set([
   'REDIS_URL',
   'AWS_ENDPOINT_URL_S3',
@@ -211,6 +266,7 @@ const URLS: ReadonlySet<Variable> = new Set([
   'SES_COMPLAINTS_QUEUE',
   'SES_DELIVERIES_QUEUE',
   'SES_EVENTS_QUEUE',
+  'WEBHOOK_URL',
 ]);
 
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
@@ -238,6 +294,10 @@ function toDecimal(value: unknown): unknown {
 
 function toBoolean(value: unknown): unknown {
   return typeof value === 'string' ? (BOOLEANS[value.toLowerCase()] ?? value) : value;
+}
+
+function toLowerCase(value: unknown): unknown {
+  return typeof value === 'string' ? value.toLowerCase() : value;
 }
 
 function toList(value: unknown): unknown {
@@ -394,6 +454,25 @@ function IsS3BucketName(): PropertyDecorator {
   );
 }
 
+/** `unknown: a, b` naming the items that are not `known`, or null when there are none. */
+function unknownItems(items: unknown[], known: (item: unknown) => boolean): string | null {
+  const unknown = items.filter((item) => !known(item));
+  return unknown.length === 0 ? null : `unknown: ${unknown.join(', ')}`;
+}
+
+/** A value `problem` finds nothing wrong with; `expected` is what the message says is wanted. */
+function Checked(problem: (value: unknown) => string | null, expected: string): PropertyDecorator {
+  return ValidateBy(
+    { name: 'checked', validator: { validate: (value: unknown) => problem(value) === null } },
+    {
+      message: ({ value }: ValidationArguments) => {
+        const found = problem(value);
+        return found === null ? expected : `${expected} (${found})`;
+      },
+    },
+  );
+}
+
 /** UNSUBSCRIBE_CATEGORIES: a list of category names, or `none`. */
 function IsUnsubscribeCategories(): PropertyDecorator {
   const badItems = (value: unknown): unknown[] =>
@@ -467,6 +546,9 @@ const isProduction = (env: EnvironmentVariables): boolean => env.LOCAL_STACK ===
 const portRule = (defaultPort: number, note = ''): string =>
   `an integer port from 0 to 65535${note} (default ${defaultPort})`;
 
+const METRICS_PORT_RULE =
+  'an integer port from 1 to 65535 (optional; unset: /metrics is served on PORT, with the API key)';
+
 /**
  * The variables after conversion. Property types hold only once validation has passed; until then
  * a malformed value is still the string it was given as.
@@ -476,8 +558,36 @@ class EnvironmentVariables {
   @IsString({ message: 'a string such as production or development' })
   NODE_ENV?: string;
 
+  @Transform(({ value }) => toLowerCase(value))
+  @IsIn(LOG_FORMATS, {
+    message: `one of ${LOG_FORMATS.join(', ')} (default json when NODE_ENV=production, pretty otherwise)`,
+  })
+  LOG_FORMAT!: LogFormat;
+
+  @Transform(({ value }) => toLowerCase(value))
+  @IsIn(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')} (default info)` })
+  LOG_LEVEL!: LogLevel;
+
+  @Transform(({ value }) => toBoolean(value))
+  @IsBoolean({ message: 'true or false (also 1/0, yes/no; default false)' })
+  LOG_RECIPIENTS!: boolean;
+
   @IntegerBetween(0, 65535, portRule(3000))
   PORT!: number;
+
+  @IsOptional()
+  @IntegerBetween(1, 65535, METRICS_PORT_RULE)
+  @ValidateBy(
+    {
+      name: 'isNotApiPort',
+      validator: {
+        validate: (value: unknown, { object }: ValidationArguments) =>
+          value !== (object as EnvironmentVariables).PORT,
+      },
+    },
+    { message: `${METRICS_PORT_RULE}, other than PORT` },
+  )
+  METRICS_PORT?: number;
 
   // Required only in production; locally a missing value gets the development key.
   @ValidateIf((env: EnvironmentVariables) => isProduction(env) || env.API_KEYS !== undefined)
@@ -668,6 +778,64 @@ class EnvironmentVariables {
   @IsUnsubscribeCategories()
   UNSUBSCRIBE_CATEGORIES!: string[];
 
+  @IsOptional()
+  @Checked(
+    (value) => (typeof value === 'string' ? webhookUrlProblem(value) : 'must be a string'),
+    'an http(s) URL that gets every event (optional)',
+  )
+  WEBHOOK_URL?: string;
+
+  @ValidateIf(
+    (env: EnvironmentVariables) =>
+      env.WEBHOOK_URL !== undefined || env.WEBHOOK_SECRET !== undefined,
+  )
+  @IsDefined({
+    message:
+      'with WEBHOOK_URL: its Standard Webhooks secret, whsec_ + base64 of 24 to 64 random bytes',
+  })
+  @Checked(
+    (value) => (typeof value === 'string' ? webhookSecretProblem(value) : 'must be a string'),
+    'whsec_ + base64 of 24 to 64 random bytes (Standard Webhooks), required with WEBHOOK_URL',
+  )
+  WEBHOOK_SECRET?: string;
+
+  @IsOptional()
+  @Transform(({ value }) => toList(value))
+  @Checked(
+    (value) =>
+      Array.isArray(value) && value.length > 0
+        ? unknownItems(value, isWebhookEventType)
+        : 'no event type given',
+    `a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(', ')} (optional; default all)`,
+  )
+  WEBHOOK_EVENTS?: string[];
+
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? parseRetrySchedule(value) : value,
+  )
+  @Checked(
+    (value) => (Array.isArray(value) ? null : String(value)),
+    `seconds before each retry, comma-separated, each a whole number from 1 to 86400, the last repeated (default ${DEFAULT_RETRY_SCHEDULE.join(',')})`,
+  )
+  WEBHOOK_RETRY_SCHEDULE!: number[];
+
+  @IntegerBetween(
+    1,
+    30 * 86_400,
+    `a number of seconds from 1 to 2592000 (default ${DEFAULT_RETRY_WINDOW_SECONDS}: 24 h)`,
+  )
+  WEBHOOK_RETRY_WINDOW_SECONDS!: number;
+
+  @IsOptional()
+  @Transform(({ value }) => toBoolean(value))
+  @IsBoolean({
+    message: 'true or false (also 1/0, yes/no; default true when LOCAL_STACK=true, else false)',
+  })
+  WEBHOOK_ALLOW_PRIVATE?: boolean;
+
+  @IntegerBetween(0, 1000, 'a number of deliveries at once from 0 (none here) to 1000 (default 32)')
+  WEBHOOK_CONCURRENCY!: number;
+
   @Transform(({ value }) => toBoolean(value))
   @IsBoolean({
     message: 'true or false (also 1/0, yes/no; default true, or false when NODE_ENV=production)',
@@ -736,6 +904,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   }
   given.REDIS_URL ??= given.REDIS_CLUSTER_NODES === undefined ? DEFAULT_REDIS_URL : undefined;
   given.LOCAL_STACK ??= given.NODE_ENV === 'production' ? 'false' : 'true';
+  given.LOG_FORMAT ??= given.NODE_ENV === 'production' ? 'json' : 'pretty';
 
   const env = plainToInstance(EnvironmentVariables, given);
   const errors = validateSync(env, { stopAtFirstError: true, forbidUnknownValues: true });
@@ -751,7 +920,11 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
 
   return {
     NODE_ENV: env.NODE_ENV,
+    LOG_FORMAT: env.LOG_FORMAT,
+    LOG_LEVEL: env.LOG_LEVEL,
+    LOG_RECIPIENTS: env.LOG_RECIPIENTS,
     PORT: env.PORT,
+    METRICS_PORT: env.METRICS_PORT,
     API_KEYS: env.API_KEYS ?? [LOCAL_API_KEY],
     REDIS_URL: env.REDIS_URL,
     REDIS_CLUSTER_NODES: env.REDIS_CLUSTER_NODES?.map((node) => parseRedisNode(node)!),
@@ -788,6 +961,13 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     TRUST_PROXY_HOPS: env.TRUST_PROXY_HOPS,
     UNSUBSCRIBE_MAILTO: env.UNSUBSCRIBE_MAILTO,
     UNSUBSCRIBE_CATEGORIES: [...new Set(env.UNSUBSCRIBE_CATEGORIES)],
+    WEBHOOK_URL: env.WEBHOOK_URL,
+    WEBHOOK_SECRET: env.WEBHOOK_SECRET,
+    WEBHOOK_EVENTS: env.WEBHOOK_EVENTS && [...new Set(env.WEBHOOK_EVENTS)],
+    WEBHOOK_RETRY_SCHEDULE: env.WEBHOOK_RETRY_SCHEDULE,
+    WEBHOOK_RETRY_WINDOW_SECONDS: env.WEBHOOK_RETRY_WINDOW_SECONDS,
+    WEBHOOK_ALLOW_PRIVATE: env.WEBHOOK_ALLOW_PRIVATE ?? env.LOCAL_STACK,
+    WEBHOOK_CONCURRENCY: env.WEBHOOK_CONCURRENCY,
     LOCAL_STACK: env.LOCAL_STACK,
     LOCAL_SQS_PORT: env.LOCAL_SQS_PORT,
     LOCAL_SES_PORT: env.LOCAL_SES_PORT,

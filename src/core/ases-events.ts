@@ -50,6 +50,11 @@ export interface AsesMessageEvent {
   event: TimelineEvent;
   /** The caller's tags of the message (empty when it had none). */
   tags: Record<string, string>;
+  /**
+   * SES's message id, once the message was pushed; absent before, and in stale events (which do
+   * not read it).
+   */
+  sesMessageId?: string;
 }
 
 /**

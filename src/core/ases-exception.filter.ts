@@ -25,6 +25,8 @@ const STATUS_BY_CODE: Record<AsesErrorCode, number> = {
   [AsesErrorCode.SUPPRESSION_NOT_FOUND]: HttpStatus.NOT_FOUND,
   // A send naming an unknown template is re-wrapped by the mailer; this is GET/DELETE's answer.
   [AsesErrorCode.TEMPLATE_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [AsesErrorCode.WEBHOOK_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [AsesErrorCode.WEBHOOK_CONFLICT]: HttpStatus.CONFLICT,
   [AsesErrorCode.FORBIDDEN]: HttpStatus.FORBIDDEN,
   [AsesErrorCode.RETRY_LATER]: HttpStatus.SERVICE_UNAVAILABLE,
   [AsesErrorCode.QUEUE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,

@@ -50,6 +50,55 @@ export interface AsesUnsubscribeOptions {
   categories?: string[];
 }
 
+/** Prometheus metrics: `GET /metrics`, in the text exposition format. */
+export interface AsesMetricsOptions {
+  /**
+   * Serve `/metrics` on a listener of its own on this port (1..65535, no API key: meant for an
+   * internal network). Default none: `/metrics` on the API port, behind the API key like `/v1`.
+   */
+  port?: number;
+  /**
+   * Answer `GET /metrics` on the API port (Bearer API key). When false the route passes the
+   * request on, as if it did not exist (404, or the host's own `/metrics`): for a host that serves
+   * `AsesMetrics.registry` itself. Default true without `port`, false with it.
+   */
+  apiRoute?: boolean;
+  /**
+   * Also collect Node.js process metrics (prom-client's defaults: CPU, memory, event loop lag, GC)
+   * into ases's registry; false when the host collects them itself. Default true.
+   */
+  processMetrics?: boolean;
+}
+
+/** An endpoint set by configuration (WEBHOOK_URL), beside those made with `POST /v1/webhooks`. */
+export interface AsesWebhookEndpointOptions {
+  /** http(s) URL ases posts events to. */
+  url: string;
+  /** `whsec_` + base64 of 24-64 bytes (Standard Webhooks); the receiver verifies with it. */
+  secret: string;
+  /** Event types it gets (see WEBHOOK_EVENT_TYPES). Default all. */
+  events?: string[];
+}
+
+/** Signed webhooks (Standard Webhooks): where ases posts its events, and how it retries. */
+export interface AsesWebhookOptions {
+  /** An endpoint from configuration, kept as the endpoint with id `env`. Default none. */
+  endpoint?: AsesWebhookEndpointOptions;
+  /** Seconds before each retry, the last repeated. Default `[5, 30, 120, 600, 1800, 3600, 7200, 14400]`. */
+  retrySchedule?: number[];
+  /**
+   * Seconds a failing delivery is retried, and an endpoint may fail without one success before it
+   * is disabled. Default 86400 (24 h); shorter only for tests.
+   */
+  retryWindowSeconds?: number;
+  /** Allow endpoints on loopback and private addresses. Default false (the local stack: true). */
+  allowPrivate?: boolean;
+  /** Deliveries this process makes at once; 0: none (other instances deliver). Default 32. */
+  concurrency?: number;
+  /** Time an endpoint has to answer, ms (1000-60000). Default 10000. */
+  timeoutMs?: number;
+}
+
 /** The claim-check bucket the local stack creates, and the service's S3_BUCKET when LOCAL_STACK=true. */
 export const LOCAL_S3_BUCKET = 'ases-local';
 
@@ -157,6 +206,15 @@ export interface AsesModuleOptions {
   suppressAfterTransientBounces?: TransientBounceRule;
   /** The signed SNS HTTPS endpoint. */
   sns?: SnsEndpointOptions;
+  /** Prometheus metrics. Default `{ processMetrics: true }`: on the API port, with the API key. */
+  metrics?: AsesMetricsOptions;
+  /**
+   * Put recipient addresses in ases's log lines (status changes, send failures, suppressions).
+   * Default false: lines name the message, never an address.
+   */
+  logRecipients?: boolean;
+  /** Signed webhooks. Default: none from configuration, retried for 24 h, public addresses only. */
+  webhooks?: AsesWebhookOptions;
 }
 
 /** The options with every default applied; what the services see. */
@@ -193,6 +251,16 @@ export interface ResolvedAsesOptions {
   pollWaitSeconds: number;
   suppressAfterTransientBounces?: { count: number; withinSeconds: number };
   sns: { topicArns: string[]; confirmSubscriptions: boolean };
+  metrics: { port?: number; apiRoute: boolean; processMetrics: boolean };
+  logRecipients: boolean;
+  webhooks: {
+    endpoint?: { url: string; secret: string; events?: string[] };
+    retrySchedule: number[];
+    retryWindowMs: number;
+    allowPrivate: boolean;
+    concurrency: number;
+    timeoutMs: number;
+  };
 }
 
 /** The seed's queue names, used when an option is not given. */

@@ -8,6 +8,22 @@ import {
 import type { ResolvedAsesOptions } from './ases-options';
 import { QUEUE_ROLES, QueueRole } from './queue-roles';
 
+/** A queue's approximate message counts (SQS `ApproximateNumberOfMessages*`). */
+export interface QueueDepth {
+  /** Waiting to be received. */
+  visible: number;
+  /** Received and not deleted yet (in flight). */
+  inFlight: number;
+  /** Sent with a delay that has not passed yet. */
+  delayed: number;
+}
+
+const DEPTH_ATTRIBUTES = {
+  visible: 'ApproximateNumberOfMessages',
+  inFlight: 'ApproximateNumberOfMessagesNotVisible',
+  delayed: 'ApproximateNumberOfMessagesDelayed',
+} as const;
+
 /** The SQS client ases shares, and the URLs of its queues, resolved once at start-up. */
 export class QueueDirectory implements OnApplicationShutdown {
   private readonly logger = new Logger('ases');
@@ -80,6 +96,31 @@ export class QueueDirectory implements OnApplicationShutdown {
       }),
     );
     return problems;
+  }
+
+  /**
+   * The approximate message counts of one configured queue (GetQueueAttributes; SQS updates
+   * them within about a minute). Throws when SQS does not answer within `timeoutMs`.
+   */
+  async depth(role: QueueRole, timeoutMs: number): Promise<QueueDepth> {
+    const url = this.urls[role];
+    if (url === undefined) {
+      throw new Error(`no ${role} queue is configured`);
+    }
+    const output = await this.client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: Object.values(DEPTH_ATTRIBUTES),
+      }),
+      { abortSignal: AbortSignal.timeout(timeoutMs) },
+    );
+    const attributes: Partial<Record<string, string>> = output.Attributes ?? {};
+    const count = (name: string): number => Number(attributes[name]) || 0;
+    return {
+      visible: count(DEPTH_ATTRIBUTES.visible),
+      inFlight: count(DEPTH_ATTRIBUTES.inFlight),
+      delayed: count(DEPTH_ATTRIBUTES.delayed),
+    };
   }
 
   onApplicationShutdown(): void {

@@ -1,8 +1,25 @@
 import { AsesErrorCode, AsesException } from './ases.exception';
 import { STORE_COMMAND_TIMEOUT_MS } from './redis-connection';
 
+const storeErrorListeners = new Set<(what: string) => void>();
+
+/**
+ * Calls `listener` with the store's name (`what`) on every Redis failure reported through
+ * {@link storeUnavailable}, so they can be counted; returns the call that stops it. Process-wide:
+ * two ases modules in one process would each see the other's failures too.
+ */
+export function onStoreError(listener: (what: string) => void): () => void {
+  storeErrorListeners.add(listener);
+  return () => {
+    storeErrorListeners.delete(listener);
+  };
+}
+
 /** The STORE_UNAVAILABLE error of a Redis failure, naming what did not answer. */
 export function storeUnavailable(what: string, error: unknown): AsesException {
+  for (const listener of storeErrorListeners) {
+    listener(what);
+  }
   return new AsesException(
     AsesErrorCode.STORE_UNAVAILABLE,
     `${what} (Redis) did not answer: ${describeStoreError(error)}`,

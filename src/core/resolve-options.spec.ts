@@ -23,6 +23,13 @@ describe('resolveAsesOptions', () => {
       region: undefined,
       endpoints: {},
       unsubscribe: { categories: ['marketing'] },
+      webhooks: {
+        retrySchedule: [5, 30, 120, 600, 1800, 3600, 7200, 14400],
+        retryWindowMs: 86_400_000,
+        allowPrivate: false,
+        concurrency: 32,
+        timeoutMs: 10_000,
+      },
       queues: {
         sendmail: 'ases-sendmail',
         bounces: 'ases-bounces',
@@ -40,7 +47,16 @@ describe('resolveAsesOptions', () => {
       shutdownTimeoutMs: 15_000,
       pollWaitSeconds: 5,
       sns: { topicArns: [], confirmSubscriptions: true },
+      metrics: { apiRoute: true, processMetrics: true },
+      logRecipients: false,
     });
+  });
+
+  it('takes logRecipients, and names one that is not a boolean', () => {
+    expect(resolveAsesOptions({ ...minimal, logRecipients: true }).logRecipients).toBe(true);
+    expect(() =>
+      resolveAsesOptions({ ...minimal, logRecipients: 'yes' as unknown as boolean }),
+    ).toThrow('logRecipients (LOG_RECIPIENTS) must be a boolean; got "yes"');
   });
 
   it('sizes the sendmail pollers to the rate unless told', () => {
@@ -281,6 +297,44 @@ describe('resolveAsesOptions', () => {
     });
   });
 
+  describe('metrics', () => {
+    it('takes a port of its own, which turns the API route off unless told, and the process metrics switch', () => {
+      expect(
+        resolveAsesOptions({ ...minimal, metrics: { port: 9464, processMetrics: false } }).metrics,
+      ).toEqual({ port: 9464, apiRoute: false, processMetrics: false });
+      expect(
+        resolveAsesOptions({ ...minimal, metrics: { port: 9464, apiRoute: true } }).metrics,
+      ).toEqual({ port: 9464, apiRoute: true, processMetrics: true });
+      expect(resolveAsesOptions({ ...minimal, metrics: { apiRoute: false } }).metrics).toEqual({
+        apiRoute: false,
+        processMetrics: true,
+      });
+      expect(resolveAsesOptions({ ...minimal, metrics: {} }).metrics).toEqual({
+        apiRoute: true,
+        processMetrics: true,
+      });
+    });
+
+    it.each([0, 65536, 80.5, '9464'])('refuses the port %j, naming METRICS_PORT', (port) => {
+      expect(() => resolveAsesOptions({ ...minimal, metrics: { port: port as number } })).toThrow(
+        'metrics.port (METRICS_PORT) must be an integer port from 1 to 65535; ' +
+          `got ${JSON.stringify(port)}`,
+      );
+    });
+
+    it('refuses a processMetrics that is not a boolean', () => {
+      expect(() =>
+        resolveAsesOptions({
+          ...minimal,
+          metrics: { processMetrics: 'no' as unknown as boolean },
+        }),
+      ).toThrow('metrics.processMetrics must be a boolean');
+      expect(() =>
+        resolveAsesOptions({ ...minimal, metrics: { apiRoute: 1 as unknown as boolean } }),
+      ).toThrow('metrics.apiRoute must be a boolean');
+    });
+  });
+
   describe('unsubscribe', () => {
     it('takes a mailto address and the categories, without duplicates', () => {
       expect(
@@ -330,5 +384,41 @@ describe('resolveAsesOptions', () => {
         }),
       ).toThrow('unsubscribe.categories (UNSUBSCRIBE_CATEGORIES) must be a list');
     });
+  });
+
+  it('checks the webhook options, naming each problem and its variable', () => {
+    const secret = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
+    expect(
+      resolveAsesOptions({
+        ...minimal,
+        webhooks: { endpoint: { url: 'https://h.example/x', secret, events: ['message.bounced'] } },
+      }).webhooks.endpoint,
+    ).toEqual({ url: 'https://h.example/x', secret, events: ['message.bounced'] });
+    const problems = (webhooks: object) => {
+      try {
+        resolveAsesOptions({ ...minimal, webhooks });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    };
+    expect(problems({ endpoint: { url: 'ftp://x', secret } })).toContain(
+      'webhooks.endpoint.url (WEBHOOK_URL)',
+    );
+    expect(problems({ endpoint: { url: 'https://h.example/x', secret: 'x' } })).toContain(
+      'webhooks.endpoint.secret (WEBHOOK_SECRET)',
+    );
+    expect(problems({ endpoint: { url: 'https://h.example/x' } })).toContain(
+      'is required with webhooks.endpoint.url',
+    );
+    expect(
+      problems({ endpoint: { url: 'https://h.example/x', secret, events: ['nope'] } }),
+    ).toContain('webhooks.endpoint.events (WEBHOOK_EVENTS)');
+    expect(problems({ retrySchedule: [] })).toContain('webhooks.retrySchedule');
+    expect(problems({ retrySchedule: [0.5] })).toContain('webhooks.retrySchedule');
+    expect(problems({ retryWindowSeconds: 0 })).toContain('webhooks.retryWindowSeconds');
+    expect(problems({ concurrency: 1.5 })).toContain('webhooks.concurrency');
+    expect(problems({ timeoutMs: 100 })).toContain('webhooks.timeoutMs');
+    expect(problems({ allowPrivate: 'yes' })).toContain('webhooks.allowPrivate');
   });
 });

@@ -1,3 +1,4 @@
+import { resolveWebhookOptions } from '../webhooks/webhook-options';
 import { isEmail } from 'class-validator';
 import {
   AsesModuleOptions,
@@ -258,6 +259,23 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
       `to 64 of a-z 0-9 _ . -; not ${badCategories.map((c) => JSON.stringify(c)).join(', ')}`,
   );
 
+  const metricsPort = options.metrics?.port;
+  check(
+    metricsPort === undefined || isIntegerIn(metricsPort, 1, 65535),
+    `metrics.port (METRICS_PORT) must be an integer port from 1 to 65535; got ${JSON.stringify(metricsPort)}`,
+  );
+  const processMetrics = options.metrics?.processMetrics ?? true;
+  check(typeof processMetrics === 'boolean', 'metrics.processMetrics must be a boolean');
+  const apiRoute = options.metrics?.apiRoute ?? metricsPort === undefined;
+  check(typeof apiRoute === 'boolean', 'metrics.apiRoute must be a boolean');
+  const logRecipients = options.logRecipients ?? false;
+  check(
+    typeof logRecipients === 'boolean',
+    `logRecipients (LOG_RECIPIENTS) must be a boolean; got ${JSON.stringify(logRecipients)}`,
+  );
+
+  const webhooks = resolveWebhookOptions(options.webhooks, (problem) => check(false, problem));
+
   if (problems.length > 0) {
     throw new Error(`Invalid AsesModule options: ${problems.join('; ')}`);
   }
@@ -303,6 +321,12 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
       topicArns: [...topicArns],
       confirmSubscriptions: options.sns?.confirmSubscriptions ?? true,
     },
+    metrics:
+      metricsPort === undefined
+        ? { apiRoute, processMetrics }
+        : { port: metricsPort, apiRoute, processMetrics },
+    logRecipients,
+    webhooks,
   };
 }
 

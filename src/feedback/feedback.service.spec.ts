@@ -10,6 +10,7 @@ import { StatusRepository } from '../status/status.repository';
 import { StatusService } from '../status/status.service';
 import { SuppressionRepository } from '../suppression/suppression.repository';
 import { SuppressionService } from '../suppression/suppression.service';
+import type { AsesMetrics } from '../metrics/ases-metrics';
 import type { TrackingService } from '../tracking/tracking.service';
 import type { FeedbackStatsRepository } from './feedback-stats.repository';
 import { FeedbackService } from './feedback.service';
@@ -51,6 +52,7 @@ describe('FeedbackService with several recipients', () => {
         {} as FeedbackStatsRepository,
         {} as TrackingService,
         options,
+        {} as AsesMetrics,
       );
     },
   );

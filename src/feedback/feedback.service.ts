@@ -3,6 +3,8 @@ import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions } from '../core/ases.tokens';
 import { sameMailbox } from '../core/email-address';
 import type { MessageUpdate } from '../status/status.repository';
+import { AsesMetrics } from '../metrics/ases-metrics';
+import { feedbackLabels, feedbackLagSeconds } from '../metrics/metric-labels';
 import { StatusService } from '../status/status.service';
 import { SuppressionService } from '../suppression/suppression.service';
 import { HitRequest, HitUpdate, TrackingService } from '../tracking/tracking.service';
@@ -56,6 +58,7 @@ export class FeedbackService {
     private readonly stats: FeedbackStatsRepository,
     private readonly tracking: TrackingService,
     @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
+    private readonly metrics: AsesMetrics,
   ) {}
 
   /**
@@ -65,6 +68,24 @@ export class FeedbackService {
    * message in logs. Redis errors throw: the transport retries.
    */
   async receive(
+    parsed: ParsedFeedback,
+    source: FeedbackSource,
+    mayRetry: boolean,
+    label: string,
+  ): Promise<FeedbackReceipt> {
+    let receipt: FeedbackReceipt | 'error' = 'error';
+    try {
+      receipt = await this.handle(parsed, source, mayRetry, label);
+      return receipt;
+    } finally {
+      this.metrics.feedback(
+        feedbackLabels(parsed, source, receipt),
+        feedbackLagSeconds(parsed, receipt, Date.now()),
+      );
+    }
+  }
+
+  private async handle(
     parsed: ParsedFeedback,
     source: FeedbackSource,
     mayRetry: boolean,

@@ -47,6 +47,6 @@ import { SesTransport } from './ses.transport';
     SendRateLimiter,
     SesTransport,
   ],
-  exports: [MailerService],
+  exports: [MailerService, SendRateLimiter],
 })
 export class MailerModule {}

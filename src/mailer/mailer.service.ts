@@ -17,6 +17,7 @@ import { SendMessageDto, recipientsOf } from './dto/send-message.dto';
 import { decodeAttachment } from './attachment-rules';
 import { JobContentStore } from './job-content.store';
 import { MAX_MESSAGE_BYTES, buildMimeMessage } from './mime-message';
+import { AsesMetrics } from '../metrics/ases-metrics';
 import { ScheduleRepository } from './schedule.repository';
 import { checkSendRequest, describeProblems } from './send-request.validator';
 import {
@@ -131,6 +132,7 @@ export class MailerService {
     private readonly unsubscribe: UnsubscribeService,
     private readonly contents: JobContentStore,
     private readonly schedule: ScheduleRepository,
+    private readonly metrics: AsesMetrics,
     @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
   ) {}
 
@@ -507,6 +509,7 @@ export class MailerService {
           }),
     );
     if (fresh.length === 0) {
+      this.count(answers, []);
       return answers;
     }
     const failed = new Map<number, string>();
@@ -566,7 +569,31 @@ export class MailerService {
         );
       }),
     );
+    this.count(
+      answers,
+      fresh.filter((entry, position) => !entry.replayed && !failed.has(position)),
+    );
     return answers;
+  }
+
+  /** Counts the refused messages, and the new ones accepted with their recipients (replays are not new). */
+  private count(
+    answers: Array<SendmailResult | AsesException>,
+    accepted: Array<{ item: Prepared }>,
+  ): void {
+    for (const answer of answers) {
+      if (answer instanceof AsesException) {
+        this.metrics.refused(answer.code);
+      }
+    }
+    if (accepted.length > 0) {
+      const recipients = accepted.reduce(
+        (sum, { item: { recipients: r } }) =>
+          sum + r.to.length + (r.cc?.length ?? 0) + (r.bcc?.length ?? 0),
+        0,
+      );
+      this.metrics.accepted(accepted.length, recipients);
+    }
   }
 
   private async record({

@@ -16,6 +16,9 @@ import { SesSendError } from './ses-send.error';
 import { SES_REQUEST_TIMEOUT_MS, SesTransport } from './ses.transport';
 import { emailAddressOf } from '../core/email-address';
 import type { SuppressionEntry } from '../suppression/suppression-entry';
+import { AsesMetrics } from '../metrics/ases-metrics';
+import { sesCallOutcome, waitedSeconds } from '../metrics/metric-labels';
+import { sendRetryLogLine, writeLogLine } from '../logging/message-log';
 import { JobContentStore } from './job-content.store';
 import {
   DEFAULT_CATEGORY,
@@ -45,7 +48,13 @@ export type SendOutcome =
   | { result: 'failed'; code: string; message: string }
   | { result: 'skipped'; reason: string }
   | { result: 'suppressed'; reason: string }
-  | { result: 'retry'; delaySeconds: number; reason: string };
+  | {
+      result: 'retry';
+      delaySeconds: number;
+      reason: string;
+      /** The sender logged it already (a failed send attempt); the consumer need not. */
+      logged?: true;
+    };
 
 /**
  * Sends one queued message through SES under the shared rate, and records the outcome before the
@@ -67,6 +76,7 @@ export class SenderService {
     private readonly tracking: TrackingService,
     private readonly queue: SendmailQueue,
     private readonly contents: JobContentStore,
+    private readonly metrics: AsesMetrics,
     @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
   ) {}
 
@@ -198,8 +208,11 @@ export class SenderService {
         tags: job.sesTags,
       });
     } catch (error) {
-      return this.afterFailure(job, owner, attempt, SesSendError.from(error));
+      const failure = SesSendError.from(error);
+      this.metrics.sesFailed(sesCallOutcome(failure.kind));
+      return this.afterFailure(job, owner, attempt, failure);
     }
+    this.metrics.sesAccepted(destinations.length, waitedSeconds(job, Date.now()));
     const pushedAt = new Date().toISOString();
     let change: Awaited<ReturnType<StatusService['markPushed']>>;
     try {
@@ -223,6 +236,7 @@ export class SenderService {
         MessageStatus.PUSHED,
         { type: 'pushed', at: pushedAt, detail: sesMessageId, source: 'ases' },
         claim.tags,
+        sesMessageId,
       );
       await this.recordLeftOut(job, blocked, pushedAt);
     } else {
@@ -351,6 +365,7 @@ export class SenderService {
         MessageStatus.PUSHED,
         { type: 'pushed', at: pushed.at, detail: pushed.sesMessageId, source: 'ases' },
         job.tags ?? {},
+        pushed.sesMessageId,
       );
     }
     return { result: 'pushed', sesMessageId: pushed.sesMessageId };
@@ -426,7 +441,21 @@ export class SenderService {
         source: 'ases',
       },
     });
-    return { result: 'retry', delaySeconds, reason: `${failure.code}: ${failure.message}` };
+    const retry = {
+      messageId: job.id,
+      attempt,
+      maxAttempts: this.options.maxSendAttempts,
+      errorCode: failure.code,
+      error: failure.message,
+      retryInSeconds: delaySeconds,
+    };
+    writeLogLine(this.logger, sendRetryLogLine(retry, this.options.logRecipients));
+    return {
+      result: 'retry',
+      delaySeconds,
+      reason: `${failure.code}: ${failure.message}`,
+      logged: true,
+    };
   }
 
   /** Records FAILED with the reason, keeping the job so that it can be retried by hand. */

@@ -29,17 +29,14 @@ export class SendmailConsumer {
     try {
       const outcome = await this.sender.send(job, signal);
       switch (outcome.result) {
+        // SUPPRESSED and FAILED are logged as the status changes are (MessageLogListener).
         case 'pushed':
         case 'skipped':
-          return { delete: true };
         case 'suppressed':
-          this.logger.warn(`message ${job.id} SUPPRESSED, not sent: ${outcome.reason}`);
-          return { delete: true };
         case 'failed':
-          this.logger.warn(`message ${job.id} FAILED: ${outcome.code}: ${outcome.message}`);
           return { delete: true };
         case 'retry':
-          if (outcome.delaySeconds > 0) {
+          if (outcome.delaySeconds > 0 && outcome.logged !== true) {
             this.logger.warn(
               `message ${job.id}: ${outcome.reason}; next try in ${outcome.delaySeconds} s`,
             );

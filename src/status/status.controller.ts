@@ -5,30 +5,39 @@ import {
   ApiExtraModels,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiQuery,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { ApiKeyGuard } from '../core/api-key.guard';
+import type { ResolvedAsesOptions } from '../core/ases-options';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
-import { MessageStatusDto } from './dto/message-status.dto';
-import { FailedMessagesDto, StaleMessagesDto } from './dto/message-status.dto';
+import { InjectAsesOptions } from '../core/ases.tokens';
+import {
+  FailedMessagesDto,
+  MessageStatusDto,
+  SearchMessagesDto,
+  StaleMessagesDto,
+} from './dto/message-status.dto';
 import { MessageRecord } from './message-record';
-import { MessageStatus } from './message-status';
-import { STALE_REASONS, StalePage, StaleReason } from './stale-rules';
+import {
+  DEFAULT_PAGE,
+  MAX_PAGE,
+  MAX_SEARCH_TERMS,
+  parseMessageListing,
+  SEARCHABLE_STATUSES,
+  SearchPage,
+  STALE,
+} from './message-query';
+import { STALE_REASONS, StalePage } from './stale-rules';
 import { FailedPage } from './status.repository';
 import { StatusService } from './status.service';
 
-/** Most messages on one page of a listing. */
-export const MAX_PAGE = 500;
-
-/** `status=STALE`: messages QUEUED far too long, or PUSHED with no outcome (not a stored status). */
-const STALE = 'STALE';
-
 /**
  * `GET /v1/messages/:id`: a message's status by ases id or SES message id;
- * `GET /v1/messages?status=FAILED|STALE`: the failed or stale messages, a page at a time.
+ * `GET /v1/messages?status=&to=&tag=&since=&until=`: a search, newest queued first, a page at a
+ * time (`status=FAILED` alone and `status=STALE` are the failed and stale listings).
  */
 @ApiTags('messages')
 @ApiBearerAuth()
@@ -36,67 +45,86 @@ const STALE = 'STALE';
 @UseGuards(ApiKeyGuard)
 @UseFilters(AsesExceptionFilter)
 export class StatusController {
-  constructor(private readonly status: StatusService) {}
+  constructor(
+    private readonly status: StatusService,
+    @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
+  ) {}
 
   @Get()
-  @ApiQuery({ name: 'status', enum: [MessageStatus.FAILED, STALE], required: true })
+  @ApiOperation({
+    summary: 'Search messages, or list the failed or stale ones',
+    description:
+      'Every filter given must hold. Newest queued first (status=FAILED alone: newest failure ' +
+      'first; status=STALE: newest stale first). A page reads a bounded part of the index and ' +
+      'of the records: a sparse search over weeks may answer several pages, some of them empty, ' +
+      'each with a nextCursor; narrowing since and until makes it faster.',
+  })
+  @ApiQuery({
+    name: 'status',
+    enum: [...SEARCHABLE_STATUSES, STALE],
+    required: false,
+    description:
+      "the message's status now; FAILED with no other filter is the failed listing, STALE the " +
+      'stale listing (both as before: no to, tag, since or until)',
+  })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    isArray: true,
+    type: String,
+    description: `a recipient (to, cc or bcc), case-insensitive; repeat for each (at most ${MAX_SEARCH_TERMS}), all must be recipients. Not with statusDetail lean`,
+  })
+  @ApiQuery({
+    name: 'tag',
+    required: false,
+    isArray: true,
+    type: String,
+    description: `name:value (the name ends at the first ":"), exact; repeat for each (at most ${MAX_SEARCH_TERMS}), all must be tags of the message. Not with statusDetail lean`,
+  })
+  @ApiQuery({
+    name: 'since',
+    required: false,
+    description: 'queued at or after this RFC 3339 time with its zone (default: the retention)',
+    example: '2026-12-01T08:00:00Z',
+  })
+  @ApiQuery({
+    name: 'until',
+    required: false,
+    description: 'queued before this RFC 3339 time with its zone (default: now)',
+    example: '2026-12-01T09:00:00Z',
+  })
   @ApiQuery({
     name: 'reason',
     enum: STALE_REASONS,
     required: false,
     description: 'status=STALE only: the messages stale for this reason (default both)',
   })
-  @ApiQuery({ name: 'limit', required: false, description: `1-${MAX_PAGE}, default 100` })
-  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
-  @ApiExtraModels(FailedMessagesDto, StaleMessagesDto)
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: `1-${MAX_PAGE}, default ${DEFAULT_PAGE}`,
+  })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    description: 'nextCursor of the previous page (of the same search)',
+  })
+  @ApiExtraModels(FailedMessagesDto, StaleMessagesDto, SearchMessagesDto)
   @ApiOkResponse({
-    description: 'status=FAILED: newest failure first; status=STALE: newest stale first',
+    description:
+      'a search: newest queued first; status=FAILED alone: newest failure first; ' +
+      'status=STALE: newest stale first',
     schema: {
-      oneOf: [FailedMessagesDto, StaleMessagesDto].map((dto) => ({ $ref: getSchemaPath(dto) })),
+      oneOf: [SearchMessagesDto, FailedMessagesDto, StaleMessagesDto].map((dto) => ({
+        $ref: getSchemaPath(dto),
+      })),
     },
   })
-  @ApiBadRequestResponse({ description: '`{ code: "INVALID_REQUEST", message }`' })
-  list(
-    @Query('status') status: unknown,
-    @Query('limit') limit: unknown,
-    @Query('cursor') cursor: unknown,
-    @Query('reason') reason: unknown,
-  ): Promise<FailedPage | StalePage> {
-    if (status !== MessageStatus.FAILED && status !== STALE) {
-      throw new AsesException(
-        AsesErrorCode.INVALID_REQUEST,
-        'status must be FAILED or STALE: failed and stale messages are the ones listed (look others up by id)',
-      );
-    }
-    const size = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE || typeof limit === 'object') {
-      throw new AsesException(
-        AsesErrorCode.INVALID_REQUEST,
-        `limit must be an integer from 1 to ${MAX_PAGE}`,
-      );
-    }
-    if (cursor !== undefined && (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]+$/.test(cursor))) {
-      throw new AsesException(
-        AsesErrorCode.INVALID_REQUEST,
-        'cursor must be the nextCursor of a previous page',
-      );
-    }
-    if (status === MessageStatus.FAILED) {
-      if (reason !== undefined) {
-        throw new AsesException(
-          AsesErrorCode.INVALID_REQUEST,
-          'reason goes with status=STALE only',
-        );
-      }
-      return this.status.listFailed(cursor, size);
-    }
-    if (reason !== undefined && !STALE_REASONS.includes(reason as StaleReason)) {
-      throw new AsesException(
-        AsesErrorCode.INVALID_REQUEST,
-        `reason must be one of ${STALE_REASONS.join(', ')}`,
-      );
-    }
-    return this.status.listStale(cursor, size, reason as StaleReason | undefined);
+  @ApiBadRequestResponse({
+    description: '`{ code: "INVALID_REQUEST", message }` naming the parameter at fault',
+  })
+  list(@Query() query: Record<string, unknown>): Promise<SearchPage | FailedPage | StalePage> {
+    return this.status.list(parseMessageListing(query, this.options.statusDetail));
   }
 
   @Get(':id')

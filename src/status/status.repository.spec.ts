@@ -59,7 +59,8 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
     const m = message({ queuedAt });
     expect(await repository.create(m)).toEqual({ created: true });
 
-    const keys = await keysWithPrefix(redis, prefix);
+    // Beside the search index's keys (status.repository.search.spec.ts).
+    const keys = await keysWithPrefix(redis, `${prefix}r:`);
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(new RegExp(`^${prefix}r:\\{[0-9a-z]+\\.\\d+\\}$`));
     const { value, ttlMs, type } = await stored(redis, keys[0], m.id.slice(9));
@@ -164,6 +165,8 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
       previous: MessageStatus.PUSHED,
       status: MessageStatus.DELIVERED,
       tags: m.tags,
+      // The events carry it (logs, webhooks) without reading the record again.
+      sesMessageId: sesId,
     });
     expect(await repository.apply(m.id, delivery)).toMatchObject({ outcome: 'duplicate' });
 
@@ -189,7 +192,7 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
     // A late delivery is recorded in the timeline but moves nothing back.
     expect(
       await repository.apply(m.id, { ...delivery, dedupeKeys: ['ev:delivery-2'] }),
-    ).toMatchObject({ outcome: 'unchanged', status: MessageStatus.BOUNCED });
+    ).toMatchObject({ outcome: 'unchanged', status: MessageStatus.BOUNCED, sesMessageId: sesId });
 
     // What a click's classification reads, without the rest of the record.
     expect(await repository.sendTimes(m.id)).toEqual({ pushedAt, deliveredAt });
@@ -467,10 +470,17 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
       await repository.create(m);
       await repository.keepJob(m.id, `job-${i}`);
       const failedAt = new Date(Date.now() - 5_000 + i * 10).toISOString();
-      await repository.apply(m.id, {
+      const failed = await repository.apply(m.id, {
         status: MessageStatus.FAILED,
         change: { failedAt, error: { code: 'MessageRejected', message: 'no' } },
         event: { type: 'failed', at: failedAt, source: 'ases' },
+      });
+      // Never pushed: no SES id to tell.
+      expect(failed).toEqual({
+        outcome: 'applied',
+        previous: MessageStatus.QUEUED,
+        status: MessageStatus.FAILED,
+        tags: m.tags,
       });
     }
     const first = await repository.failedPage(undefined, 2);
@@ -590,6 +600,7 @@ describe.each(REDIS_TARGETS)('StatusRepository on %s', (_name, connect) => {
         status: MessageStatus.DELIVERED,
         tags: m.tags,
         recipientChanged: true,
+        sesMessageId: sesId,
       });
       sizes.push(Buffer.byteLength(await raw(m.id)));
       const bounce = {

@@ -14,6 +14,20 @@ import type {
   TrackSettings,
 } from './message-record';
 import { isMessageId } from './message-id';
+import {
+  candidatesOf,
+  CHUNK_BITS,
+  CHUNK_ENTRIES,
+  IndexSearch,
+  indexKeys,
+  indexWrite,
+  MINUTES_PER_HOUR,
+  minuteOf,
+  recordMatches,
+  searchBits,
+  SearchPosition,
+  tokensOf,
+} from './message-index';
 import { MessageStatus } from './message-status';
 import {
   MINUTE_MS,
@@ -46,6 +60,7 @@ import {
   TIMELINE_LENGTH,
   statusCode,
   statusOfCode,
+  unpackSesId,
 } from './record-codec';
 import { SES_INDEX_SHARDS } from './record-location';
 import {
@@ -142,6 +157,8 @@ export type UpdateResult =
       status: MessageStatus;
       tags: Record<string, string>;
       recipientChanged?: boolean;
+      /** SES's id of the message, once pushed (not read for a `duplicate`). */
+      sesMessageId?: string;
     }
   | { outcome: 'other-recipient'; status: MessageStatus }
   | { outcome: 'missing' };
@@ -216,6 +233,8 @@ interface StatusCommands {
   asesStatusRelease(key: string, field: string, owner: string, refund: string): Promise<number>;
   asesStatusRetry(key: string, jobKey: string, ...args: (string | number)[]): Promise<ScriptReply>;
   asesStatusUnretry(key: string, jobKey: string, ...args: (string | number)[]): Promise<number>;
+  asesIndexAdd(list: string, filters: string, ...args: (string | number)[]): Promise<number>;
+  asesIndexScan(...keysThenArgs: (string | number)[]): Promise<Array<number | string[]>>;
 }
 
 /**
@@ -226,7 +245,9 @@ interface StatusCommands {
  * - ids the caller gave (`localMessageId`) are a string key `<prefix>u:{<id>}` with its own TTL;
  * - `<prefix>j:{<tag>}:<id>` keeps the job of a FAILED message for a retry (same hash tag);
  * - `<prefix>x:{<minute>.<shard>}` maps SES ids (8-character digests) to ids, by push minute;
- * - the sorted set `<prefix>failed` lists FAILED messages, written after the record's script.
+ * - the sorted set `<prefix>failed` lists FAILED messages, written after the record's script;
+ * - `<prefix>i:{<hour>}:<minute>` lists the messages queued in a minute, for searches (with the
+ *   Bloom filters of its chunks beside it), written before the record's script.
  * Each script touches the keys of one hash tag, so all of it runs on a Redis Cluster.
  */
 @Injectable()
@@ -247,7 +268,11 @@ export class StatusRepository {
     this.detail = options.statusDetail;
   }
 
-  /** Records a QUEUED message, unless one with this id exists: then returns that one. */
+  /**
+   * Records a QUEUED message, unless one with this id exists: then returns that one. The search
+   * index entry is written first (another hash tag): a crash between the two leaves an entry
+   * without a record, which searches skip, never a message that searches cannot find.
+   */
   create(message: NewMessage): Promise<CreateResult> {
     const at = this.locate(message.id);
     const queuedAt = Date.parse(message.queuedAt);
@@ -263,7 +288,23 @@ export class StatusRepository {
       this.detail,
     );
     const expireAt = (at.base === 0 ? queuedAt : startOfMinute(at.base) + MINUTE_MS) + this.ttlMs;
+    // Lean records keep no addresses or tags to confirm a match with: their entries carry none.
+    const listed = indexWrite(
+      this.prefix,
+      message.id,
+      queuedAt,
+      this.detail === 'full' ? tokensOf(message) : [],
+    );
     return this.store(async () => {
+      await this.redis.asesIndexAdd(
+        listed.keys.list,
+        listed.keys.filters,
+        listed.entry,
+        startOfMinute(at.base === 0 ? queuedAt : at.base) + MINUTE_MS + this.ttlMs,
+        CHUNK_ENTRIES,
+        CHUNK_BITS,
+        ...listed.chunkBits,
+      );
       const [code, existing] = await this.redis.asesStatusCreate(
         at.key,
         at.field,
@@ -414,7 +455,7 @@ export class StatusRepository {
     const keepMarks = this.detail === 'full' || update.status === undefined;
     const marks = keepMarks ? (update.dedupeKeys ?? []).map(digest8).join('') : '';
     const status = update.status;
-    const [code, before, tags, after, moved] = await this.store(() =>
+    const [code, before, tags, after, moved, ses] = await this.store(() =>
       this.redis.asesStatusApply(
         at.key,
         at.field,
@@ -458,6 +499,9 @@ export class StatusRepository {
     };
     if (update.recipient !== undefined && code !== REPLY.other) {
       result.recipientChanged = moved === '1';
+    }
+    if (ses !== undefined && ses !== '') {
+      result.sesMessageId = unpackSesId(ses, at.base);
     }
     return result;
   }
@@ -671,6 +715,168 @@ export class StatusRepository {
   /** Runs Redis work; a Redis failure becomes STORE_UNAVAILABLE, so callers never see ioredis errors. */
   private store<T>(work: () => Promise<T>): Promise<T> {
     return inStore('the status store', work);
+  }
+
+  // Finding messages (message-index.ts; docs/decisions.md, "Finding messages"). Keys, both with
+  // the hour's hash tag and expiring with the minute's records:
+  // - `<prefix>i:{<hour>}:<minute>`: an entry for each message queued in the minute, appended;
+  // - `<prefix>i:{<hour>}:<minute>:b`: the Bloom filters of its chunks of CHUNK_ENTRIES entries.
+  // Entries only narrow the search: each candidate's record is read and checked.
+
+  /**
+   * Messages matching `search`, newest queued first, from `from` on, at most `limit`; `next` says
+   * where the following page starts, absent when no older minute of the retention is left. A page
+   * reads at most SEARCH_BUDGET of the index and of records, so a sparse search over weeks
+   * answers in parts: a page may then hold fewer than `limit` messages, or none, and a `next`.
+   */
+  async searchPage(
+    search: IndexSearch,
+    from: SearchPosition,
+    limit: number,
+    now = Date.now(),
+  ): Promise<SearchResult> {
+    const bits = searchBits(search);
+    const oldest = Math.max(
+      search.since === undefined ? -Infinity : minuteOf(search.since),
+      // Index keys outlive their minute by the retention; the minute before may still be there.
+      minuteOf(now - this.ttlMs) - 1,
+    );
+    const messages: MessageRecord[] = [];
+    const spent = { hours: 0, looked: 0, entries: 0, records: 0 };
+    // Every hour of the retention, if need be: an empty one costs a fraction of a millisecond.
+    const hours = Math.ceil(this.ttlMs / (MINUTES_PER_HOUR * MINUTE_MS)) + 2;
+    const readEnough = (): boolean =>
+      spent.looked >= SEARCH_BUDGET.looked ||
+      spent.entries >= SEARCH_BUDGET.entries ||
+      spent.records >= SEARCH_BUDGET.records;
+    let minute = from.minute;
+    let before = from.before;
+    let cap = Math.max(2 * limit, SCAN_CAP.first);
+    while (minute >= oldest) {
+      if (spent.hours >= hours || readEnough()) {
+        return { messages, next: { minute } };
+      }
+      const hour = Math.floor(minute / MINUTES_PER_HOUR);
+      const minutes = await this.scanIndexHour(
+        hour,
+        minute,
+        Math.max(oldest, hour * MINUTES_PER_HOUR),
+        cap,
+        bits.chunk,
+      );
+      // An hour read in several calls (its minutes hold many entries) counts once.
+      spent.hours += minute === from.minute || minute % MINUTES_PER_HOUR === 59 ? 1 : 0;
+      for (const [i, { length, entries: raw }] of minutes.entries()) {
+        const at = minute - i;
+        if (i > 0 && readEnough()) {
+          return { messages, next: { minute: at } };
+        }
+        spent.looked += length;
+        spent.entries += raw.length;
+        const candidates = candidatesOf(raw, at, search, bits, i === 0 ? before : undefined);
+        let done = 0;
+        let slice = Math.max(limit - messages.length, RECORD_SLICE.first);
+        while (done < candidates.length) {
+          if (spent.records >= SEARCH_BUDGET.records) {
+            const key = done > 0 ? candidates[done - 1].key : i === 0 ? before : undefined;
+            return {
+              messages,
+              next: key === undefined ? { minute: at } : { minute: at, before: key },
+            };
+          }
+          const room = Math.min(slice, SEARCH_BUDGET.records - spent.records);
+          const batch = candidates.slice(done, done + room);
+          const raws = await this.readRecords(batch.map((entry) => entry.id));
+          spent.records += batch.length;
+          for (const [j, entry] of batch.entries()) {
+            const value = raws[j];
+            if (value === null || !recordMatches(value, entry, search)) {
+              continue;
+            }
+            const { record } = decodeRecord(entry.id, value, this.locate(entry.id).base);
+            // A page lists messages; the timeline of one is a GET away.
+            delete record.events;
+            messages.push(record);
+            if (messages.length === limit) {
+              const last = at === oldest && done + j === candidates.length - 1;
+              return last ? { messages } : { messages, next: { minute: at, before: entry.key } };
+            }
+          }
+          done += batch.length;
+          slice = Math.min(slice * 2, RECORD_SLICE.max);
+        }
+      }
+      minute -= minutes.length;
+      before = undefined;
+      cap = Math.min(cap * 2, SCAN_CAP.max);
+    }
+    return { messages };
+  }
+
+  /**
+   * The index of `hour` from minute `first` down to `last`, or to the minute where `cap` entries
+   * are returned (see index-scan-120.lua): for each minute, its length and the entries of the
+   * chunks whose filter has every bit of `chunkBits`.
+   */
+  private async scanIndexHour(
+    hour: number,
+    first: number,
+    last: number,
+    cap: number,
+    chunkBits: readonly number[],
+  ): Promise<Array<{ length: number; entries: string[] }>> {
+    const start = hour * MINUTES_PER_HOUR;
+    const keys = Array.from({ length: MINUTES_PER_HOUR }, (_, i) =>
+      indexKeys(this.prefix, start + i),
+    );
+    const reply = await this.store(() =>
+      this.redis.asesIndexScan(
+        ...keys.map((key) => key.list),
+        ...keys.map((key) => key.filters),
+        first - start,
+        last - start,
+        cap,
+        SCAN_CAP.looked,
+        CHUNK_ENTRIES,
+        CHUNK_BITS / 8,
+        ...chunkBits,
+      ),
+    );
+    const minutes: Array<{ length: number; entries: string[] }> = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      minutes.push({ length: Number(reply[i]), entries: reply[i + 1] as string[] });
+    }
+    return minutes;
+  }
+
+  /** The packed records of `ids` (null: none), one HMGET per time bucket, in parallel. */
+  private async readRecords(ids: readonly string[]): Promise<Array<string | null>> {
+    const found: Array<string | null> = ids.map(() => null);
+    const buckets = new Map<string, { fields: string[]; at: number[] }>();
+    const reads: Array<() => Promise<void>> = [];
+    ids.forEach((id, i) => {
+      const at = this.locate(id);
+      if (at.field === '') {
+        reads.push(async () => {
+          found[i] = await this.redis.get(at.key);
+        });
+        return;
+      }
+      const bucket = buckets.get(at.key) ?? { fields: [], at: [] };
+      bucket.fields.push(at.field);
+      bucket.at.push(i);
+      buckets.set(at.key, bucket);
+    });
+    for (const [key, bucket] of buckets) {
+      reads.push(async () => {
+        const values = await this.redis.hmget(key, ...bucket.fields);
+        values.forEach((value, k) => {
+          found[bucket.at[k]] = value;
+        });
+      });
+    }
+    await this.store(() => Promise.all(reads.map((read) => read())));
+    return found;
   }
 
   // Stale messages (stale.sweeper.ts; docs/decisions.md, "Stale messages"). Keys:
@@ -949,6 +1155,32 @@ const PEEK_CONCURRENCY = 100;
 const PEEKED_ITEMS = 7;
 /** Listing entries per `stale-add-1.lua` call. */
 const STALE_ADD_CHUNK = 500;
+
+/**
+ * What one search page may read at most, besides every hour of the retention (one script call
+ * each, about 0.3 ms an empty one): index entries looked at (their chunk's filter checked: about
+ * 6 ms an hour at 100 messages/s), index entries read, records read (about 60 ms for 10 000).
+ * Past any of them the page ends with what it found and where to go on: a page takes at most a
+ * few hundred ms.
+ */
+export const SEARCH_BUDGET = {
+  looked: 8_000_000,
+  entries: 100_000,
+  records: 10_000,
+} as const;
+/**
+ * One index script call stops after the minute where it has returned `first` entries (doubling
+ * with each call of a page, up to `max`) or looked at `looked`: Redis runs nothing else meanwhile.
+ */
+const SCAN_CAP = { first: 1_000, max: 20_000, looked: 1_000_000 } as const;
+/** Records read at once for a search: the page's room at first, doubling while few match. */
+const RECORD_SLICE = { first: 32, max: 1_000 } as const;
+
+/** One page of a search: the messages found (records without their timeline), and where the next starts. */
+export interface SearchResult {
+  messages: MessageRecord[];
+  next?: SearchPosition;
+}
 
 /** The stale scripts of `./lua`; argument order as in each file's header. */
 interface StaleCommands {

@@ -3,6 +3,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ASES_EVENTS, AsesMessageEvent } from '../core/ases-events';
 import type { AsesStaleEvent } from '../core/ases-events';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
+import { decodeSearchCursor, encodeSearchCursor, IndexSearch, searchHash } from './message-index';
+import { firstPosition, MessageListing, SearchPage } from './message-query';
 import { MessageRecord, TimelineEvent } from './message-record';
 import { MessageStatus } from './message-status';
 import {
@@ -163,6 +165,44 @@ export class StatusService {
       : { ...page, nextCursor: Buffer.from(page.nextCursor).toString('base64url') };
   }
 
+  /** What a `GET /v1/messages` query asked for: the FAILED or stale listing, or a search. */
+  list(listing: MessageListing): Promise<SearchPage | FailedPage | StalePage> {
+    switch (listing.kind) {
+      case 'failed':
+        return this.listFailed(listing.cursor, listing.limit);
+      case 'stale':
+        return this.listStale(listing.cursor, listing.limit, listing.reason);
+      case 'search':
+        return this.search(listing.search, listing.cursor, listing.limit);
+    }
+  }
+
+  /**
+   * Messages matching `search`, newest queued first (see {@link StatusRepository.searchPage});
+   * `cursor` is the `nextCursor` of the page before, which only a page of the same search gave.
+   */
+  async search(
+    search: IndexSearch,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<SearchPage> {
+    const hash = searchHash(search);
+    const now = Date.now();
+    const from =
+      cursor === undefined ? firstPosition(search, now) : decodeSearchCursor(cursor, hash);
+    if (from === null) {
+      throw new AsesException(
+        AsesErrorCode.INVALID_REQUEST,
+        'cursor must be the nextCursor of a previous page of this search (the same status, to, ' +
+          'tag, since and until)',
+      );
+    }
+    const page = await this.repository.searchPage(search, from, limit, now);
+    return page.next === undefined
+      ? { messages: page.messages }
+      : { messages: page.messages, nextCursor: encodeSearchCursor(page.next, hash) };
+  }
+
   /** When a message was pushed and delivered, as far as known (empty for a missing record). */
   sendTimes(id: string): Promise<SendTimes> {
     return this.repository.sendTimes(id);
@@ -179,16 +219,17 @@ export class StatusService {
     if (result.outcome === 'applied' || result.outcome === 'unchanged') {
       const recipientStatus =
         result.recipientChanged === true && update.status !== undefined ? update.status : undefined;
-      this.announce(
-        {
-          messageId: id,
-          status: result.status,
-          previousStatus: result.previous,
-          event: update.event,
-          tags: result.tags,
-        },
-        recipientStatus,
-      );
+      const payload: AsesMessageEvent = {
+        messageId: id,
+        status: result.status,
+        previousStatus: result.previous,
+        event: update.event,
+        tags: result.tags,
+      };
+      if (result.sesMessageId !== undefined) {
+        payload.sesMessageId = result.sesMessageId;
+      }
+      this.announce(payload, recipientStatus);
     }
     return result;
   }
@@ -228,15 +269,26 @@ export class StatusService {
     }
   }
 
-  /** Announces a status ases wrote itself (QUEUED, PUSHED). */
+  /** Announces a status ases wrote itself (QUEUED, PUSHED with its `sesMessageId`). */
   announceStatus(
     messageId: string,
     previousStatus: MessageStatus,
     status: MessageStatus,
     event: TimelineEvent,
     tags: Record<string, string> | undefined,
+    sesMessageId?: string,
   ): void {
-    this.announce({ messageId, status, previousStatus, event, tags: tags ?? {} });
+    const payload: AsesMessageEvent = {
+      messageId,
+      status,
+      previousStatus,
+      event,
+      tags: tags ?? {},
+    };
+    if (sesMessageId !== undefined) {
+      payload.sesMessageId = sesMessageId;
+    }
+    this.announce(payload);
   }
 
   /**

@@ -337,6 +337,7 @@ describe('ases embedded in a host app (own config, default Redis, global filter)
           previousStatus: 'PUSHED',
           event: expect.objectContaining({ type: 'bounce', source: 'ses' }),
           tags: {},
+          sesMessageId: record?.sesMessageId,
         },
       },
     ]);

@@ -296,15 +296,16 @@ describe('messages API (real Redis, local SQS/SNS/SES)', () => {
     const redis = createTestRedis();
     try {
       // Suppressions, feedback stats and the fleet's send budget are not per message. The record's
-      // time bucket and the SES-id index expire 14 days after the end of their minute.
+      // time bucket, the SES-id index and the search index expire 14 days after the end of their
+      // minute.
       const keys = (await keysWithPrefix(redis, t.keyPrefix)).filter(
         (key) => !/^(sup|stats|rate|stale)|^failed$/.test(key.slice(t.keyPrefix.length)),
       );
       const kinds = new Set(
         keys.map((key) => key.slice(t.keyPrefix.length, t.keyPrefix.length + 2)),
       );
-      expect([...kinds].sort()).toEqual(expect.arrayContaining(['r:', 'x:']));
-      expect([...kinds].filter((kind) => !['r:', 'x:', 'u:'].includes(kind))).toEqual([]);
+      expect([...kinds].sort()).toEqual(expect.arrayContaining(['i:', 'r:', 'x:']));
+      expect([...kinds].filter((kind) => !['i:', 'r:', 'x:', 'u:'].includes(kind))).toEqual([]);
       const ttls = await Promise.all(keys.map((key) => redis.ttl(key)));
       for (const ttl of ttls) {
         expect(ttl).toBeGreaterThan(14 * 86_400 - 600);

@@ -126,7 +126,8 @@ describe('stale messages (GET /v1/messages?status=STALE)', () => {
     ['an unknown reason', '/v1/messages?status=STALE&reason=late', 'reason must be one of'],
     ['a reason with FAILED', '/v1/messages?status=FAILED&reason=queued', 'reason goes with'],
     ['a cursor of another listing', '/v1/messages?status=STALE&cursor=Zm9v', 'cursor must be'],
-    ['another status', '/v1/messages?status=PUSHED', 'status must be FAILED or STALE'],
+    ['an unknown status', '/v1/messages?status=SENT', 'status must be one of'],
+    ['a search filter', '/v1/messages?status=STALE&to=a%40example.org', 'does not go with'],
   ])('answers 400 to %s', async (_name, path, problem) => {
     const response = await get(path);
     expect(response.status).toBe(400);

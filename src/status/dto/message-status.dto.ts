@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { MessageStatus } from '../message-status';
 
 class SendErrorDto {
@@ -205,4 +205,25 @@ export class StaleCountsDto {
   @ApiProperty({ description: 'QUEUED far longer than the send rate allows' }) queued!: number;
   @ApiProperty({ description: 'PUSHED or DELAYED with no outcome after STALE_AFTER_HOURS' })
   pushed!: number;
+}
+
+/** A message of a search page: its record as `GET /v1/messages/:id` shows it, without `events`. */
+export class SearchedMessageDto extends OmitType(MessageStatusDto, ['events'] as const) {}
+
+/** A page of `GET /v1/messages?status=&to=&tag=&since=&until=`. */
+export class SearchMessagesDto {
+  @ApiProperty({
+    type: [SearchedMessageDto],
+    description:
+      'Newest queued first; each record read as the page is made (its status now), without its ' +
+      'timeline (GET /v1/messages/:id has it)',
+  })
+  messages!: SearchedMessageDto[];
+
+  @ApiPropertyOptional({
+    description:
+      'Pass as `cursor` (with the same filters) for the next page; absent on the last. A page ' +
+      'that stopped at its read budget has one even when it holds fewer messages than `limit`',
+  })
+  nextCursor?: string;
 }
