@@ -9,6 +9,8 @@ import type { StoredWebhook, WebhookAttempt } from './stored-webhook';
 const WHAT = 'the webhook store';
 /** Attempts kept per endpoint for `GET /v1/webhooks/:id/deliveries`. */
 export const KEPT_ATTEMPTS = 100;
+/** An endpoint's attempts are kept this long after the last one. */
+const ATTEMPTS_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 /**
  * The only code that knows how webhook endpoints are laid out in Redis, all under the hash tag
@@ -16,8 +18,9 @@ export const KEPT_ATTEMPTS = 100;
  * - `<prefix>wh:{hooks}`: hash of endpoint id → the endpoint as JSON (secrets included);
  * - `<prefix>wh:{hooks}:failing`: hash of endpoint id → Unix ms of its first failure since its
  *   last success (set only if absent, so every instance agrees on when the streak began);
- * - `<prefix>wh:{hooks}:log:<id>`: list of its last 100 attempts, newest first.
- * Nothing here expires; deleting an endpoint deletes its keys.
+ * - `<prefix>wh:{hooks}:log:<id>`: list of its last 100 attempts, newest first, expiring 30 days
+ *   after the last.
+ * Endpoints do not expire; deleting one deletes its keys.
  */
 @Injectable()
 export class WebhookRepository {
@@ -80,6 +83,8 @@ export class WebhookRepository {
         .multi()
         .lpush(key, JSON.stringify(attempt))
         .ltrim(key, 0, KEPT_ATTEMPTS - 1)
+        // An attempt finishing after its endpoint was deleted must not leave a log for ever.
+        .expire(key, ATTEMPTS_TTL_SECONDS)
         .exec(),
     );
   }

@@ -35,8 +35,8 @@ export const ENV_WEBHOOK_ID = 'env';
 export const ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
 /** How long this instance trusts its copy of the endpoint list (another instance's change shows within this). */
 const ENDPOINTS_TTL_MS = 2000;
-/** Tries to put an event's deliveries in the store before it is given up (Redis down for long). */
-const ENQUEUE_TRIES = 6;
+/** How long an event waits in memory for Redis to answer before its deliveries are given up. */
+const ENQUEUE_PATIENCE_MS = 32_000;
 
 /** What `POST /v1/webhooks` and `PATCH` take (validated by the DTOs). */
 export interface WebhookInput {
@@ -62,6 +62,7 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
   private loading: Promise<StoredWebhook[]> | undefined;
   private readonly listeners: [string, (payload: unknown) => void][] = [];
   private readonly enqueuedListeners = new Set<() => void>();
+  private stopped = false;
 
   constructor(
     private readonly repository: WebhookRepository,
@@ -83,6 +84,7 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   onModuleDestroy(): void {
+    this.stopped = true;
     for (const [name, listener] of this.listeners) {
       this.events?.off(name, listener);
     }
@@ -118,8 +120,10 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
     return { ...webhookView(stored), secret };
   }
 
+  /** The endpoints, read now (WEBHOOK_URL's is written again if Redis lost it). */
   async list(): Promise<WebhookView[]> {
-    return (await this.repository.all()).map(webhookView);
+    this.forget();
+    return (await this.current()).map(webhookView);
   }
 
   async get(id: string): Promise<WebhookView> {
@@ -247,13 +251,23 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private async fanOut(type: string, payload: unknown): Promise<void> {
-    const targets = (await this.current()).filter(
+    // When the event happened, however long Redis keeps it waiting here.
+    const now = new Date();
+    // The endpoint list too is read again while Redis does not answer: once this instance's copy
+    // is stale (2 s), an event emitted while Redis is down would otherwise be lost at once.
+    const deadline = now.getTime() + ENQUEUE_PATIENCE_MS;
+    const endpoints = await this.whileStoreDown(() => this.current(), deadline).catch(
+      (error: unknown) => {
+        this.metrics.webhookDelivered('dropped');
+        throw error;
+      },
+    );
+    const targets = endpoints.filter(
       (webhook) => webhook.enabled && subscribes(webhook.events, type),
     );
     if (targets.length === 0) {
       return;
     }
-    const now = new Date();
     const body = JSON.stringify(
       type.startsWith('suppression.')
         ? suppressionEventBody(type, payload as SuppressionEvent, now)
@@ -262,7 +276,10 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
     const messageId = newWebhookMessageId();
     await Promise.all(
       targets.map((webhook) =>
-        this.enqueue({ webhookId: messageId, endpointId: webhook.id, type, body, attempts: 0 }),
+        this.enqueue(
+          { webhookId: messageId, endpointId: webhook.id, type, body, attempts: 0 },
+          deadline,
+        ),
       ),
     );
     for (const listener of this.enqueuedListeners) {
@@ -270,18 +287,31 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
     }
   }
 
-  /** Puts a delivery in the queue, trying again for about 30 s while Redis does not answer. */
-  private async enqueue(job: DeliveryJob): Promise<void> {
+  /** Puts a delivery in the queue, trying again until `deadline` while Redis does not answer. */
+  private async enqueue(job: DeliveryJob, deadline: number): Promise<void> {
+    await this.whileStoreDown(
+      () => this.deliveries.add(deliveryJobId(job), Date.now(), encodeDeliveryJob(job)),
+      deadline,
+    ).catch((error: unknown) => {
+      this.metrics.webhookDelivered('dropped');
+      throw error;
+    });
+  }
+
+  /**
+   * Runs Redis work, trying again (waits of 1, 2, 4, 8… s) while Redis does not answer, until
+   * `deadline` or shutdown.
+   */
+  private async whileStoreDown<T>(work: () => Promise<T>, deadline: number): Promise<T> {
     for (let tries = 1; ; tries += 1) {
       try {
-        await this.deliveries.add(deliveryJobId(job), Date.now(), encodeDeliveryJob(job));
-        return;
+        return await work();
       } catch (error) {
-        if (tries >= ENQUEUE_TRIES) {
-          this.metrics.webhookDelivered('dropped');
+        const wait = 500 * 2 ** tries;
+        if (this.stopped || Date.now() + wait > deadline) {
           throw error;
         }
-        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** tries));
+        await new Promise((resolve) => setTimeout(resolve, wait).unref());
       }
     }
   }
@@ -293,7 +323,12 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
     }
     this.loading ??= this.repository
       .all()
-      .then((list) => {
+      .then(async (list) => {
+        if (this.options.webhooks.endpoint !== undefined && !list.some(isFromEnvironment)) {
+          // Redis lost it (flushed): the environment still says it exists.
+          await this.saveEnvironmentEndpoint();
+          list = await this.repository.all();
+        }
         this.endpoints = { at: Date.now(), list };
         return list;
       })
@@ -362,6 +397,10 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
 /** The queue's id of a delivery: one per event and endpoint. */
 export function deliveryJobId(job: Pick<DeliveryJob, 'webhookId' | 'endpointId'>): string {
   return `${job.webhookId}.${job.endpointId}`;
+}
+
+function isFromEnvironment(webhook: StoredWebhook): boolean {
+  return webhook.id === ENV_WEBHOOK_ID;
 }
 
 function fromEnvironment(what: string): AsesException {
