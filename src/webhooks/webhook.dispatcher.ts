@@ -144,6 +144,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private start(taken: TakenJob): void {
     const job = decodeDeliveryJob(taken.body);
     const endpointId = job?.endpointId ?? '';
+    if (job !== null && (this.perEndpoint.get(endpointId) ?? 0) >= this.endpointShare()) {
+      // Its turn comes when the endpoint's attempts under way leave room.
+      this.queue.add(taken.id, Date.now() + TURN_WAIT_MS, taken.body).catch((error: unknown) => {
+        this.logger.warn(`webhook delivery ${taken.id} not put back: ${String(error)}`);
+      });
+      return;
+    }
     this.perEndpoint.set(endpointId, (this.perEndpoint.get(endpointId) ?? 0) + 1);
     const work = (job === null ? this.queue.done(taken) : this.deliver(taken, job))
       .catch((error: unknown) => {
@@ -163,17 +170,20 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     this.inFlight.add(work);
   }
 
+  /** Most attempts at once to one endpoint: all the slots when it is the only one, else half. */
+  private endpointShare(): number {
+    const { concurrency } = this.options.webhooks;
+    return this.webhooks.enabledCount() > 1
+      ? Math.max(1, Math.floor(concurrency * ENDPOINT_SHARE))
+      : concurrency;
+  }
+
   private async deliver(taken: TakenJob, job: DeliveryJob): Promise<void> {
     const endpoint = await this.webhooks.signingEndpoint(job.endpointId);
     if (endpoint === null || !endpoint.webhook.enabled) {
       // Deleted or disabled since the event: its deliveries go with it.
       await this.queue.done(taken);
       this.metrics.webhookDelivered('dropped');
-      return;
-    }
-    const share = Math.max(1, Math.floor(this.options.webhooks.concurrency * ENDPOINT_SHARE));
-    if ((this.perEndpoint.get(job.endpointId) ?? 0) > share) {
-      await this.queue.add(taken.id, Date.now() + TURN_WAIT_MS, taken.body);
       return;
     }
     const started = new Date();

@@ -90,6 +90,11 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
     }
   }
 
+  /** How many endpoints are enabled, as this instance last read them (0 before it read them). */
+  enabledCount(): number {
+    return this.endpoints?.list.filter((webhook) => webhook.enabled).length ?? 0;
+  }
+
   /** Calls `listener` whenever this instance put deliveries in the queue (the dispatcher wakes). */
   onEnqueued(listener: () => void): void {
     this.enqueuedListeners.add(listener);
