@@ -185,9 +185,13 @@ export class Fleet {
   /**
    * Starts app process p<n> and waits until its `/health` answers 200. `api`: the process that
    * takes the feeder's requests instead, with SEND_POLLERS=0, so that the CPU of accepting mail
-   * does not count against the senders measured (as when API and workers are separate).
+   * does not count against the senders measured (as when API and workers are separate). `env`:
+   * variables of this process only, over the bench's (e.g. WEBHOOK_CONCURRENCY).
    */
-  async startApp({ api = false } = {}): Promise<AppProcess> {
+  async startApp({
+    api = false,
+    env = {},
+  }: { api?: boolean; env?: Record<string, string> } = {}): Promise<AppProcess> {
     if (this.sqsEndpoint === undefined) {
       throw new Error('Fleet.startApp: call startSqs first: the app checks its queues at start');
     }
@@ -200,7 +204,7 @@ export class Fleet {
     const main = join(this.options.dist ?? benchDist(this.options.root), 'main');
     const child = spawn(process.execPath, [...nodeArgs, ...START_PROD_NODE_ARGS, main], {
       cwd: this.options.root,
-      env: { ...this.appEnvironment(name, port), ...(api ? { SEND_POLLERS: '0' } : {}) },
+      env: { ...this.appEnvironment(name, port), ...(api ? { SEND_POLLERS: '0' } : {}), ...env },
       stdio: ['ignore', log, log],
     });
     closeSync(log);

@@ -142,6 +142,52 @@ const LABELS: Record<string, string> = {
   victimUnrecorded: 'Killed process: sends SES accepted, not recorded PUSHED',
   victimInFlight: 'In flight at the kill (the two above)',
   duplicatesNotInFlight: 'Duplicates not in flight at the kill',
+  eventsPerRun: 'Deliveries queued before each deliverer starts',
+  deliveredRateByConcurrency: 'Events/s delivered, by WEBHOOK_CONCURRENCY',
+  deliverySecondsByConcurrency: 'First to last receipt, by WEBHOOK_CONCURRENCY',
+  delivererCpuCoresByConcurrency: 'CPU of the delivering process, by WEBHOOK_CONCURRENCY',
+  redisCpuCoresByConcurrency: 'CPU of Redis, by WEBHOOK_CONCURRENCY',
+  duplicatesByConcurrencyCounts: 'Duplicate POSTs, by WEBHOOK_CONCURRENCY',
+  missingByConcurrencyCounts: 'Not delivered when the run ended, by WEBHOOK_CONCURRENCY',
+  leftInQueueByConcurrencyCounts: 'Left in the delivery queue, by WEBHOOK_CONCURRENCY',
+  pacedFedRate: 'Paced: events emitted per second',
+  pacedDeliveredRate: 'Paced: events/s delivered',
+  pacedEvents: 'Paced: events',
+  pacedLatencyP50Ms: 'Paced: emitted → received p50',
+  pacedLatencyP99Ms: 'Paced: emitted → received p99',
+  pacedLatencyMaxMs: 'Paced: emitted → received max',
+  pacedDuplicates: 'Paced: duplicate POSTs',
+  pacedMissing: 'Paced: not delivered',
+  otherRunsEvents: "POSTs of another run's events (expected 0)",
+  signaturesVerified: 'Signatures checked with standardwebhooks',
+  badSignatures: 'Signatures that did not verify',
+};
+
+/** The runs of webhooks-hanging-receiver, by the prefix of their figures, and those figures. */
+const WEBHOOK_RUNS: Readonly<Record<string, string>> = {
+  baseline: 'No endpoint',
+  hang: 'Hanging endpoint',
+  both: 'Hanging + fast endpoint',
+};
+const WEBHOOK_RUN_FIGURES: Readonly<Record<string, string>> = {
+  AchievedRate: 'achieved rate',
+  AchievedRatio: 'achieved / configured',
+  QueuedToPushedP50Ms: 'queued → pushed p50',
+  QueuedToPushedP99Ms: 'queued → pushed p99',
+  Lost: 'lost (not PUSHED)',
+  SenderCpuCores: 'CPU of the sending process',
+  ApiCpuCores: 'CPU of the API process',
+  RedisCpuCores: 'CPU of Redis',
+  EventsEmitted: 'events emitted (queued + pushed)',
+  QueueDepth: 'deliveries in the queue at the end',
+  Attempts: 'POSTs the hanging endpoint got (all held open)',
+  Connections: 'connections opened to the hanging endpoint',
+  FastDelivered: 'events the fast endpoint got',
+  FastMissing: 'messages with no event at the fast endpoint',
+  FastDuplicates: 'duplicate POSTs to the fast endpoint',
+  FastLatencyP50Ms: 'fast endpoint, emitted → received p50',
+  FastLatencyP99Ms: 'fast endpoint, emitted → received p99',
+  FastLatencyMaxMs: 'fast endpoint, emitted → received max',
 };
 
 const MEMORY_MODES: Readonly<Record<string, string>> = { full: 'Full', lean: 'Lean' };
@@ -157,6 +203,10 @@ const MEMORY_STAGES: Readonly<Record<string, string>> = {
 function labelOf(name: string): string {
   if (LABELS[name] !== undefined) {
     return LABELS[name];
+  }
+  const run = /^(baseline|hang|both)([A-Z]\w*)$/.exec(name);
+  if (run && WEBHOOK_RUN_FIGURES[run[2]] !== undefined) {
+    return `${WEBHOOK_RUNS[run[1]]}: ${WEBHOOK_RUN_FIGURES[run[2]]}`;
   }
   const memory = /^(full|lean)(Queued|Pushed|Delivered|Open|Click)?(.*)$/.exec(name);
   if (memory) {
@@ -189,10 +239,11 @@ export function formatFigure(name: string, value: FigureValue): string {
     return value;
   }
   if (typeof value === 'object') {
-    // The entries take the unit of the name without its `By…`/`Per…` ending; rates otherwise.
+    // The entries take the unit of the name without its `By…`/`Per…` ending (`ratePerProcess`:
+    // rates, `drainSecondsByConcurrency`: seconds).
     const unit = name.replace(/(By|Per)[A-Z]\w*$/, '');
     // `…Counts`: plain counts by what was counted.
-    const entryName = /(Bytes|Gb)$/.test(unit) ? unit : /Counts$/.test(name) ? 'count' : 'rate';
+    const entryName = /Counts$/.test(name) ? 'count' : unit;
     return Object.entries(value)
       .map(([key, entry]) => `${key} ${formatFigure(entryName, entry)}`)
       .join(', ');
@@ -377,6 +428,13 @@ export function renderMarkdown(results: readonly ScenarioResult[]): string {
       '`--build <dir>`, which compiles src/ there first) runs the app processes from a ' +
       'build of their own, so src/ may change during a run; a build made with `--build` ' +
       'records the source it was made from, and the commit names that.',
+    '',
+    'The webhook scenarios (`npm run bench -- webhooks` runs both, about 3 minutes; each also by ' +
+      'its name) post to a webhook receiver of their own (bench/webhooks-receiver.ts: node:http ' +
+      'on 127.0.0.1 in a process of its own, which answers 204 at once or never) and start ' +
+      'their own fauxqs, SES stub and app processes on the local Redis; `--duration` sets the ' +
+      'feeding of the hanging-receiver runs (default 20 s), `--quick` halves it and queues ' +
+      'fewer events.',
   ];
   if (results.length === 0) {
     lines.push('', 'No results yet.');

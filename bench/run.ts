@@ -53,6 +53,12 @@ import {
   TRACKING_WARMUP_SECONDS,
   TrackingScenarioDefinition,
 } from './tracking';
+import {
+  runWebhooksScenario,
+  WEBHOOKS_GROUP,
+  WEBHOOKS_SCENARIOS,
+  WebhooksScenarioDefinition,
+} from './webhooks';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -190,24 +196,32 @@ type AnyScenario =
   | ScenarioDefinition
   | TrackingScenarioDefinition
   | MemoryScenarioDefinition
-  | FaultScenarioDefinition;
+  | FaultScenarioDefinition
+  | WebhooksScenarioDefinition;
 
 /** Every scenario, in the order they run and appear in docs/benchmarks.md. */
 const ALL_SCENARIOS: readonly AnyScenario[] = [
   ...SCENARIOS,
   ...TRACKING_SCENARIOS,
   MEMORY_SCENARIO,
+  ...WEBHOOKS_SCENARIOS,
   ...FAULT_SCENARIOS,
 ];
 
 /** Names that stand for several scenarios. */
 const GROUPS: Readonly<Record<string, readonly AnyScenario[]>> = {
   [FAULT_GROUP]: FAULT_SCENARIOS,
+  [WEBHOOKS_GROUP]: WEBHOOKS_SCENARIOS,
 };
 
 /** The fault scenarios run with a Redis, fauxqs and SES stub of their own, and judge robustness. */
 function isFault(definition: AnyScenario): definition is FaultScenarioDefinition {
   return 'fault' in definition;
+}
+
+/** The webhook scenarios start their own processes and a webhook receiver, on the shared Redis. */
+function isWebhooks(definition: AnyScenario): definition is WebhooksScenarioDefinition {
+  return 'webhooks' in definition;
 }
 
 function isTracking(definition: AnyScenario): definition is TrackingScenarioDefinition {
@@ -236,6 +250,9 @@ const USAGE =
   `  scenarios: ${ALL_SCENARIOS.filter((s) => !isFault(s))
     .map(({ name }) => name)
     .join(', ')} (default: all of these, in this order)\n` +
+  `  ${WEBHOOKS_GROUP}: ${WEBHOOKS_SCENARIOS.map(({ name }) => name).join(', ')} (about 3 ` +
+  `minutes; --duration sets the hanging-receiver runs' feeding, default 20 s, --quick 10 s ` +
+  `and fewer events)\n` +
   `  ${FAULT_GROUP}: ${FAULT_SCENARIOS.map(({ name }) => name).join(', ')} (each by its name, ` +
   `or all with \`${FAULT_GROUP}\`; not run by default: about 5 minutes, up to 4 more each ` +
   `when its queue does not empty; --duration does not apply, --quick shortens faults and the ` +
@@ -741,6 +758,22 @@ async function main(): Promise<void> {
       }
       const { redis } = server;
       const machine = machineInfo(server.version);
+      if (isWebhooks(definition)) {
+        const outcome = await runWebhooksScenario(definition, {
+          root: ROOT,
+          logDir: LOG_DIR,
+          redisUrl: REDIS_URL,
+          redis,
+          redisPid: server.pid,
+          runId: () => `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`,
+          feedSeconds: cli.durationSeconds,
+          quick: cli.quick,
+          signal: aborter.signal,
+          log: (text) => log(definition.name, text),
+        });
+        await record({ ...outcome, machine, commit: appsCommit });
+        continue;
+      }
       const measured = isTracking(definition)
         ? await runTrackingScenario(definition, {
             root: ROOT,

@@ -60,11 +60,13 @@ export class DueJobs {
   /**
    * @param prefix the keys' prefix, e.g. `ases:sched:`
    * @param what what a Redis failure is reported as, e.g. `the send schedule`
+   * @param shards how many sorted sets the jobs are spread over
    */
   constructor(
     redis: AsesRedis,
     private readonly prefix: string,
     private readonly what: string,
+    private readonly shards = DUE_JOB_SHARDS,
   ) {
     defineScripts(redis, join(__dirname, 'lua'));
     this.redis = redis as AsesRedis & DueJobCommands;
@@ -72,7 +74,7 @@ export class DueJobs {
 
   /** Keeps a job until it is due; a job of the same id is replaced. */
   async add(id: string, dueAt: number, body: string): Promise<void> {
-    const shard = shardOf(id);
+    const shard = this.shardOf(id);
     await inStore(this.what, () =>
       this.redis.asesDueJobAdd(this.setKey(shard), this.jobsKey(shard), id, dueAt, body),
     );
@@ -125,7 +127,7 @@ export class DueJobs {
    * Forgets a job whatever its state; resolves to the job it held, or null when there was none.
    */
   async remove(id: string): Promise<string | null> {
-    const shard = shardOf(id);
+    const shard = this.shardOf(id);
     const value = await inStore(this.what, () => this.redis.hget(this.jobsKey(shard), id));
     await inStore(this.what, () =>
       this.redis.asesDueJobDone(this.setKey(shard), this.jobsKey(shard), id, ''),
@@ -136,10 +138,14 @@ export class DueJobs {
   /** How many jobs wait, due or not, in all shards. */
   async count(): Promise<number> {
     let total = 0;
-    for (let shard = 0; shard < DUE_JOB_SHARDS; shard += 1) {
+    for (let shard = 0; shard < this.shards; shard += 1) {
       total += await inStore(this.what, () => this.redis.zcard(this.setKey(shard)));
     }
     return total;
+  }
+
+  private shardOf(id: string): number {
+    return shardOf(id) % this.shards;
   }
 
   private setKey(shard: number): string {

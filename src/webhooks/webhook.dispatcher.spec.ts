@@ -1,6 +1,5 @@
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import type { TakenJob, TakeWindow } from '../core/due-jobs';
-import { shardOf } from '../core/due-jobs';
 import type { StoreMonitor } from '../core/store-monitor';
 import type { AsesMetrics } from '../metrics/ases-metrics';
 import { encodeDeliveryJob } from './delivery-job';
@@ -11,32 +10,38 @@ import type { PostResult, WebhookHttpClient } from './webhook.http-client';
 import type { WebhookRepository } from './webhook.repository';
 import type { WebhooksService } from './webhooks.service';
 
-/** The delivery queue, in memory: due jobs by id. */
+/** The delivery queues, in memory: due jobs by endpoint and id. */
 class QueueFake {
-  readonly jobs = new Map<string, { dueAt: number; body: string; leased: boolean }>();
+  readonly jobs = new Map<
+    string,
+    { endpointId: string; dueAt: number; body: string; leased: boolean }
+  >();
+  /** How many times each endpoint's queue was asked for deliveries. */
+  readonly takes = new Map<string, number>();
 
-  add(id: string, dueAt: number, body: string): Promise<void> {
-    this.jobs.set(id, { dueAt, body, leased: false });
+  add(endpointId: string, id: string, dueAt: number, body: string): Promise<void> {
+    this.jobs.set(id, { endpointId, dueAt, body, leased: false });
     return Promise.resolve();
   }
 
-  take(shard: number, window: TakeWindow): Promise<TakenJob[]> {
+  take(endpointId: string, window: TakeWindow): Promise<TakenJob[]> {
+    this.takes.set(endpointId, (this.takes.get(endpointId) ?? 0) + 1);
     const taken: TakenJob[] = [];
     for (const [id, job] of this.jobs) {
       if (
         taken.length < window.limit &&
-        shardOf(id) === shard &&
+        job.endpointId === endpointId &&
         !job.leased &&
         job.dueAt <= window.now
       ) {
         job.leased = true;
-        taken.push({ id, dueAt: job.dueAt, body: job.body, shard, leaseEnd: 0 });
+        taken.push({ id, dueAt: job.dueAt, body: job.body, shard: 0, leaseEnd: 0 });
       }
     }
     return Promise.resolve(taken);
   }
 
-  done(job: TakenJob): Promise<void> {
+  done(_endpointId: string, job: TakenJob): Promise<void> {
     this.jobs.delete(job.id);
     return Promise.resolve();
   }
@@ -82,7 +87,7 @@ describe('WebhookDispatcher', () => {
     client = new ClientFake();
     const webhooks = {
       onEnqueued: () => undefined,
-      enabledCount: () => endpoints.length,
+      enabledIds: () => Promise.resolve(endpoints.map(({ id }) => id)),
       signingEndpoint: (id: string) => {
         const found = endpoints.find((each) => each.id === id);
         return Promise.resolve(found ? { webhook: found, secrets: ['whsec_AAAA'] } : null);
@@ -125,7 +130,7 @@ describe('WebhookDispatcher', () => {
         body: '{}',
         attempts: 0,
       };
-      await queue.add(`${job.webhookId}.${endpointId}`, 0, encodeDeliveryJob(job));
+      await queue.add(endpointId, `${job.webhookId}.${endpointId}`, 0, encodeDeliveryJob(job));
     }
   }
 
@@ -156,7 +161,10 @@ describe('WebhookDispatcher', () => {
     await settle();
     expect(client.hanging).toHaveLength(concurrency / 2);
     expect(client.posted.filter((url) => url.includes('fast'))).toHaveLength(20);
-    // What the hanging endpoint could not take waits in the queue, none lost.
-    expect([...queue.jobs.keys()].filter((id) => id.endsWith('.slow'))).toHaveLength(40);
+    // What the hanging endpoint could not take waits in its queue, none lost, and its queue is not
+    // even asked while its share of the slots is taken.
+    expect([...queue.jobs.values()].filter((job) => job.endpointId === 'slow')).toHaveLength(40);
+    expect(queue.takes.get('slow')).toBe(1);
+    expect(queue.takes.get('fast')).toBeGreaterThan(1);
   });
 });

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { InjectAsesOptions } from '../core/ases.tokens';
-import { DUE_JOB_SHARDS, TakenJob } from '../core/due-jobs';
+import type { TakenJob } from '../core/due-jobs';
 import { StoreMonitor } from '../core/store-monitor';
 import { AsesMetrics } from '../metrics/ases-metrics';
 import { decodeDeliveryJob, DeliveryJob, encodeDeliveryJob } from './delivery-job';
@@ -17,10 +17,8 @@ import { WebhooksService } from './webhooks.service';
 const IDLE_LOOK_MS = 500;
 /** A delivery whose instance died mid-attempt is taken again this long after its timeout. */
 const LEASE_MARGIN_MS = 20_000;
-/** An endpoint that already has this share of the slots waits its turn, so one slow endpoint cannot hold them all. */
+/** The share of the slots one endpoint may hold when there are several. */
 const ENDPOINT_SHARE = 0.5;
-/** How soon a delivery put back for its endpoint's turn is looked at again. */
-const TURN_WAIT_MS = 1000;
 
 /** What an attempt came to. */
 export type AttemptOutcome = 'delivered' | 'retrying' | 'failed' | 'gone' | 'dropped';
@@ -36,12 +34,13 @@ export type AttemptOutcome = 'delivered' | 'retrying' | 'failed' | 'gone' | 'dro
 export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ases');
   private readonly inFlight = new Set<Promise<void>>();
+  /** Attempts under way, by endpoint. */
   private readonly perEndpoint = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private looking: Promise<void> | undefined;
   private again = false;
   private stopped = false;
-  private nextShard = 0;
+  private nextEndpoint = 0;
 
   constructor(
     private readonly webhooks: WebhooksService,
@@ -120,39 +119,47 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     return attempt;
   }
 
+  /**
+   * Takes due deliveries endpoint by endpoint, in turn, each up to its free share of the slots: an
+   * endpoint whose attempts fill its share is not even asked, so its backlog waits untouched.
+   */
   private async look(): Promise<void> {
-    const capacity = this.options.webhooks.concurrency;
-    for (let looked = 0; looked < DUE_JOB_SHARDS && !this.stopped; looked += 1) {
-      const free = capacity - this.inFlight.size;
-      if (free <= 0 || !this.store.available) {
-        return;
-      }
-      const shard = this.nextShard;
-      this.nextShard = (this.nextShard + 1) % DUE_JOB_SHARDS;
-      const taken = await this.queue.take(shard, {
-        now: Date.now(),
-        horizonMs: 0,
-        leaseMs: this.options.webhooks.timeoutMs + LEASE_MARGIN_MS,
-        limit: free,
-      });
-      for (const job of taken) {
-        this.start(job);
-      }
-    }
-  }
-
-  private start(taken: TakenJob): void {
-    const job = decodeDeliveryJob(taken.body);
-    const endpointId = job?.endpointId ?? '';
-    if (job !== null && (this.perEndpoint.get(endpointId) ?? 0) >= this.endpointShare()) {
-      // Its turn comes when the endpoint's attempts under way leave room.
-      this.queue.add(taken.id, Date.now() + TURN_WAIT_MS, taken.body).catch((error: unknown) => {
-        this.logger.warn(`webhook delivery ${taken.id} not put back: ${String(error)}`);
-      });
+    if (!this.store.available) {
       return;
     }
+    const capacity = this.options.webhooks.concurrency;
+    const endpoints = await this.webhooks.enabledIds();
+    // With several endpoints, one may hold at most half the slots, so a hanging one cannot hold them all.
+    const share =
+      endpoints.length > 1 ? Math.max(1, Math.floor(capacity * ENDPOINT_SHARE)) : capacity;
+    for (let looked = 0; looked < endpoints.length && !this.stopped; looked += 1) {
+      const endpointId = endpoints[(this.nextEndpoint + looked) % endpoints.length];
+      const free = Math.min(
+        capacity - this.inFlight.size,
+        share - (this.perEndpoint.get(endpointId) ?? 0),
+      );
+      if (capacity - this.inFlight.size <= 0 || !this.store.available) {
+        break;
+      }
+      if (free > 0) {
+        const taken = await this.queue.take(endpointId, {
+          now: Date.now(),
+          horizonMs: 0,
+          leaseMs: this.options.webhooks.timeoutMs + LEASE_MARGIN_MS,
+          limit: free,
+        });
+        for (const job of taken) {
+          this.start(endpointId, job);
+        }
+      }
+    }
+    this.nextEndpoint += 1;
+  }
+
+  private start(endpointId: string, taken: TakenJob): void {
+    const job = decodeDeliveryJob(taken.body);
     this.perEndpoint.set(endpointId, (this.perEndpoint.get(endpointId) ?? 0) + 1);
-    const work = (job === null ? this.queue.done(taken) : this.deliver(taken, job))
+    const work = (job === null ? this.queue.done(endpointId, taken) : this.deliver(taken, job))
       .catch((error: unknown) => {
         // The lease brings it back: nothing is lost when the store did not answer.
         this.logger.warn(`webhook delivery ${taken.id} not finished: ${String(error)}`);
@@ -170,19 +177,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     this.inFlight.add(work);
   }
 
-  /** Most attempts at once to one endpoint: all the slots when it is the only one, else half. */
-  private endpointShare(): number {
-    const { concurrency } = this.options.webhooks;
-    return this.webhooks.enabledCount() > 1
-      ? Math.max(1, Math.floor(concurrency * ENDPOINT_SHARE))
-      : concurrency;
-  }
-
   private async deliver(taken: TakenJob, job: DeliveryJob): Promise<void> {
     const endpoint = await this.webhooks.signingEndpoint(job.endpointId);
     if (endpoint === null || !endpoint.webhook.enabled) {
       // Deleted or disabled since the event: its deliveries go with it.
-      await this.queue.done(taken);
+      await this.queue.done(job.endpointId, taken);
       this.metrics.webhookDelivered('dropped');
       return;
     }
@@ -199,18 +198,18 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     let next: number | null = null;
     if (result.status !== undefined && result.status >= 200 && result.status < 300) {
       outcome = 'delivered';
-      await this.queue.done(taken);
+      await this.queue.done(job.endpointId, taken);
       await this.repository.succeeded(job.endpointId);
     } else if (result.status === 410) {
       outcome = 'gone';
-      await this.queue.done(taken);
+      await this.queue.done(job.endpointId, taken);
       await this.webhooks.disable(job.endpointId, 'gone', 'it answered 410 Gone');
     } else {
       const { retrySchedule, retryWindowMs } = this.options.webhooks;
       const failingSince = await this.repository.failingSince(job.endpointId, now);
       if (now - failingSince >= retryWindowMs) {
         outcome = 'failed';
-        await this.queue.done(taken);
+        await this.queue.done(job.endpointId, taken);
         await this.webhooks.disable(
           job.endpointId,
           'failing',
@@ -227,10 +226,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         );
         if (next === null) {
           outcome = 'failed';
-          await this.queue.done(taken);
+          await this.queue.done(job.endpointId, taken);
         } else {
           outcome = 'retrying';
-          await this.queue.add(taken.id, next, encodeDeliveryJob(attempted));
+          await this.queue.add(job.endpointId, taken.id, next, encodeDeliveryJob(attempted));
         }
       }
     }

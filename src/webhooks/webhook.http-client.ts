@@ -26,12 +26,13 @@ const KEPT_ANSWER_BYTES = 200;
  * The only code that calls webhook endpoints: one POST, no redirect followed (a 3xx is a failed
  * attempt), the whole exchange bounded by the timeout, every address the host resolves to checked
  * at connect time (see {@link guardedLookup}). Connections are kept alive per endpoint, as a
- * receiver handling hundreds of events a second expects.
+ * receiver handling hundreds of events a second expects; how many at once is the
+ * dispatcher's to say (WEBHOOK_CONCURRENCY), not the agents'.
  */
 @Injectable()
 export class WebhookHttpClient {
-  private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
-  private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
+  private readonly httpAgent = new HttpAgent({ keepAlive: true });
+  private readonly httpsAgent = new HttpsAgent({ keepAlive: true });
 
   post(
     url: string,

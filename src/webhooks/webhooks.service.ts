@@ -90,9 +90,9 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
     }
   }
 
-  /** How many endpoints are enabled, as this instance last read them (0 before it read them). */
-  enabledCount(): number {
-    return this.endpoints?.list.filter((webhook) => webhook.enabled).length ?? 0;
+  /** The ids of the enabled endpoints, from this instance's copy while it is fresh. */
+  async enabledIds(): Promise<string[]> {
+    return (await this.current()).filter((webhook) => webhook.enabled).map(({ id }) => id);
   }
 
   /** Calls `listener` whenever this instance put deliveries in the queue (the dispatcher wakes). */
@@ -165,6 +165,10 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
       next.disabledAt = next.updatedAt;
     }
     await this.repository.save(next);
+    if (!next.enabled) {
+      // A disabled endpoint gets nothing: what waited for it is dropped, not sent when re-enabled.
+      await this.deliveries.clear(id);
+    }
     this.forget();
     return webhookView(next);
   }
@@ -175,6 +179,7 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
       throw fromEnvironment('unset WEBHOOK_URL to remove it');
     }
     await this.repository.remove(id);
+    await this.deliveries.clear(id);
     this.forget();
   }
 
@@ -238,6 +243,7 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
       disabledAt: at,
       updatedAt: at,
     });
+    await this.deliveries.clear(id);
     this.forget();
     this.metrics.webhookDisabled();
     this.logger.warn({
@@ -295,7 +301,8 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
   /** Puts a delivery in the queue, trying again until `deadline` while Redis does not answer. */
   private async enqueue(job: DeliveryJob, deadline: number): Promise<void> {
     await this.whileStoreDown(
-      () => this.deliveries.add(deliveryJobId(job), Date.now(), encodeDeliveryJob(job)),
+      () =>
+        this.deliveries.add(job.endpointId, deliveryJobId(job), Date.now(), encodeDeliveryJob(job)),
       deadline,
     ).catch((error: unknown) => {
       this.metrics.webhookDelivered('dropped');

@@ -2,6 +2,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ASES_EVENTS, SuppressionEvent } from '../../src/core/ases-events';
 import type { AsesWebhookOptions } from '../../src/core/ases-options';
 import { WebhookDeliveryRepository } from '../../src/webhooks/webhook-delivery.repository';
+import { WebhooksService } from '../../src/webhooks/webhooks.service';
 import { newWebhookSecret } from '../../src/webhooks/webhook-signature';
 import { OwnRedis } from '../helpers/own-redis';
 import { parseMetrics, sumOf } from '../helpers/prometheus-text';
@@ -108,7 +109,15 @@ describe('webhook deliveries when Redis restarts, stops, hangs or is flushed', (
   }
 
   /** Deliveries waiting in the queue, due or not. */
-  const waiting = (t: TestApp): Promise<number> => t.app.get(WebhookDeliveryRepository).count();
+  /** Deliveries waiting, for every endpoint the store knows. */
+  const waiting = async (t: TestApp): Promise<number> => {
+    const queue = t.app.get(WebhookDeliveryRepository);
+    let total = 0;
+    for (const endpoint of await t.app.get(WebhooksService).list()) {
+      total += await queue.count(endpoint.id);
+    }
+    return total;
+  };
 
   /** The emails of the `suppression.added` events a receiver accepted. */
   const delivered = (received: ReceivedWebhook[]): string[] =>
