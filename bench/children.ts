@@ -47,3 +47,26 @@ export async function stopChild(
   await exited(child);
   clearTimeout(timer);
 }
+
+/**
+ * Resolves to the `url` of the child's first `{ type: 'ready', url }` message; rejects when it
+ * exits first or does not say it within `timeoutMs`. `what` names it in the error.
+ */
+export function readyUrl(child: ChildProcess, what: string, timeoutMs: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${what} did not start in ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
+    child.on('message', (message: { type?: unknown; url?: unknown }) => {
+      if (message.type === 'ready' && typeof message.url === 'string') {
+        clearTimeout(timer);
+        resolve(message.url);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code} while starting`));
+    });
+  });
+}

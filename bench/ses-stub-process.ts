@@ -1,6 +1,6 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { exited, isRunning, stopChild, trackChild } from './children';
+import { exited, isRunning, stopChild, trackChild, readyUrl } from './children';
 import { SesStub, SesStubOptions, StubFailure, StubSendRecord } from './ses-stub';
 
 const START_TIMEOUT_MS = 30_000;
@@ -66,22 +66,7 @@ export class SesStubProcess {
     });
     trackChild(child);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`the SES stub did not start in ${START_TIMEOUT_MS / 1000} s`)),
-          START_TIMEOUT_MS,
-        );
-        child.on('message', (message: ChildMessage) => {
-          if (message.type === 'ready') {
-            clearTimeout(timer);
-            resolve(message.url);
-          }
-        });
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`the SES stub exited with ${code} while starting`));
-        });
-      });
+      const url = await readyUrl(child, 'the SES stub', START_TIMEOUT_MS);
       return new SesStubProcess(url, child);
     } catch (error) {
       await stopChild(child, 'SIGKILL', 0);

@@ -2,7 +2,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { isRunning, stopChild, trackChild } from './children';
+import { isRunning, stopChild, trackChild, readyUrl } from './children';
 
 const START_TIMEOUT_MS = 30_000;
 const ASK_TIMEOUT_MS = 30_000;
@@ -85,22 +85,7 @@ export class WebhookReceiverProcess {
     });
     trackChild(child);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`the webhook receiver did not start in ${START_TIMEOUT_MS} ms`)),
-          START_TIMEOUT_MS,
-        );
-        child.on('message', (reply: Reply) => {
-          if (reply.type === 'ready') {
-            clearTimeout(timer);
-            resolve(reply.url);
-          }
-        });
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`the webhook receiver exited with ${code} while starting`));
-        });
-      });
+      const url = await readyUrl(child, 'the webhook receiver', START_TIMEOUT_MS);
       return new WebhookReceiverProcess(`${url}/hooks`, child);
     } catch (error) {
       await stopChild(child, 'SIGKILL', 0);

@@ -267,6 +267,20 @@ describe('signed webhooks (Standard Webhooks)', () => {
     const endpoint = await addEndpoint();
     const empty = await api().patch(`/v1/webhooks/${endpoint.id}`, {});
     expect(empty.status).toBe(400);
+    for (const body of [
+      { events: ['message.sent'] },
+      { url: 'ftp://x.example/' },
+      { secret: 'x' },
+    ]) {
+      const patched = await api().patch(`/v1/webhooks/${endpoint.id}`, body);
+      expect(patched.status).toBe(400);
+      expect(patched.body.message).toContain(Object.keys(body)[0]);
+    }
+    const moved = await api().patch(`/v1/webhooks/${endpoint.id}`, {
+      url: `${url}/v2`,
+      events: ['message.bounced'],
+    });
+    expect(moved.body).toMatchObject({ url: `${url}/v2`, events: ['message.bounced'] });
     const missing = await api().get('/v1/webhooks/wh_nope');
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe('WEBHOOK_NOT_FOUND');

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -53,35 +53,7 @@ export class CreateWebhookDto {
 }
 
 /** `PATCH /v1/webhooks/:id`: any of these. */
-export class UpdateWebhookDto {
-  @ApiPropertyOptional({ maxLength: MAX_WEBHOOK_URL_LENGTH })
-  @IsOptional()
-  @IsString()
-  @MaxLength(MAX_WEBHOOK_URL_LENGTH)
-  url?: string;
-
-  @ApiPropertyOptional({
-    description: EVENTS_DESCRIPTION,
-    enum: WEBHOOK_EVENT_TYPES,
-    isArray: true,
-  })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length * 2)
-  @IsIn(WEBHOOK_EVENT_TYPES, {
-    each: true,
-    message: `each of $property must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
-  })
-  events?: string[];
-
-  @ApiPropertyOptional({ maxLength: MAX_DESCRIPTION })
-  @IsOptional()
-  @IsString()
-  @MaxLength(MAX_DESCRIPTION)
-  @NoControlCharacters()
-  description?: string;
-
+export class UpdateWebhookDto extends PartialType(CreateWebhookDto) {
   @ApiPropertyOptional({
     description: 'false stops deliveries; true starts them again and forgets past failures',
   })
