@@ -162,7 +162,10 @@ export class MessageStatusDto {
 
 /** A page of `GET /v1/messages?status=FAILED`. */
 export class FailedMessagesDto {
-  @ApiProperty({ type: [MessageStatusDto], description: 'Newest failure first, without timelines' })
+  @ApiProperty({
+    type: [MessageStatusDto],
+    description: 'Newest failure first, each with its timeline',
+  })
   messages!: MessageStatusDto[];
 
   @ApiPropertyOptional({ description: 'Pass as `cursor` for the next page; absent on the last' })
