@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { ChildProcess, fork } from 'node:child_process';
 
 // Every child of this harness, so that the exit handler can kill what a crash left running.
 const children = new Set<ChildProcess>();
@@ -49,10 +49,38 @@ export async function stopChild(
 }
 
 /**
+ * Forks `file` under ts-node (`cwd`: the repository root, where ts-node is installed), tracked by
+ * {@link trackChild}, and resolves once it says `{ type: 'ready', url }`; a child that exits first
+ * or says nothing within `timeoutMs` is killed, and the error names it as `what`.
+ */
+export async function forkReady(
+  file: string,
+  args: string[],
+  cwd: string,
+  what: string,
+  timeoutMs: number,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(file, args, {
+    cwd,
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    // Structured clone instead of JSON: a child's reports hold tens of thousands of records.
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  trackChild(child);
+  try {
+    return { child, url: await readyUrl(child, what, timeoutMs) };
+  } catch (error) {
+    await stopChild(child, 'SIGKILL', 0);
+    throw error;
+  }
+}
+
+/**
  * Resolves to the `url` of the child's first `{ type: 'ready', url }` message; rejects when it
  * exits first or does not say it within `timeoutMs`. `what` names it in the error.
  */
-export function readyUrl(child: ChildProcess, what: string, timeoutMs: number): Promise<string> {
+function readyUrl(child: ChildProcess, what: string, timeoutMs: number): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${what} did not start in ${timeoutMs / 1000} s`)),

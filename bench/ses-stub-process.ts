@@ -1,6 +1,6 @@
-import { ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { exited, isRunning, stopChild, trackChild, readyUrl } from './children';
+import { exited, isRunning, stopChild, forkReady } from './children';
 import { SesStub, SesStubOptions, StubFailure, StubSendRecord } from './ses-stub';
 
 const START_TIMEOUT_MS = 30_000;
@@ -57,21 +57,14 @@ export class SesStubProcess {
 
   /** Starts the child (`cwd`: the repository root, where ts-node is installed). */
   static async start(options: SesStubProcessOptions, cwd: string): Promise<SesStubProcess> {
-    const child = fork(__filename, [JSON.stringify(options)], {
+    const { child, url } = await forkReady(
+      __filename,
+      [JSON.stringify(options)],
       cwd,
-      execArgv: ['-r', 'ts-node/register/transpile-only'],
-      // Structured clone instead of JSON: the final list of sends is tens of thousands of records.
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    trackChild(child);
-    try {
-      const url = await readyUrl(child, 'the SES stub', START_TIMEOUT_MS);
-      return new SesStubProcess(url, child);
-    } catch (error) {
-      await stopChild(child, 'SIGKILL', 0);
-      throw error;
-    }
+      'the SES stub',
+      START_TIMEOUT_MS,
+    );
+    return new SesStubProcess(url, child);
   }
 
   /** Sends so far and how many SES accepted, as of the last report (every 500 ms). */

@@ -1,8 +1,8 @@
-import { ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { isRunning, stopChild, trackChild, readyUrl } from './children';
+import { isRunning, stopChild, forkReady } from './children';
 
 const START_TIMEOUT_MS = 30_000;
 const ASK_TIMEOUT_MS = 30_000;
@@ -76,21 +76,14 @@ export class WebhookReceiverProcess {
 
   /** Starts the child (`cwd`: the repository root, where ts-node is installed). */
   static async start(cwd: string): Promise<WebhookReceiverProcess> {
-    const child = fork(__filename, [], {
+    const { child, url } = await forkReady(
+      __filename,
+      [],
       cwd,
-      execArgv: ['-r', 'ts-node/register/transpile-only'],
-      // Structured clone instead of JSON: a report holds tens of thousands of records.
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    trackChild(child);
-    try {
-      const url = await readyUrl(child, 'the webhook receiver', START_TIMEOUT_MS);
-      return new WebhookReceiverProcess(`${url}/hooks`, child);
-    } catch (error) {
-      await stopChild(child, 'SIGKILL', 0);
-      throw error;
-    }
+      'the webhook receiver',
+      START_TIMEOUT_MS,
+    );
+    return new WebhookReceiverProcess(`${url}/hooks`, child);
   }
 
   /**

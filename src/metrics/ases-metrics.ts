@@ -286,11 +286,8 @@ export class AsesMetrics {
   }
 
   /** A webhook delivery attempt and how it ended; `seconds`: how long its request took, if one was made. */
-  webhookDelivered(
-    outcome: 'delivered' | 'retrying' | 'failed' | 'gone' | 'dropped',
-    seconds?: number,
-  ): void {
-    this.webhookDeliveries.labels({ outcome: outcome satisfies WebhookOutcome }).inc();
+  webhookDelivered(outcome: WebhookOutcome, seconds?: number): void {
+    this.webhookDeliveries.labels({ outcome }).inc();
     if (seconds !== undefined) {
       this.webhookDuration.observe(seconds);
     }

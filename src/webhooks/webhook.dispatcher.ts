@@ -4,6 +4,7 @@ import { InjectAsesOptions } from '../core/ases.tokens';
 import type { TakenJob } from '../core/due-jobs';
 import { StoreMonitor } from '../core/store-monitor';
 import { AsesMetrics } from '../metrics/ases-metrics';
+import type { WebhookOutcome } from '../metrics/metric-labels';
 import { decodeDeliveryJob, DeliveryJob, encodeDeliveryJob } from './delivery-job';
 import { nextAttemptAt } from './webhook-retry';
 import { webhookHeaders } from './webhook-signature';
@@ -19,9 +20,6 @@ const IDLE_LOOK_MS = 500;
 const LEASE_MARGIN_MS = 20_000;
 /** The share of the slots one endpoint may hold when there are several. */
 const ENDPOINT_SHARE = 0.5;
-
-/** What an attempt came to. */
-export type AttemptOutcome = 'delivered' | 'retrying' | 'failed' | 'gone' | 'dropped';
 
 /**
  * Posts the deliveries of the webhook queue, in every instance (up to `webhooks.concurrency` at
@@ -194,7 +192,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       firstAttemptAt: job.firstAttemptAt ?? started.getTime(),
     };
     const seconds = result.latencyMs / 1000;
-    let outcome: AttemptOutcome;
+    let outcome: WebhookOutcome;
     let next: number | null = null;
     if (result.status !== undefined && result.status >= 200 && result.status < 300) {
       outcome = 'delivered';
