@@ -17,6 +17,7 @@ import { LoggingModule } from './logging/logging.module';
 import { MailerModule } from './mailer/mailer.module';
 import { AsesMetrics } from './metrics/ases-metrics';
 import { MetricsModule } from './metrics/metrics.module';
+import { StatsModule } from './stats/stats.module';
 import { StatusModule } from './status/status.module';
 import { SuppressionModule } from './suppression/suppression.module';
 import { TemplatesModule } from './templates/templates.module';
@@ -36,6 +37,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     // @OnEvent handlers (the embedding e2e test checks both cases).
     EventEmitterModule.forRoot(),
     StatusModule,
+    StatsModule,
     MailerModule,
     FeedbackModule,
     TrackingModule,

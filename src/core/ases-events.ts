@@ -55,6 +55,8 @@ export interface AsesMessageEvent {
    * not read it).
    */
   sesMessageId?: string;
+  /** Its category, when not `transactional` (absent in stale events, which do not read it). */
+  category?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import { QueueModule } from '../core/queue.module';
+import { StatsModule } from '../stats/stats.module';
 import { StatusModule } from '../status/status.module';
 import { SuppressionModule } from '../suppression/suppression.module';
 import { TemplatesModule } from '../templates/templates.module';
@@ -25,6 +26,7 @@ import { SesTransport } from './ses.transport';
 @Module({
   imports: [
     QueueModule,
+    StatsModule,
     StatusModule,
     SuppressionModule,
     TemplatesModule,

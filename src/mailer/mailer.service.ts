@@ -628,6 +628,8 @@ export class MailerService {
         MessageStatus.QUEUED,
         { type: 'queued', at: queuedAt, recipient: bare(job.to), source: 'ases' },
         message.tags,
+        undefined,
+        category,
       );
       return withoutUndefined({
         id: job.id,

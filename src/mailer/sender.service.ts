@@ -19,6 +19,7 @@ import type { SuppressionEntry } from '../suppression/suppression-entry';
 import { AsesMetrics } from '../metrics/ases-metrics';
 import { sesCallOutcome, waitedSeconds } from '../metrics/metric-labels';
 import { sendRetryLogLine, writeLogLine } from '../logging/message-log';
+import { SeriesRepository } from '../stats/series.repository';
 import { JobContentStore } from './job-content.store';
 import {
   DEFAULT_CATEGORY,
@@ -77,6 +78,7 @@ export class SenderService {
     private readonly queue: SendmailQueue,
     private readonly contents: JobContentStore,
     private readonly metrics: AsesMetrics,
+    private readonly series: SeriesRepository,
     @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
   ) {}
 
@@ -214,6 +216,8 @@ export class SenderService {
     }
     this.metrics.sesAccepted(destinations.length, waitedSeconds(job, Date.now()));
     const pushedAt = new Date().toISOString();
+    // Counted as SES took it, whatever becomes of the PUSHED write: SES counts it too.
+    void this.series.addSent(job.category, destinations.length, Date.parse(pushedAt));
     let change: Awaited<ReturnType<StatusService['markPushed']>>;
     try {
       change = await this.status.markPushed(job.id, sesMessageId, pushedAt);
@@ -237,6 +241,7 @@ export class SenderService {
         { type: 'pushed', at: pushedAt, detail: sesMessageId, source: 'ases' },
         claim.tags,
         sesMessageId,
+        job.category,
       );
       await this.recordLeftOut(job, blocked, pushedAt);
     } else {
@@ -366,6 +371,7 @@ export class SenderService {
         { type: 'pushed', at: pushed.at, detail: pushed.sesMessageId, source: 'ases' },
         job.tags ?? {},
         pushed.sesMessageId,
+        job.category,
       );
     }
     return { result: 'pushed', sesMessageId: pushed.sesMessageId };

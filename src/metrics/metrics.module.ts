@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { QueueModule } from '../core/queue.module';
 import { MailerModule } from '../mailer/mailer.module';
+import { StatsModule } from '../stats/stats.module';
 import { MetricsCollector } from './metrics.collector';
 import { MetricsController } from './metrics.controller';
 import { MetricsListener } from './metrics.listener';
 import { MetricsServer } from './metrics.server';
+import { SeriesSampler } from './series.sampler';
 
 /**
  * Prometheus metrics: `GET /metrics` on the API port (with the API key), and/or on
@@ -12,8 +14,8 @@ import { MetricsServer } from './metrics.server';
  * module serves it and feeds the gauges and the event counters.
  */
 @Module({
-  imports: [QueueModule, MailerModule],
+  imports: [QueueModule, MailerModule, StatsModule],
   controllers: [MetricsController],
-  providers: [MetricsCollector, MetricsListener, MetricsServer],
+  providers: [MetricsCollector, MetricsListener, MetricsServer, SeriesSampler],
 })
 export class MetricsModule {}

@@ -68,7 +68,7 @@ function invalid(message: string): AsesException {
 }
 
 /** A parameter's value quoted for an error message, shortened. */
-function quoted(value: string): string {
+export function quoted(value: string): string {
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 79)}…` : value);
 }
 
@@ -85,8 +85,8 @@ function many(query: Record<string, unknown>, name: string): string[] {
   return values as string[];
 }
 
-/** The value of a parameter given at most once. */
-function once(query: Record<string, unknown>, name: string): string | undefined {
+/** The value of a query parameter given at most once. */
+export function onceParameter(query: Record<string, unknown>, name: string): string | undefined {
   const value = query[name];
   if (value === undefined || typeof value === 'string') {
     return value;
@@ -109,8 +109,8 @@ function pageCursor(cursor: unknown): string | undefined {
   return cursor;
 }
 
-/** A time parameter: RFC 3339 with its zone, as ms. */
-function time(name: string, value: string | undefined): number | undefined {
+/** A time query parameter: RFC 3339 with its zone, as ms. */
+export function timeParameter(name: string, value: string | undefined): number | undefined {
   if (value === undefined) {
     return undefined;
   }
@@ -196,7 +196,7 @@ export function parseMessageListing(
       );
     }
   }
-  const status = once(query, 'status');
+  const status = onceParameter(query, 'status');
   if (
     status !== undefined &&
     status !== STALE &&
@@ -232,8 +232,8 @@ export function parseMessageListing(
   if (status !== undefined) {
     search.status = status as MessageStatus;
   }
-  const since = time('since', once(query, 'since'));
-  const until = time('until', once(query, 'until'));
+  const since = timeParameter('since', onceParameter(query, 'since'));
+  const until = timeParameter('until', onceParameter(query, 'until'));
   if (since !== undefined && until !== undefined && since >= until) {
     throw invalid('since must be before until');
   }

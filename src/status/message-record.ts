@@ -155,7 +155,7 @@ export interface MessageRecord {
   bcc?: string;
   subject: string;
   tags?: Record<string, string>;
-  /** Its category, when not `transactional` (full records only). */
+  /** Its category, when not `transactional`. */
   category?: string;
   /** The tracking put in the message's HTML (both false for text-only mail). */
   track?: TrackSettings;

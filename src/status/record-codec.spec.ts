@@ -305,18 +305,21 @@ describe('record codec', () => {
         source: 'ases',
       });
 
-      // A lean record keeps the schedule (the stale sweep needs it), not the addresses.
+      // A lean record keeps the schedule (the stale sweep needs it) and the category (the
+      // reputation figures go by it), not the addresses.
       const lean = encodeNewRecord(
         { ...single, to: ['a@x.io', 'b@x.io'], category: 'news', scheduledFor: BASE + 60_000 },
         BASE,
         'lean',
       );
-      expect(lean).toBe(`s1${US}S${b36(60_000)}`);
+      expect(lean).toBe(`s1${US}S${b36(60_000)}${US}Gnews`);
       expect(decodeRecord('i', lean, BASE).record).toMatchObject({
         to: '',
         scheduledFor: iso(60_000),
+        category: 'news',
       });
-      expect(decodeRecord('i', lean, BASE).record).not.toHaveProperty('category');
+      const transactional = encodeNewRecord({ ...single, category: 'transactional' }, BASE, 'lean');
+      expect(decodeRecord('i', transactional, BASE).record).not.toHaveProperty('category');
     });
 
     it("reads each recipient's own status, time and details", () => {

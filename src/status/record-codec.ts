@@ -211,9 +211,10 @@ export function encodeNewRecord(message: NewRecord, base: number, detail: Status
     if (message.track) {
       fields.push(`k${(message.track.opens ? 1 : 0) + (message.track.clicks ? 2 : 0)}`);
     }
-    if (message.category !== undefined && message.category !== DEFAULT_CATEGORY) {
-      fields.push(`G${clean(message.category)}`);
-    }
+  }
+  // Lean records keep it too: the reputation figures and the guard go by category.
+  if (message.category !== undefined && message.category !== DEFAULT_CATEGORY) {
+    fields.push(`G${clean(message.category)}`);
   }
   return fields.join(US);
 }

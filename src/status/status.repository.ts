@@ -159,6 +159,8 @@ export type UpdateResult =
       recipientChanged?: boolean;
       /** SES's id of the message, once pushed (not read for a `duplicate`). */
       sesMessageId?: string;
+      /** Its category when not `transactional` (not read for a `duplicate`). */
+      category?: string;
     }
   | { outcome: 'other-recipient'; status: MessageStatus }
   | { outcome: 'missing' };
@@ -217,7 +219,7 @@ export { TIMELINE_LENGTH } from './record-codec';
  */
 const REPLY = { missing: 0, done: 1, kept: 2, other: 3, otherRecipient: 4 } as const;
 
-type ScriptReply = [number, string?, string?, string?, string?, string?];
+type ScriptReply = [number, string?, string?, string?, string?, string?, string?];
 
 interface StatusCommands {
   asesStatusCreate(
@@ -455,7 +457,7 @@ export class StatusRepository {
     const keepMarks = this.detail === 'full' || update.status === undefined;
     const marks = keepMarks ? (update.dedupeKeys ?? []).map(digest8).join('') : '';
     const status = update.status;
-    const [code, before, tags, after, moved, ses] = await this.store(() =>
+    const [code, before, tags, after, moved, ses, category] = await this.store(() =>
       this.redis.asesStatusApply(
         at.key,
         at.field,
@@ -502,6 +504,9 @@ export class StatusRepository {
     }
     if (ses !== undefined && ses !== '') {
       result.sesMessageId = unpackSesId(ses, at.base);
+    }
+    if (category !== undefined && category !== '') {
+      result.category = category;
     }
     return result;
   }

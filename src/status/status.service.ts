@@ -7,6 +7,7 @@ import { decodeSearchCursor, encodeSearchCursor, IndexSearch, searchHash } from 
 import { firstPosition, MessageListing, SearchPage } from './message-query';
 import { MessageRecord, TimelineEvent } from './message-record';
 import { MessageStatus } from './message-status';
+import { DEFAULT_CATEGORY } from './record-codec';
 import {
   CancelResult,
   ChangeResult,
@@ -229,6 +230,9 @@ export class StatusService {
       if (result.sesMessageId !== undefined) {
         payload.sesMessageId = result.sesMessageId;
       }
+      if (result.category !== undefined) {
+        payload.category = result.category;
+      }
       this.announce(payload, recipientStatus);
     }
     return result;
@@ -269,7 +273,10 @@ export class StatusService {
     }
   }
 
-  /** Announces a status ases wrote itself (QUEUED, PUSHED with its `sesMessageId`). */
+  /**
+   * Announces a status ases wrote itself (QUEUED, PUSHED with its `sesMessageId`), with the
+   * message's category.
+   */
   announceStatus(
     messageId: string,
     previousStatus: MessageStatus,
@@ -277,6 +284,7 @@ export class StatusService {
     event: TimelineEvent,
     tags: Record<string, string> | undefined,
     sesMessageId?: string,
+    category?: string,
   ): void {
     const payload: AsesMessageEvent = {
       messageId,
@@ -287,6 +295,9 @@ export class StatusService {
     };
     if (sesMessageId !== undefined) {
       payload.sesMessageId = sesMessageId;
+    }
+    if (category !== undefined && category !== DEFAULT_CATEGORY) {
+      payload.category = category;
     }
     this.announce(payload);
   }

@@ -18,7 +18,8 @@
 -- Returns {0} missing, {3, status, tags} duplicate, {4, status, tags} not one of the record's
 -- recipients (nothing written), {2, status, tags, status, '0'} status kept (entry and counters
 -- recorded), {1, previous status, tags, status, recipient moved '1'/'0'} applied; both end with
--- the stored SES id ('' before the push), which the events carry.
+-- the stored SES id ('' before the push) and the category ('' transactional), which the events
+-- carry.
 local key, field = KEYS[1], ARGV[1]
 local r = loadRecord(key, field)
 if not r then return {0} end
@@ -133,4 +134,4 @@ appendEntry(r, ARGV[9], ARGV[10], ARGV[11], tonumber(ARGV[12]))
 -- notification paths), not after 64 other events of the same message.
 if marks ~= '' then r.Z = string.sub(seen .. marks, -8 * 64) end
 saveRecord(key, field, r)
-return {code, before, tags, r.s, moved, r.m or ''}
+return {code, before, tags, r.s, moved, r.m or '', r.G or ''}
