@@ -10,6 +10,8 @@ import { MessageStatus } from '../src/status/message-status';
 import type { StatusDetail } from '../src/status/record-codec';
 import { recordLocation } from '../src/status/record-location';
 import { NewMessage, StatusRepository } from '../src/status/status.repository';
+import { HOUR_MS, MINUTE_MS, SERIES_COUNTERS } from '../src/stats/series';
+import { SeriesRepository } from '../src/stats/series.repository';
 import { isRunning, stopChild, trackChild } from './children';
 import { freePort } from './fleet';
 import type { FigureValue, GoalResult, ScenarioResult } from './report';
@@ -593,6 +595,8 @@ export async function runMemoryScenario(
       2,
     );
     await redis.flushall('SYNC');
+    Object.assign(figures, await seriesFigures(redis, log));
+    await redis.flushall('SYNC');
     return {
       scenario: definition.name,
       summary: definition.summary,
@@ -611,4 +615,60 @@ export async function runMemoryScenario(
   } finally {
     await server.stop();
   }
+}
+
+/** Categories of the time series' measured day: every counter of each moves every minute. */
+const SERIES_CATEGORIES = ['transactional', 'marketing', 'news'];
+
+/**
+ * Bytes the time series take: one simulated day in which every counter of three categories and
+ * every gauge move every minute (the most a day can write: fields, not counts, cost memory).
+ * Minutes are kept 2 days and hours 15, so what a fleet keeps at once is 2 days of minutes plus
+ * 15 of hours.
+ */
+async function seriesFigures(
+  redis: Redis,
+  log: (text: string) => void,
+): Promise<Record<string, FigureValue>> {
+  const series = new SeriesRepository(redis, {
+    redis: { keyPrefix: KEY_PREFIX },
+  } as unknown as ResolvedAsesOptions);
+  // Starts at the next hour, so that every bucket's expiry is in the future.
+  const start = Math.ceil(Date.now() / HOUR_MS) * HOUR_MS;
+  const before = await usedMemory(redis);
+  for (let at = start; at < start + 24 * HOUR_MS; at += MINUTE_MS) {
+    const writes: Promise<void>[] = [series.sample(120, 14, at)];
+    for (const category of SERIES_CATEGORIES) {
+      writes.push(series.add({ category, counters: [...SERIES_COUNTERS], lagMs: 1_200 }, at));
+    }
+    await Promise.all(writes);
+  }
+  const total = (await usedMemory(redis)) - before;
+  let minuteBytes = 0;
+  let hourBytes = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${KEY_PREFIX}ts:*`, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      const bytes = Number(await redis.memory('USAGE', key, 'SAMPLES', 0));
+      if (/:\d+$/.test(key.slice(key.indexOf('}')))) {
+        minuteBytes += bytes;
+      } else {
+        hourBytes += bytes;
+      }
+    }
+  } while (cursor !== '0');
+  const kept = 2 * minuteBytes + 15 * hourBytes;
+  log(
+    `time series: ${total} B a day (used_memory); minutes ${minuteBytes} B, hours ${hourBytes} B ` +
+      `a day (MEMORY USAGE); kept at once ${kept} B`,
+  );
+  return {
+    seriesCategories: SERIES_CATEGORIES.length,
+    seriesBytesPerDay: total,
+    seriesMinuteBytesPerDay: minuteBytes,
+    seriesHourBytesPerDay: hourBytes,
+    seriesBytesKept: kept,
+  };
 }

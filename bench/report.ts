@@ -109,6 +109,12 @@ const LABELS: Record<string, string> = {
   callerIdMessages: 'Messages with caller-given ids',
   callerIdOpenBytes: 'Caller-given ids, full, DELIVERED + 1 open: bytes/message',
   callerIdOpenBytesByKeyKind: 'Caller-given ids: bytes/message by key kind',
+  seriesCategories:
+    'Time series: categories of the measured day (every counter moving every minute)',
+  seriesBytesPerDay: 'Time series: bytes a day (used_memory)',
+  seriesMinuteBytesPerDay: 'Time series: per-minute buckets, bytes a day (MEMORY USAGE)',
+  seriesHourBytesPerDay: 'Time series: per-hour buckets, bytes a day (MEMORY USAGE)',
+  seriesBytesKept: 'Time series: kept at once (2 days of minutes + 15 of hours)',
   callerIdOpenRecordLengthBytes: 'Caller-given ids: packed record length',
   callerIdOpenProjectionGb: 'Caller-given ids: projection for 121 M records',
   refusedCounts: 'Refused by the API (by answer)',
