@@ -7,6 +7,9 @@ import { MessageQuery, parseMessageListing, SearchPage } from './status/message-
 import type { StalePage } from './status/stale-rules';
 import { MessageRecord } from './status/message-record';
 import { MessageStatus } from './status/message-status';
+import { parseStatsQuery } from './stats/stats-query';
+import type { StatsResponse } from './stats/stats-response';
+import { StatsService } from './stats/stats.service';
 import { FailedPage } from './status/status.repository';
 import { StatusService } from './status/status.service';
 import { SuppressionEntry, SuppressResult } from './suppression/suppression-entry';
@@ -22,6 +25,7 @@ export class AsesService {
     private readonly status: StatusService,
     private readonly suppressions: SuppressionService,
     private readonly templates: TemplateService,
+    private readonly statsReader: StatsService,
     @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
   ) {}
 
@@ -76,6 +80,22 @@ export class AsesService {
         this.options.statusDetail,
       ),
     );
+  }
+
+  /**
+   * `GET /v1/stats` for the host: fleet-wide counts per minute (the default: the last hour) or
+   * per hour (the last 14 days), all categories or one; `since`/`until` RFC 3339. Throws
+   * INVALID_REQUEST naming a bad parameter.
+   */
+  async stats(
+    query: {
+      resolution?: 'minute' | 'hour';
+      since?: string;
+      until?: string;
+      category?: string;
+    } = {},
+  ): Promise<StatsResponse> {
+    return this.statsReader.read(parseStatsQuery(query, Date.now()));
   }
 
   /** A message's record by ases id or SES message id; throws MESSAGE_NOT_FOUND when unknown. */

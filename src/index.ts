@@ -65,5 +65,6 @@ export type { FailedPage } from './status/status.repository';
 export type { MessageQuery, SearchPage } from './status/message-query';
 export type { StaleCounts, StaleInfo, StaleMessage, StaleReason } from './status/stale-rules';
 export { MessageStatus } from './status/message-status';
+export type { StatsCounts, StatsPoint, StatsResponse } from './stats/stats-response';
 export { setupOpenApi } from './openapi';
 export { serveTrackingFirst } from './tracking/serve-tracking-first';

@@ -12,6 +12,6 @@ import { StatsService } from './stats.service';
 @Module({
   controllers: [StatsController],
   providers: [ApiKeyGuard, SeriesListener, SeriesRepository, StatsService],
-  exports: [SeriesRepository],
+  exports: [SeriesRepository, StatsService],
 })
 export class StatsModule {}

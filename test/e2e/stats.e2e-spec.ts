@@ -1,3 +1,4 @@
+import { AsesService } from '../../src/ases.service';
 import { API_KEY, TestApp, startTestApp, waitFor, waitForStatus } from '../helpers/test-app';
 
 interface Counts {
@@ -103,6 +104,13 @@ describe('GET /v1/stats: the time series (real Redis, local SQS/SNS/SES)', () =>
       bouncedPermanent: 0,
     });
     expect(marketing.body.category).toBe('marketing');
+
+    // The same for a host, through AsesService.
+    const host = await t.app.get(AsesService).stats({ category: 'marketing' });
+    expect(host.totals).toEqual(marketing.body.totals);
+    await expect(t.app.get(AsesService).stats({ resolution: 'day' as never })).rejects.toThrow(
+      'resolution must be "minute" or "hour"',
+    );
   });
 
   it('samples the queue depth and the send rate in force', async () => {
