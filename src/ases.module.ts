@@ -17,6 +17,7 @@ import { LoggingModule } from './logging/logging.module';
 import { MailerModule } from './mailer/mailer.module';
 import { AsesMetrics } from './metrics/ases-metrics';
 import { MetricsModule } from './metrics/metrics.module';
+import { ReputationModule } from './reputation/reputation.module';
 import { StatsModule } from './stats/stats.module';
 import { StatusModule } from './status/status.module';
 import { SuppressionModule } from './suppression/suppression.module';
@@ -38,6 +39,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     EventEmitterModule.forRoot(),
     StatusModule,
     StatsModule,
+    ReputationModule,
     MailerModule,
     FeedbackModule,
     TrackingModule,

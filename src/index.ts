@@ -1,6 +1,7 @@
 export { AsesModule } from './ases.module';
 export { AsesService } from './ases.service';
 export type {
+  AsesGuardOptions,
   AsesMetricsOptions,
   AsesModuleOptions,
   AsesQueueOptions,
@@ -13,7 +14,12 @@ export type {
   TransientBounceRule,
 } from './core/ases-options';
 export { ASES_EVENTS } from './core/ases-events';
-export type { AsesMessageEvent, AsesStaleEvent, SuppressionEvent } from './core/ases-events';
+export type {
+  AsesMessageEvent,
+  AsesReputationEvent,
+  AsesStaleEvent,
+  SuppressionEvent,
+} from './core/ases-events';
 export { AsesErrorCode, AsesException } from './core/ases.exception';
 export { ASES_OPTIONS } from './core/ases.tokens';
 export { AsesMetrics } from './metrics/ases-metrics';
@@ -66,5 +72,13 @@ export type { MessageQuery, SearchPage } from './status/message-query';
 export type { StaleCounts, StaleInfo, StaleMessage, StaleReason } from './status/stale-rules';
 export { MessageStatus } from './status/message-status';
 export type { StatsCounts, StatsPoint, StatsResponse } from './stats/stats-response';
+export { ReputationService } from './reputation/reputation.service';
+export type { ReputationView } from './reputation/reputation-view';
+export type {
+  Figures as ReputationFigures,
+  GuardThresholds,
+  ReputationState,
+  ResumedBy,
+} from './reputation/reputation-rules';
 export { setupOpenApi } from './openapi';
 export { serveTrackingFirst } from './tracking/serve-tracking-first';

@@ -4,6 +4,7 @@ import type {
   Reputation,
   SendAnswer,
   SendingState,
+  StatsAnswer,
   SuppressionEntry,
   SuppressionPage,
   WebhookAttempt,
@@ -107,6 +108,11 @@ export class AsesApiClient {
   /** `GET /v1/sending`. */
   async sending(): Promise<SendingState> {
     return (await this.call<SendingState>('GET', '/v1/sending')).body;
+  }
+
+  /** `GET /v1/stats` of a range, per minute or per hour. */
+  async stats(query: { resolution: 'minute' | 'hour'; since: string }): Promise<StatsAnswer> {
+    return (await this.call<StatsAnswer>('GET', '/v1/stats', { query })).body;
   }
 
   /** `GET /v1/reputation`. */

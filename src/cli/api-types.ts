@@ -116,19 +116,54 @@ export interface SendingState {
   stale?: { queued: number; pushed: number };
 }
 
-/** The figures of one reputation window or category. */
+/** The figures of one reputation window (of all mail, or of one category). */
 export interface ReputationFigures {
   sent: number;
   delivered: number;
   bounced: number;
   complained: number;
+  /** Delivered plus bounced: what the rates are over. */
+  volume: number;
+  /** Fractions (0.025 is 2.5 %); null with no volume. */
+  bounceRate: number | null;
+  complaintRate: number | null;
+}
+
+/** A bounce rate and a complaint rate, as fractions. */
+export interface ReputationRates {
   bounceRate: number;
   complaintRate: number;
 }
 
-/** `GET /v1/reputation` (the contract of the reputation guard, issue 15). */
+/** `GET /v1/reputation`. */
 export interface Reputation {
   state: 'healthy' | 'warning' | 'paused';
+  since?: string;
+  reason?: string | null;
+  thresholds?: { minVolume: number; warning: ReputationRates; guard: ReputationRates };
+  /** By window name (`24h`, `7d`). */
   windows: Record<string, ReputationFigures>;
-  categories?: Record<string, ReputationFigures>;
+  /** By category, then by window name. */
+  categories?: Record<string, Record<string, ReputationFigures>>;
+}
+
+/** The counts of `GET /v1/stats` the CLI shows. */
+export interface StatsCounts {
+  sent: number;
+  delivered: number;
+  bounced: number;
+  complained: number;
+  opened: number;
+  openedHuman: number;
+  clicked: number;
+  clickedHuman: number;
+  failed: number;
+  suppressed: number;
+}
+
+/** `GET /v1/stats`: the CLI reads its range and totals. */
+export interface StatsAnswer {
+  since: string;
+  until: string;
+  totals: StatsCounts;
 }

@@ -8,13 +8,16 @@ import {
   messagesView,
   newWebhookView,
   reputationView,
-  sendingView,
+  statsView,
   suppressionView,
   suppressionsView,
   watchLine,
   webhooksView,
 } from './cli-views';
 import { formatDuration, parseDuration } from './duration';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 import { watchExitCode, watchMessage } from './message-watch';
 import { toJson, toJsonLine } from './output';
 import { buildSendBody, SendFlags } from './send-input';
@@ -312,9 +315,26 @@ function addWebhooks(program: Command, session: CliSession): void {
 function addStats(program: Command, session: CliSession): void {
   program
     .command('stats')
-    .description('the send rate, any pause and the stale counts (GET /v1/sending)')
+    .description(
+      'the send rate, any pause, the stale counts (GET /v1/sending) and what happened over the ' +
+        'last hour and the last 24 hours (GET /v1/stats)',
+    )
     .action(async (_flags: unknown, command: Command) => {
-      session.show(command, await session.client(command).sending(), sendingView);
+      const client = session.client(command);
+      const now = session.now();
+      const [sending, hour, day] = await Promise.all([
+        client.sending(),
+        client.stats({ resolution: 'minute', since: new Date(now - HOUR_MS).toISOString() }),
+        client.stats({ resolution: 'minute', since: new Date(now - DAY_MS).toISOString() }),
+      ]);
+      const view = {
+        sending,
+        ranges: [
+          { name: 'hour', counts: hour.totals },
+          { name: '24 hours', counts: day.totals },
+        ],
+      };
+      session.show(command, view, statsView);
     });
 }
 

@@ -3,12 +3,13 @@ import type {
   Reputation,
   ReputationFigures,
   SendingState,
+  StatsCounts,
   SuppressionEntry,
   WebhookEndpoint,
 } from './api-types';
 import { formatDuration } from './duration';
 import type { WatchUpdate } from './message-watch';
-import { formatFields, formatTable, percent, plain } from './output';
+import { Cell, formatFields, formatTable, percent, plain } from './output';
 
 /** `ases status`: the summary block, the recipients (when several) and the timeline. */
 export function messageView(record: MessageRecord): string {
@@ -200,10 +201,9 @@ export function sendingView(state: SendingState): string {
   ]);
 }
 
-/** `ases reputation`: the state, the windows and the categories. */
+/** `ases reputation`: the state, the thresholds, the windows and the categories. */
 export function reputationView(reputation: Reputation): string {
-  const columns = [
-    { header: '' },
+  const figureColumns = [
     { header: 'SENT' },
     { header: 'DELIVERED' },
     { header: 'BOUNCED' },
@@ -211,8 +211,7 @@ export function reputationView(reputation: Reputation): string {
     { header: 'BOUNCE RATE' },
     { header: 'COMPLAINT RATE' },
   ];
-  const row = (name: string, figures: ReputationFigures) => [
-    name,
+  const cells = (figures: ReputationFigures) => [
     figures.sent,
     figures.delivered,
     figures.bounced,
@@ -220,23 +219,74 @@ export function reputationView(reputation: Reputation): string {
     percent(figures.bounceRate),
     percent(figures.complaintRate),
   ];
-  const parts = [
-    `State: ${plain(reputation.state)}`,
-    formatTable(
-      [{ ...columns[0], header: 'WINDOW' }, ...columns.slice(1)],
-      Object.entries(reputation.windows ?? {}).map(([name, figures]) => row(name, figures)),
-    ),
+  const state = reputation.reason
+    ? `${plain(reputation.state)}: ${plain(reputation.reason)}`
+    : plain(reputation.state);
+  const fields: Array<[string, Cell]> = [
+    ['State', state],
+    ['Since', reputation.since],
   ];
-  const categories = Object.entries(reputation.categories ?? {});
-  if (categories.length > 0) {
-    parts.push(
-      formatTable(
-        [{ ...columns[0], header: 'CATEGORY' }, ...columns.slice(1)],
-        categories.map(([name, figures]) => row(name, figures)),
-      ),
+  const limits = reputation.thresholds;
+  if (limits) {
+    fields.push(
+      [
+        'Warning at',
+        `${percent(limits.warning.bounceRate)} bounces, ${percent(limits.warning.complaintRate)} complaints`,
+      ],
+      [
+        'Pauses at',
+        `${percent(limits.guard.bounceRate)} bounces, ${percent(limits.guard.complaintRate)} ` +
+          'complaints (all but transactional mail)',
+      ],
+      ['Minimum volume', `${limits.minVolume} delivered + bounced in the window`],
     );
   }
+  const parts = [
+    formatFields(fields),
+    formatTable(
+      [{ header: 'WINDOW' }, ...figureColumns],
+      Object.entries(reputation.windows ?? {}).map(([name, figures]) => [name, ...cells(figures)]),
+    ),
+  ];
+  const rows = Object.entries(reputation.categories ?? {}).flatMap(([category, windows]) =>
+    Object.entries(windows).map(([window, figures]) => [category, window, ...cells(figures)]),
+  );
+  if (rows.length > 0) {
+    parts.push(formatTable([{ header: 'CATEGORY' }, { header: 'WINDOW' }, ...figureColumns], rows));
+  }
   return parts.join('\n\n');
+}
+
+/** `ases stats`: the sending state, then what happened over the last hour and the last day. */
+export function statsView(view: {
+  sending: SendingState;
+  ranges: Array<{ name: string; counts: StatsCounts }>;
+}): string {
+  const columns = [
+    'SENT',
+    'DELIVERED',
+    'BOUNCED',
+    'COMPLAINED',
+    'OPENED',
+    'CLICKED',
+    'FAILED',
+    'SUPPRESSED',
+  ].map((header) => ({ header }));
+  const table = formatTable(
+    [{ header: 'LAST' }, ...columns],
+    view.ranges.map(({ name, counts }) => [
+      name,
+      counts.sent,
+      counts.delivered,
+      counts.bounced,
+      counts.complained,
+      `${counts.opened} (${counts.openedHuman} human)`,
+      `${counts.clicked} (${counts.clickedHuman} human)`,
+      counts.failed,
+      counts.suppressed,
+    ]),
+  );
+  return `${sendingView(view.sending)}\n\n${table}`;
 }
 
 function counter(value: { count: number; humanCount: number } | undefined): string | undefined {

@@ -146,7 +146,7 @@ describe('runCli', () => {
       runCli(['stats'], { ...h.io, env: { ASES_URL: 'http://localhost:1' } }),
     ).resolves.toBe(1);
     expect(h.err()).toContain('using the local stack\'s key "local-dev-key"');
-    expect(h.calls).toEqual(['GET /v1/sending']);
+    expect(h.calls[0]).toBe('GET /v1/sending');
   });
 
   describe('watch', () => {
@@ -243,12 +243,13 @@ describe('runCli', () => {
     );
   });
 
-  it('shows the reputation windows and categories as tables', async () => {
+  it('shows the reputation state, thresholds, windows and categories as tables', async () => {
     const figures = (sent: number, bounced: number) => ({
       sent,
       delivered: sent - bounced,
       bounced,
       complained: 0,
+      volume: sent,
       bounceRate: bounced / sent,
       complaintRate: 0,
     });
@@ -256,15 +257,58 @@ describe('runCli', () => {
       'GET /v1/reputation': () =>
         json(200, {
           state: 'warning',
+          since: '2026-12-01T12:00:00.000Z',
+          reason: 'bounce rate 3.00% over 24h',
+          thresholds: {
+            minVolume: 500,
+            warning: { bounceRate: 0.025, complaintRate: 0.0005 },
+            guard: { bounceRate: 0.04, complaintRate: 0.0008 },
+          },
           windows: { '24h': figures(1000, 30), '7d': figures(5000, 60) },
-          categories: { marketing: figures(800, 30) },
+          categories: { marketing: { '24h': figures(800, 30), '7d': figures(800, 30) } },
         }),
     });
     await expect(h.run('reputation')).resolves.toBe(0);
-    expect(h.out()).toContain('State: warning');
+    expect(h.out()).toMatch(/^State: +warning: bounce rate 3\.00% over 24h$/m);
+    expect(h.out()).toMatch(/^Pauses at: +4\.00% bounces, 0\.08% complaints/m);
     expect(h.out()).toMatch(/WINDOW +SENT +DELIVERED +BOUNCED +COMPLAINED +BOUNCE RATE/);
     expect(h.out()).toMatch(/24h +1000 +970 +30 +0 +3\.00% +0\.00%/);
-    expect(h.out()).toMatch(/marketing +800 +770 +30 +0 +3\.75%/);
+    expect(h.out()).toMatch(/marketing +7d +800 +770 +30 +0 +3\.75%/);
+  });
+
+  it('shows the sending state and the counts of the last hour and the last 24 hours', async () => {
+    const counts = (sent: number) => ({
+      sent,
+      delivered: sent - 1,
+      bounced: 1,
+      complained: 0,
+      opened: 5,
+      openedHuman: 2,
+      clicked: 1,
+      clickedHuman: 1,
+      failed: 0,
+      suppressed: 0,
+    });
+    const h = harness({
+      'GET /v1/sending': () => json(200, { ceiling: 14, rate: 14, paused: null }),
+      'GET /v1/stats': (url) =>
+        json(200, {
+          since: url.searchParams.get('since'),
+          until: '',
+          totals: counts(
+            url.searchParams.get('since') === new Date(-3_600_000).toISOString() ? 7 : 90,
+          ),
+        }),
+    });
+    await expect(h.run('stats')).resolves.toBe(0);
+    expect(h.calls.slice(1).sort()).toEqual([
+      `GET /v1/stats?resolution=minute&since=${encodeURIComponent(new Date(-86_400_000).toISOString())}`,
+      `GET /v1/stats?resolution=minute&since=${encodeURIComponent(new Date(-3_600_000).toISOString())}`,
+    ]);
+    expect(h.out()).toMatch(/^Send rate ceiling: +14\/s$/m);
+    expect(h.out()).toMatch(/LAST +SENT +DELIVERED +BOUNCED +COMPLAINED +OPENED +CLICKED/);
+    expect(h.out()).toMatch(/^hour +7 +6 +1 +0 +5 \(2 human\) +1 \(1 human\)/m);
+    expect(h.out()).toMatch(/^24 hours +90 /m);
   });
 
   it('prints a new webhook secret apart, and exits 1 when a test post is not answered 2xx', async () => {

@@ -59,6 +59,6 @@ export function toJsonLine(value: unknown): string {
 }
 
 /** A ratio (0.0123) as a percentage with two decimals (`1.23%`). */
-export function percent(ratio: number | undefined): string {
-  return ratio === undefined || !Number.isFinite(ratio) ? '' : `${(ratio * 100).toFixed(2)}%`;
+export function percent(ratio: number | null | undefined): string {
+  return typeof ratio !== 'number' || !Number.isFinite(ratio) ? '' : `${(ratio * 100).toFixed(2)}%`;
 }

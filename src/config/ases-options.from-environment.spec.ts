@@ -127,6 +127,27 @@ describe('asesOptionsFromEnvironment', () => {
     expect(resolveAsesOptions(options).logRecipients).toBe(true);
   });
 
+  it('passes the GUARD_* variables on, the option defaults filling the unset ones', () => {
+    expect(resolveAsesOptions(asesOptionsFromEnvironment(validateEnvironment({}))).guard).toEqual(
+      expect.objectContaining({ enabled: true, minVolume: 500, bounceRate: 0.04 }),
+    );
+    const options = asesOptionsFromEnvironment(
+      validateEnvironment({
+        GUARD_MIN_VOLUME: '50',
+        GUARD_WARNING_BOUNCE_RATE: '3%',
+        GUARD_BOUNCE_RATE: '0.05',
+        GUARD_COMPLAINT_RATE: '0.09%',
+      }),
+    );
+    expect(resolveAsesOptions(options).guard).toMatchObject({
+      minVolume: 50,
+      warningBounceRate: 0.03,
+      bounceRate: 0.05,
+      warningComplaintRate: 0.0005,
+      complaintRate: 0.0009,
+    });
+  });
+
   it('leaves the bucket unset outside the local stack: large mail is refused', () => {
     const options = asesOptionsFromEnvironment(
       validateEnvironment({

@@ -63,5 +63,14 @@ export function asesOptionsFromEnvironment(env: Environment): AsesModuleOptions 
       allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
       concurrency: env.WEBHOOK_CONCURRENCY,
     },
+    guard: {
+      enabled: env.GUARD_ENABLED,
+      minVolume: env.GUARD_MIN_VOLUME,
+      warningBounceRate: env.GUARD_WARNING_BOUNCE_RATE,
+      warningComplaintRate: env.GUARD_WARNING_COMPLAINT_RATE,
+      bounceRate: env.GUARD_BOUNCE_RATE,
+      complaintRate: env.GUARD_COMPLAINT_RATE,
+      holdSeconds: env.GUARD_HOLD_SECONDS,
+    },
   };
 }

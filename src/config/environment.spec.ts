@@ -278,6 +278,47 @@ describe('validateEnvironment', () => {
     });
   });
 
+  describe('GUARD_*', () => {
+    it('leaves the guard to its option defaults when unset', () => {
+      const env = validateEnvironment({});
+      expect(env.GUARD_MIN_VOLUME).toBeUndefined();
+      expect(env.GUARD_BOUNCE_RATE).toBeUndefined();
+      expect(env.GUARD_ENABLED).toBeUndefined();
+    });
+
+    it('reads a rate as a fraction or as a percentage with its sign', () => {
+      accepts('GUARD_BOUNCE_RATE', '0.05', 0.05);
+      accepts('GUARD_BOUNCE_RATE', '5%', 0.05);
+      accepts('GUARD_COMPLAINT_RATE', '0.09 %', 0.0009);
+      accepts('GUARD_MIN_VOLUME', '50', 50);
+      accepts('GUARD_ENABLED', 'false', false);
+    });
+
+    it('refuses a bare number above 1, and names the variable', () => {
+      expect(rejects('GUARD_BOUNCE_RATE', '4')).toMatch(
+        /^GUARD_BOUNCE_RATE: got "4"; expected a rate as a fraction such as 0.04 or a percentage such as 4%/,
+      );
+      expect(rejects('GUARD_WARNING_COMPLAINT_RATE', 'lots')).toContain('0.0005');
+      expect(rejects('GUARD_MIN_VOLUME', '0')).toContain('from 1');
+    });
+
+    it('wants a warning rate below its guard rate, given or default', () => {
+      expect(rejects('GUARD_WARNING_BOUNCE_RATE', '5%')).toContain(
+        'a rate below GUARD_BOUNCE_RATE (default 0.04)',
+      );
+      expect(
+        problemFor(
+          { GUARD_WARNING_COMPLAINT_RATE: '0.001', GUARD_COMPLAINT_RATE: '0.0009' },
+          'GUARD_WARNING_COMPLAINT_RATE',
+        ),
+      ).toContain('below GUARD_COMPLAINT_RATE');
+      expect(
+        validateEnvironment({ GUARD_WARNING_BOUNCE_RATE: '5%', GUARD_BOUNCE_RATE: '6%' })
+          .GUARD_WARNING_BOUNCE_RATE,
+      ).toBe(0.05);
+    });
+  });
+
   describe('REDIS_KEY_PREFIX', () => {
     it('accepts 1 to 64 characters without whitespace', () => {
       accepts('REDIS_KEY_PREFIX', 'x', 'x');

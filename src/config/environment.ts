@@ -42,6 +42,7 @@ import {
 } from '../webhooks/webhook-retry';
 import { webhookSecretProblem } from '../webhooks/webhook-signature';
 import { webhookUrlProblem } from '../webhooks/webhook-target';
+import { GUARD_DEFAULTS, parseRate } from '../reputation/guard-options';
 
 /** The standalone service's configuration, validated and with every default applied. */
 export interface Environment {
@@ -137,6 +138,20 @@ export interface Environment {
   WEBHOOK_ALLOW_PRIVATE: boolean;
   /** Deliveries this process makes at once; 0: none. Default 32. */
   WEBHOOK_CONCURRENCY: number;
+  /** Run the reputation guard. Unset: the option's default, true. */
+  GUARD_ENABLED?: boolean;
+  /** Least sends (delivered + bounced) a window needs to warn or pause. Unset: 500. */
+  GUARD_MIN_VOLUME?: number;
+  /** Bounce rate that warns, as a fraction (`0.025`) or a percentage (`2.5%`). Unset: 0.025. */
+  GUARD_WARNING_BOUNCE_RATE?: number;
+  /** Complaint rate that warns (fraction or percentage). Unset: 0.0005. */
+  GUARD_WARNING_COMPLAINT_RATE?: number;
+  /** Bounce rate over 24 h that pauses non-transactional mail (fraction or percentage). Unset: 0.04. */
+  GUARD_BOUNCE_RATE?: number;
+  /** Complaint rate over 24 h that pauses non-transactional mail (fraction or percentage). Unset: 0.0008. */
+  GUARD_COMPLAINT_RATE?: number;
+  /** Seconds a held-back message waits on the queue before it is looked at again. Unset: 300. */
+  GUARD_HOLD_SECONDS?: number;
   /** Run against the local AWS stack. Default true, or false when NODE_ENV=production. */
   LOCAL_STACK: boolean;
   /** Port of the local SQS emulator, 0 for any free port. Default 4566. */
@@ -210,6 +225,13 @@ export const ENVIRONMENT_VARIABLES = [
   'WEBHOOK_RETRY_WINDOW_SECONDS',
   'WEBHOOK_ALLOW_PRIVATE',
   'WEBHOOK_CONCURRENCY',
+  'GUARD_ENABLED',
+  'GUARD_MIN_VOLUME',
+  'GUARD_WARNING_BOUNCE_RATE',
+  'GUARD_WARNING_COMPLAINT_RATE',
+  'GUARD_BOUNCE_RATE',
+  'GUARD_COMPLAINT_RATE',
+  'GUARD_HOLD_SECONDS',
   'LOCAL_STACK',
   'LOCAL_SQS_PORT',
   'LOCAL_SES_PORT',
@@ -541,6 +563,51 @@ function IsRedisClusterNodes(): PropertyDecorator {
   );
 }
 
+/**
+ * A GUARD_* rate: a fraction or a percentage with its sign, above 0 and below 1 (100 %); with
+ * `below`, under that variable's value (or its default when unset).
+ */
+function IsGuardRate(
+  defaultRate: number,
+  below?: { variable: 'GUARD_BOUNCE_RATE' | 'GUARD_COMPLAINT_RATE'; defaultRate: number },
+): PropertyDecorator {
+  const expected =
+    `a rate as a fraction such as ${defaultRate} or a percentage such as ${Number((defaultRate * 100).toFixed(4))}%, ` +
+    `above 0 and below 1 (default ${defaultRate})`;
+  return all(
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' ? (parseRate(value) ?? value) : value,
+    ),
+    ValidateBy(
+      {
+        name: 'isGuardRate',
+        validator: { validate: (value: unknown) => typeof value === 'number' },
+      },
+      { message: expected },
+    ),
+    ValidateBy(
+      {
+        name: 'isBelowGuardRate',
+        validator: {
+          validate: (value: unknown, { object }: ValidationArguments) => {
+            if (below === undefined) {
+              return true;
+            }
+            const limit = (object as EnvironmentVariables)[below.variable] ?? below.defaultRate;
+            // A malformed limit is reported on its own.
+            return typeof limit !== 'number' || (value as number) < limit;
+          },
+        },
+      },
+      {
+        message: below
+          ? `a rate below ${below.variable} (default ${below.defaultRate}): the warning comes before the pause`
+          : expected,
+      },
+    ),
+  );
+}
+
 const isProduction = (env: EnvironmentVariables): boolean => env.LOCAL_STACK === false;
 
 const portRule = (defaultPort: number, note = ''): string =>
@@ -836,6 +903,49 @@ class EnvironmentVariables {
   @IntegerBetween(0, 1000, 'a number of deliveries at once from 0 (none here) to 1000 (default 32)')
   WEBHOOK_CONCURRENCY!: number;
 
+  @IsOptional()
+  @Transform(({ value }) => toBoolean(value))
+  @IsBoolean({ message: 'true or false (also 1/0, yes/no; default true)' })
+  GUARD_ENABLED?: boolean;
+
+  @IsOptional()
+  @IntegerBetween(
+    1,
+    100_000_000,
+    `a whole number of sends from 1 to 100000000 (default ${GUARD_DEFAULTS.minVolume})`,
+  )
+  GUARD_MIN_VOLUME?: number;
+
+  @IsOptional()
+  @IsGuardRate(GUARD_DEFAULTS.warningBounceRate, {
+    variable: 'GUARD_BOUNCE_RATE',
+    defaultRate: GUARD_DEFAULTS.bounceRate,
+  })
+  GUARD_WARNING_BOUNCE_RATE?: number;
+
+  @IsOptional()
+  @IsGuardRate(GUARD_DEFAULTS.warningComplaintRate, {
+    variable: 'GUARD_COMPLAINT_RATE',
+    defaultRate: GUARD_DEFAULTS.complaintRate,
+  })
+  GUARD_WARNING_COMPLAINT_RATE?: number;
+
+  @IsOptional()
+  @IsGuardRate(GUARD_DEFAULTS.bounceRate)
+  GUARD_BOUNCE_RATE?: number;
+
+  @IsOptional()
+  @IsGuardRate(GUARD_DEFAULTS.complaintRate)
+  GUARD_COMPLAINT_RATE?: number;
+
+  @IsOptional()
+  @IntegerBetween(
+    1,
+    900,
+    `a whole number of seconds from 1 to 900, SQS's longest delay (default ${GUARD_DEFAULTS.holdSeconds})`,
+  )
+  GUARD_HOLD_SECONDS?: number;
+
   @Transform(({ value }) => toBoolean(value))
   @IsBoolean({
     message: 'true or false (also 1/0, yes/no; default true, or false when NODE_ENV=production)',
@@ -968,6 +1078,12 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     WEBHOOK_RETRY_WINDOW_SECONDS: env.WEBHOOK_RETRY_WINDOW_SECONDS,
     WEBHOOK_ALLOW_PRIVATE: env.WEBHOOK_ALLOW_PRIVATE ?? env.LOCAL_STACK,
     WEBHOOK_CONCURRENCY: env.WEBHOOK_CONCURRENCY,
+    GUARD_ENABLED: env.GUARD_ENABLED,
+    GUARD_MIN_VOLUME: env.GUARD_MIN_VOLUME,
+    GUARD_WARNING_BOUNCE_RATE: env.GUARD_WARNING_BOUNCE_RATE,
+    GUARD_WARNING_COMPLAINT_RATE: env.GUARD_WARNING_COMPLAINT_RATE,
+    GUARD_BOUNCE_RATE: env.GUARD_BOUNCE_RATE,
+    GUARD_COMPLAINT_RATE: env.GUARD_COMPLAINT_RATE,
     LOCAL_STACK: env.LOCAL_STACK,
     LOCAL_SQS_PORT: env.LOCAL_SQS_PORT,
     LOCAL_SES_PORT: env.LOCAL_SES_PORT,

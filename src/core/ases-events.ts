@@ -1,6 +1,8 @@
 import type { TimelineEvent } from '../status/message-record';
 import type { MessageStatus } from '../status/message-status';
 import type { StaleReason } from '../status/stale-rules';
+import type { ReputationState } from '../reputation/reputation-rules';
+import type { ReputationView } from '../reputation/reputation-view';
 
 /**
  * Names of the events ases emits in-process with `@nestjs/event-emitter`; a host reacts with
@@ -37,6 +39,18 @@ export const ASES_EVENTS = {
   suppressionAdded: 'ases.suppression.added',
   /** An address was taken off the suppression list (payload {@link SuppressionEvent}). */
   suppressionRemoved: 'ases.suppression.removed',
+  /**
+   * The reputation guard went from healthy to warning (payload {@link AsesReputationEvent}).
+   * Each change of the guard's state is emitted once fleet-wide, by the instance that made it.
+   */
+  reputationWarning: 'ases.reputation.warning',
+  /** The guard paused every category but transactional (payload {@link AsesReputationEvent}). */
+  reputationPaused: 'ases.reputation.paused',
+  /**
+   * A pause ended (by hand or by the rate), or a warning went back to healthy (payload
+   * {@link AsesReputationEvent}; `state` says which).
+   */
+  reputationResumed: 'ases.reputation.resumed',
 } as const;
 
 /** The payload of every `ases.message.*` event. */
@@ -82,4 +96,9 @@ export interface SuppressionEvent {
   source: string;
   /** For an unsubscribe (`source: "unsubscribe"`): the category it applies to. */
   category?: string;
+}
+
+/** The payload of `ases.reputation.*` events: `GET /v1/reputation`'s body, and the state before. */
+export interface AsesReputationEvent extends ReputationView {
+  previousState: ReputationState;
 }

@@ -99,6 +99,32 @@ export interface AsesWebhookOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The reputation guard (`GET /v1/reputation`): warns, then pauses non-transactional categories,
+ * when the bounce or complaint rate nears SES's review thresholds. Rates are fractions (0.04 = 4 %).
+ */
+export interface AsesGuardOptions {
+  /** Evaluate the rates and hold back non-transactional mail while paused. Default true. */
+  enabled?: boolean;
+  /** Least sends (delivered + bounced) a window needs before it can warn or pause. Default 500. */
+  minVolume?: number;
+  /** Bounce rate (hard bounces) that warns; below `bounceRate`. Default 0.025 (half SES's review 5 %). */
+  warningBounceRate?: number;
+  /** Complaint rate that warns; below `complaintRate`. Default 0.0005 (half SES's review 0.1 %). */
+  warningComplaintRate?: number;
+  /** Bounce rate over 24 h that pauses non-transactional categories. Default 0.04. */
+  bounceRate?: number;
+  /** Complaint rate over 24 h that pauses non-transactional categories. Default 0.0008. */
+  complaintRate?: number;
+  /** How often the rates are evaluated, in ms (100..3600000); also soon after a bounce or complaint. Default 5000. */
+  checkIntervalMs?: number;
+  /**
+   * Seconds a held-back message waits in the queue before it is looked at again (1..900): after a
+   * resume, held mail goes out within this time. Default 300.
+   */
+  holdSeconds?: number;
+}
+
 /** The claim-check bucket the local stack creates, and the service's S3_BUCKET when LOCAL_STACK=true. */
 export const LOCAL_S3_BUCKET = 'ases-local';
 
@@ -215,6 +241,8 @@ export interface AsesModuleOptions {
   logRecipients?: boolean;
   /** Signed webhooks. Default: none from configuration, retried for 24 h, public addresses only. */
   webhooks?: AsesWebhookOptions;
+  /** The reputation guard. Default on: warn at 2.5 % / 0.05 %, pause at 4 % / 0.08 %, from 500 sends. */
+  guard?: AsesGuardOptions;
 }
 
 /** The options with every default applied; what the services see. */
@@ -261,6 +289,7 @@ export interface ResolvedAsesOptions {
     concurrency: number;
     timeoutMs: number;
   };
+  guard: Required<AsesGuardOptions>;
 }
 
 /** The seed's queue names, used when an option is not given. */

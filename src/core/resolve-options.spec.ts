@@ -49,7 +49,30 @@ describe('resolveAsesOptions', () => {
       sns: { topicArns: [], confirmSubscriptions: true },
       metrics: { apiRoute: true, processMetrics: true },
       logRecipients: false,
+      guard: {
+        enabled: true,
+        minVolume: 500,
+        warningBounceRate: 0.025,
+        warningComplaintRate: 0.0005,
+        bounceRate: 0.04,
+        complaintRate: 0.0008,
+        checkIntervalMs: 5000,
+        holdSeconds: 300,
+      },
     });
+  });
+
+  it('takes the guard options, and refuses a warning rate that is not below its guard rate', () => {
+    expect(resolveAsesOptions({ ...minimal, guard: { minVolume: 20 } }).guard.minVolume).toBe(20);
+    expect(() => resolveAsesOptions({ ...minimal, guard: { warningBounceRate: 0.05 } })).toThrow(
+      'guard.warningBounceRate (GUARD_WARNING_BOUNCE_RATE, 0.05) must be below guard.bounceRate (GUARD_BOUNCE_RATE, 0.04)',
+    );
+    expect(() => resolveAsesOptions({ ...minimal, guard: { complaintRate: 4 } })).toThrow(
+      'guard.complaintRate (GUARD_COMPLAINT_RATE) must be a rate above 0 and below 1',
+    );
+    expect(() => resolveAsesOptions({ ...minimal, guard: { minVolume: 0 } })).toThrow(
+      'guard.minVolume (GUARD_MIN_VOLUME)',
+    );
   });
 
   it('takes logRecipients, and names one that is not a boolean', () => {

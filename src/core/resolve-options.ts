@@ -1,4 +1,5 @@
 import { resolveWebhookOptions } from '../webhooks/webhook-options';
+import { resolveGuardOptions } from '../reputation/guard-options';
 import { isEmail } from 'class-validator';
 import {
   AsesModuleOptions,
@@ -275,6 +276,7 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
   );
 
   const webhooks = resolveWebhookOptions(options.webhooks, (problem) => check(false, problem));
+  const guard = resolveGuardOptions(options.guard, (problem) => check(false, problem));
 
   if (problems.length > 0) {
     throw new Error(`Invalid AsesModule options: ${problems.join('; ')}`);
@@ -327,6 +329,7 @@ export function resolveAsesOptions(options: AsesModuleOptions): ResolvedAsesOpti
         : { port: metricsPort, apiRoute, processMetrics },
     logRecipients,
     webhooks,
+    guard,
   };
 }
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import { QueueModule } from '../core/queue.module';
+import { ReputationModule } from '../reputation/reputation.module';
 import { StatsModule } from '../stats/stats.module';
 import { StatusModule } from '../status/status.module';
 import { SuppressionModule } from '../suppression/suppression.module';
@@ -26,6 +27,7 @@ import { SesTransport } from './ses.transport';
 @Module({
   imports: [
     QueueModule,
+    ReputationModule,
     StatsModule,
     StatusModule,
     SuppressionModule,

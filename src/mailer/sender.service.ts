@@ -21,6 +21,7 @@ import { sesCallOutcome, waitedSeconds } from '../metrics/metric-labels';
 import { sendRetryLogLine, writeLogLine } from '../logging/message-log';
 import { SeriesRepository } from '../stats/series.repository';
 import { JobContentStore } from './job-content.store';
+import { ReputationService } from '../reputation/reputation.service';
 import {
   DEFAULT_CATEGORY,
   SendmailJob,
@@ -49,6 +50,8 @@ export type SendOutcome =
   | { result: 'failed'; code: string; message: string }
   | { result: 'skipped'; reason: string }
   | { result: 'suppressed'; reason: string }
+  /** Held back by the reputation guard: a fresh copy is on the queue; this receive can be deleted. */
+  | { result: 'held'; reason: string }
   | {
       result: 'retry';
       delaySeconds: number;
@@ -80,6 +83,7 @@ export class SenderService {
     private readonly metrics: AsesMetrics,
     private readonly series: SeriesRepository,
     @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
+    private readonly reputation: ReputationService,
   ) {}
 
   /** Sends the job unless it went already; `signal` aborts a wait for a slot (at shutdown). */
@@ -104,6 +108,11 @@ export class SenderService {
       } catch {
         return { result: 'retry', delaySeconds: 0, reason: 'shutting down before its time came' };
       }
+    }
+    // Before the claim: a paused guard costs held mail no Redis call, only its trip round the
+    // queue (a canceled one is dropped once the pause ends).
+    if (this.reputation.holdsBack(job.category)) {
+      return this.holdBack(job);
     }
     const owner = randomUUID();
     let claim = await this.claim(job, owner);
@@ -252,6 +261,27 @@ export class SenderService {
     }
     await this.dropContent(job);
     return { result: 'pushed', sesMessageId };
+  }
+
+  /**
+   * Keeps a job the reputation guard holds back queued: as a fresh copy, delayed `holdSeconds`,
+   * and this receive deleted, so that a long pause neither raises its SQS receive count (a
+   * redrive policy would move it to a dead-letter queue) nor runs out its retention period.
+   * While SQS refuses the copy, this receive is put back instead.
+   */
+  private async holdBack(job: SendmailJob): Promise<SendOutcome> {
+    const holdSeconds = this.options.guard.holdSeconds;
+    const failed = await this.queue.enqueue([job], holdSeconds);
+    if (failed.size === 0) {
+      return { result: 'held', reason: 'held back by the reputation guard' };
+    }
+    // Logged once per pause by the guard; the consumer need not log each message.
+    return {
+      result: 'retry',
+      delaySeconds: holdSeconds,
+      reason: 'held back by the reputation guard',
+      logged: true,
+    };
   }
 
   /** The MIME source of a job: in the job, or in S3 (claim-check). */

@@ -32,6 +32,7 @@ export class SendmailConsumer {
         // SUPPRESSED and FAILED are logged as the status changes are (MessageLogListener).
         case 'pushed':
         case 'skipped':
+        case 'held':
         case 'suppressed':
         case 'failed':
           return { delete: true };

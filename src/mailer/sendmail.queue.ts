@@ -27,10 +27,11 @@ export class SendmailQueue {
   constructor(@InjectAsesSqs() private readonly sqs: SqsService) {}
 
   /**
-   * Enqueues the jobs, ten to an SQS batch, each delayed until its `sendAt` (up to 15 minutes); resolves to the jobs that could not be enqueued (by
+   * Enqueues the jobs, ten to an SQS batch, each delayed until its `sendAt` (up to 15 minutes), and
+   * at least `minDelaySeconds`; resolves to the jobs that could not be enqueued (by
    * index, with the reason), so one failed batch does not sink the others.
    */
-  async enqueue(jobs: SendmailJob[]): Promise<Map<number, string>> {
+  async enqueue(jobs: SendmailJob[], minDelaySeconds = 0): Promise<Map<number, string>> {
     const failed = new Map<number, string>();
     const batches: number[][] = [];
     for (let start = 0; start < jobs.length; start += SQS_BATCH) {
@@ -44,7 +45,10 @@ export class SendmailQueue {
             await this.sqs.send(
               SQS_CONSUMER.sendmail,
               batch.map((index) => {
-                const delaySeconds = queueDelaySeconds(jobs[index]);
+                const delaySeconds = Math.min(
+                  MAX_SQS_DELAY_SECONDS,
+                  Math.max(minDelaySeconds, queueDelaySeconds(jobs[index])),
+                );
                 return {
                   id: `m${index}`,
                   body: serializeSendmailJob(jobs[index]),

@@ -201,6 +201,21 @@ describe('AsesMetrics', () => {
     ).toBe(true);
   });
 
+  it("shows the guard's state and rates, a window without volume without a sample", async () => {
+    const metrics = withoutProcess();
+    metrics.reputation(1, [
+      { kind: 'bounce', window: '24h', rate: 0.03 },
+      { kind: 'complaint', window: '24h', rate: null },
+    ]);
+    metrics.reputationTransition('warning');
+    const scrape = parse(await metrics.scrape());
+    expect(scrape.samples.get('ases_reputation_state')).toBe(1);
+    expect(scrape.samples.get('ases_reputation_rate{kind="bounce",window="24h"}')).toBe(0.03);
+    expect(seriesOf(scrape, 'ases_reputation_rate')).toHaveLength(1);
+    expect(scrape.samples.get('ases_reputation_transitions_total{event="warning"}')).toBe(1);
+    expect(scrape.samples.get('ases_reputation_transitions_total{event="paused"}')).toBe(0);
+  });
+
   it('passes promtool check metrics with every metric sampled', async () => {
     const metrics = new AsesMetrics({ metrics: { apiRoute: true, processMetrics: true } });
     metrics.observe(sources());
@@ -213,6 +228,8 @@ describe('AsesMetrics', () => {
     metrics.webhookDelivered('delivered', 0.05);
     metrics.webhookDisabled();
     metrics.storeError('send_budget');
+    metrics.reputation(2, [{ kind: 'bounce', window: '24h', rate: 0.05 }]);
+    metrics.reputationTransition('paused');
     await garbageCollected(metrics);
     const text = await whileRequestPending(() => metrics.scrape());
     const scrape = parse(text);

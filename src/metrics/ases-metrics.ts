@@ -135,6 +135,23 @@ export class AsesMetrics {
     buckets: QUEUED_TO_PUSHED_BUCKETS,
     registers: [this.registry],
   });
+  private readonly reputationState = new Gauge({
+    name: 'ases_reputation_state',
+    help: "The reputation guard's state as this process last read it: 0 healthy, 1 warning, 2 paused (every category but transactional held back).",
+    registers: [this.registry],
+  });
+  private readonly reputationRate = new Gauge({
+    name: 'ases_reputation_rate',
+    help: 'Bounce rate (hard bounces) and complaint rate over delivered + bounced, as fractions, by kind (bounce, complaint) and window (24h, 7d); no sample while a window has no volume.',
+    labelNames: ['kind', 'window'] as const,
+    registers: [this.registry],
+  });
+  private readonly reputationTransitions = new Counter({
+    name: 'ases_reputation_transitions_total',
+    help: "Changes of the reputation guard's state this process made (one process makes each), by event: warning, paused, resumed.",
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
   private readonly feedbackLag = new Histogram({
     name: 'ases_feedback_lag_seconds',
     help: "Seconds from an SES event's timestamp to ases applying it (SNS, SQS and ases together).",
@@ -207,6 +224,9 @@ export class AsesMetrics {
       .filter((status) => status !== MessageStatus.UNKNOWN)
       .forEach((status) => this.statusChanges.labels({ status }).inc(0));
     WEBHOOK_OUTCOMES.forEach((outcome) => this.webhookDeliveries.labels({ outcome }).inc(0));
+    for (const event of ['warning', 'paused', 'resumed'] as const) {
+      this.reputationTransitions.labels({ event }).inc(0);
+    }
     for (const kind of TRACKING_KINDS) {
       for (const hitClass of HIT_CLASSES) {
         for (const source of TRACKING_SOURCES) {
@@ -296,6 +316,26 @@ export class AsesMetrics {
   /** A webhook endpoint was disabled. */
   webhookDisabled(): void {
     this.webhookEndpointsDisabled.inc();
+  }
+
+  /** The guard's state (0 healthy, 1 warning, 2 paused) and its rates; a null rate has no sample. */
+  reputation(
+    state: number,
+    rates: ReadonlyArray<{ kind: 'bounce' | 'complaint'; window: string; rate: number | null }>,
+  ): void {
+    this.reputationState.set(state);
+    for (const { kind, window, rate } of rates) {
+      if (rate === null) {
+        this.reputationRate.remove({ kind, window });
+      } else {
+        this.reputationRate.set({ kind, window }, rate);
+      }
+    }
+  }
+
+  /** A change of the guard's state this process made, by the event it emitted. */
+  reputationTransition(event: 'warning' | 'paused' | 'resumed'): void {
+    this.reputationTransitions.labels({ event }).inc();
   }
 
   /** A Redis failure of `store` (a bounded name, see `storeLabel`). */

@@ -18,6 +18,9 @@ export const WEBHOOK_EVENT_TYPES = [
   'message.stale',
   'suppression.added',
   'suppression.removed',
+  'reputation.warning',
+  'reputation.paused',
+  'reputation.resumed',
 ] as const;
 
 /** A subscribable event type. */
@@ -44,6 +47,9 @@ export const WEBHOOK_TYPE_BY_EVENT: Readonly<Record<string, WebhookEventType>> =
   [ASES_EVENTS.stale]: 'message.stale',
   [ASES_EVENTS.suppressionAdded]: 'suppression.added',
   [ASES_EVENTS.suppressionRemoved]: 'suppression.removed',
+  [ASES_EVENTS.reputationWarning]: 'reputation.warning',
+  [ASES_EVENTS.reputationPaused]: 'reputation.paused',
+  [ASES_EVENTS.reputationResumed]: 'reputation.resumed',
 };
 
 /** Whether `value` is a subscribable event type. */

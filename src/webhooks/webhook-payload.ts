@@ -1,4 +1,9 @@
-import type { AsesMessageEvent, AsesStaleEvent, SuppressionEvent } from '../core/ases-events';
+import type {
+  AsesMessageEvent,
+  AsesReputationEvent,
+  AsesStaleEvent,
+  SuppressionEvent,
+} from '../core/ases-events';
 import type { TimelineEvent } from '../status/message-record';
 import type { MessageStatus } from '../status/message-status';
 
@@ -42,6 +47,15 @@ export function messageEventBody(type: string, event: AsesMessageEvent, now: Dat
     data.stale = stale;
   }
   return { type, timestamp: now.toISOString(), data };
+}
+
+/** The body of a `reputation.*` event: `data` is `GET /v1/reputation`'s body (and `previousState`). */
+export function reputationEventBody(
+  type: string,
+  event: AsesReputationEvent,
+  now: Date,
+): WebhookBody {
+  return { type, timestamp: now.toISOString(), data: { ...event } };
 }
 
 /** The body of a `suppression.*` event. */

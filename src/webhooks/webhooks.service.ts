@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomBytes } from 'node:crypto';
-import type { AsesMessageEvent, SuppressionEvent } from '../core/ases-events';
+import type { AsesMessageEvent, AsesReputationEvent, SuppressionEvent } from '../core/ases-events';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { InjectAsesOptions } from '../core/ases.tokens';
@@ -15,7 +15,12 @@ import { AsesMetrics } from '../metrics/ases-metrics';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository';
 import { subscribes, WEBHOOK_TYPE_BY_EVENT, WEBHOOK_TEST_EVENT } from './webhook-events';
 import { DeliveryJob, encodeDeliveryJob } from './delivery-job';
-import { messageEventBody, suppressionEventBody, WebhookBody } from './webhook-payload';
+import {
+  messageEventBody,
+  reputationEventBody,
+  suppressionEventBody,
+  WebhookBody,
+} from './webhook-payload';
 import { newWebhookMessageId, newWebhookSecret } from './webhook-signature';
 import { literalHostProblem, webhookUrlProblem } from './webhook-target';
 import { WebhookRepository } from './webhook.repository';
@@ -282,7 +287,9 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
     const body = JSON.stringify(
       type.startsWith('suppression.')
         ? suppressionEventBody(type, payload as SuppressionEvent, now)
-        : messageEventBody(type, payload as AsesMessageEvent, now),
+        : type.startsWith('reputation.')
+          ? reputationEventBody(type, payload as AsesReputationEvent, now)
+          : messageEventBody(type, payload as AsesMessageEvent, now),
     );
     const messageId = newWebhookMessageId();
     await Promise.all(

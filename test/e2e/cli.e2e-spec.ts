@@ -249,18 +249,28 @@ describe('ases CLI against the service (real Redis, local SQS/SNS/SES)', () => {
     expect(wrongKey.err).toMatch(/^UNAUTHORIZED: /);
   });
 
-  it('shows the sending state, and says the server has no reputation endpoint yet', async () => {
+  it('shows the sending state, the counts and the reputation', async () => {
     const stats = await cli('stats');
     expect(stats.code).toBe(0);
     expect(stats.out).toMatch(/^Send rate ceiling: /m);
     expect(stats.out).toMatch(/^Paused: +no$/m);
-    const json = JSON.parse((await cli('--json', 'stats')).out) as Record<string, unknown>;
-    expect(json).toHaveProperty('stale');
+    expect(stats.out).toMatch(/^LAST +SENT +DELIVERED +BOUNCED/m);
+    expect(stats.out).toMatch(/^24 hours +\d+ +\d+ /m);
+    const json = JSON.parse((await cli('--json', 'stats')).out) as {
+      sending: Record<string, unknown>;
+      ranges: Array<{ name: string; counts: Record<string, number> }>;
+    };
+    expect(json.sending).toHaveProperty('stale');
+    expect(json.ranges.map((range) => range.name)).toEqual(['hour', '24 hours']);
 
-    // Changes when the reputation guard (issue 15) adds GET /v1/reputation.
     const reputation = await cli('reputation');
-    expect(reputation.code).toBe(1);
-    expect(reputation.err).toContain('this ases has no reputation endpoint');
+    expect(reputation.code).toBe(0);
+    expect(reputation.out).toMatch(/^State: +healthy/m);
+    expect(reputation.out).toMatch(/^WINDOW +SENT +DELIVERED +BOUNCED +COMPLAINED +BOUNCE RATE/m);
+    expect(reputation.out).toMatch(/^24h +\d+/m);
+    expect(reputation.out).toMatch(/^7d +\d+/m);
+    const figures = JSON.parse((await cli('--json', 'reputation')).out) as Record<string, unknown>;
+    expect(figures).toMatchObject({ state: 'healthy', windows: { '24h': {}, '7d': {} } });
   });
 
   it('exits 3 when nothing listens at the URL', async () => {
