@@ -11,6 +11,7 @@ import { ASES_REDIS, asesRedisProvider } from './core/redis-connection';
 import { RedisLifecycle } from './core/redis-lifecycle';
 import { resolveAsesOptions } from './core/resolve-options';
 import { StoreMonitor } from './core/store-monitor';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { FeedbackModule } from './feedback/feedback.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
@@ -50,6 +51,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     MetricsModule,
     LoggingModule,
     WebhooksModule,
+    DashboardModule,
   ],
   providers: [AsesService],
   exports: [AsesService],

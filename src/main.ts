@@ -83,6 +83,7 @@ async function bootstrap(): Promise<void> {
   const base = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   logger.log(`API        ${base}/v1/messages (Authorization: Bearer <API key>)`);
   logger.log(`OpenAPI    ${base}/docs`);
+  logger.log(`Dashboard  ${base}/dashboard (sign in with an API key)`);
   logger.log(`Health     ${base}/health`);
   if (env.METRICS_PORT === undefined) {
     logger.log(`Metrics    ${base}/metrics (Authorization: Bearer <API key>)`);

@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import type { ResolvedAsesOptions } from './ases-options';
 import { AsesErrorCode, AsesException } from './ases.exception';
 import { InjectAsesOptions } from './ases.tokens';
+import { DashboardSessions } from './dashboard-session';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -39,17 +40,36 @@ export class ApiKeyCheck {
   }
 }
 
-/** Lets a request through when it carries `Authorization: Bearer <one of the API keys>`. */
+/**
+ * Lets a request through when it carries `Authorization: Bearer <one of the API keys>`, or, with
+ * no such header, the dashboard's session cookie (a state-changing request only from the
+ * dashboard's own origin).
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   private readonly check: ApiKeyCheck;
+  private readonly sessions: DashboardSessions;
 
   constructor(@InjectAsesOptions() options: ResolvedAsesOptions) {
     this.check = new ApiKeyCheck(options.apiKeys);
+    this.sessions = new DashboardSessions(options.apiKeys);
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization;
+    const request = context.switchToHttp().getRequest<Request>();
+    const header = request.headers.authorization;
+    if (header === undefined) {
+      const session = this.sessions.access(request);
+      if (session === 'granted') {
+        return true;
+      }
+      if (session === 'cross-site') {
+        throw new AsesException(
+          AsesErrorCode.FORBIDDEN,
+          'a dashboard session may change things only from the dashboard page (same origin)',
+        );
+      }
+    }
     const refusal = this.check.refusal(header);
     if (refusal) {
       throw refusal;

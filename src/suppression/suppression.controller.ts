@@ -74,6 +74,17 @@ export class SuppressionController {
     return this.suppressions.list(cursor, limit);
   }
 
+  // Before `:email`, which would take `count` for an address.
+  @Get('count')
+  @ApiOkResponse({
+    description:
+      '`{ count }`: how many items the list holds (entries for all mail and category ' +
+      'unsubscribes, as GET /v1/suppressions pages them)',
+  })
+  async count(): Promise<{ count: number }> {
+    return { count: await this.suppressions.count() };
+  }
+
   @Get(':email')
   @ApiParam(EMAIL_PARAM)
   @ApiOkResponse({ type: SuppressionDetailDto })

@@ -295,6 +295,14 @@ describe.each(REDIS_TARGETS)('SuppressionRepository on %s', (_name, connect) => 
       expect(cursors).toEqual(['b@example.com', 'd@x.org', null]);
     });
 
+    it('counts the index members: entries and unsubscribes, as the pages list them', async () => {
+      expect(await repository.count()).toBe(keys.length);
+      await repository.addUnsubscribe('a@example.com', unsubscribe('marketing'), false);
+      await repository.remove('e@example.com');
+      expect(await repository.count()).toBe(keys.length);
+      expect(await redis.zcard(indexKey())).toBe(keys.length);
+    });
+
     it('ends with the page that holds the last key (no empty last page)', async () => {
       const page = await repository.page(null, keys.length);
 

@@ -346,6 +346,14 @@ export class SuppressionRepository {
     };
   }
 
+  /**
+   * How many items the index lists (entries for all mail and category unsubscribes): one ZCARD,
+   * so a moment after a remove it may still count a member whose entry is gone.
+   */
+  async count(): Promise<number> {
+    return this.store(() => this.redis.zcard(this.indexKey()));
+  }
+
   private async readMember(member: string): Promise<SuppressionEntry | null> {
     const parsed = parseIndexMember(member);
     if (parsed === null) {

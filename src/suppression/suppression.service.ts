@@ -181,6 +181,11 @@ export class SuppressionService {
     return removed.length > 0;
   }
 
+  /** How many items the list holds (as `list` pages them: entries and category unsubscribes). */
+  count(): Promise<number> {
+    return this.repository.count();
+  }
+
   /**
    * One page of the list, in address order; an address's unsubscribes (one item each, source
    * `unsubscribe` with its `category`) follow its entry for all mail. `cursor` is the `nextCursor` of the previous page
