@@ -637,11 +637,10 @@ async function seriesFigures(
   const start = Math.ceil(Date.now() / HOUR_MS) * HOUR_MS;
   const before = await usedMemory(redis);
   for (let at = start; at < start + 24 * HOUR_MS; at += MINUTE_MS) {
-    const writes: Promise<void>[] = [series.sample(120, 14, at)];
     for (const category of SERIES_CATEGORIES) {
-      writes.push(series.add({ category, counters: [...SERIES_COUNTERS], lagMs: 1_200 }, at));
+      series.add({ category, counters: [...SERIES_COUNTERS], lagMs: 1_200 }, at);
     }
-    await Promise.all(writes);
+    await Promise.all([series.sample(120, 14, at), series.flush()]);
   }
   const total = (await usedMemory(redis)) - before;
   let minuteBytes = 0;

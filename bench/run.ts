@@ -263,7 +263,7 @@ const USAGE =
   `  --quick       feed for ${QUICK_DURATION_SECONDS} s, load for ${QUICK_LOAD_SECONDS} s\n` +
   `  --messages N  messages per mode of the memory scenario (default ${MEMORY_MESSAGES})\n` +
   `  --report-only rewrite docs/benchmarks.md from bench/results, run nothing\n` +
-  `  --build DIR   compile src/ into DIR first (tsc, and the .lua files beside the JS) and run ` +
+  `  --build DIR   compile src/ into DIR first (tsc, and the .lua files and assets beside the JS) and run ` +
   `that build, as BENCH_DIST=DIR does with one made before: src/ may change meanwhile`;
 
 function parseCli(args: readonly string[]): Cli {
@@ -364,7 +364,10 @@ function sourceState(): string {
   }
 }
 
-/** Compiles src/ into `dir` with the .lua files beside the JS, as `nest build` does for dist/. */
+/**
+ * Compiles src/ into `dir` with the .lua files and the dashboard's assets beside the JS, as `nest
+ * build` does for dist/ (nest-cli.json's assets).
+ */
 function buildApp(dir: string): void {
   const out = resolve(ROOT, dir);
   const state = sourceState();
@@ -379,7 +382,8 @@ function buildApp(dir: string): void {
     { cwd: ROOT, stdio: 'inherit' },
   );
   const src = join(ROOT, 'src');
-  for (const file of filesUnder(src, '.lua')) {
+  const assets = filesUnder(join(src, 'dashboard', 'assets'), '');
+  for (const file of [...filesUnder(src, '.lua'), ...assets]) {
     const target = join(out, relative(src, file));
     mkdirSync(dirname(target), { recursive: true });
     copyFileSync(file, target);

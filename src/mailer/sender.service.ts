@@ -226,7 +226,7 @@ export class SenderService {
     this.metrics.sesAccepted(destinations.length, waitedSeconds(job, Date.now()));
     const pushedAt = new Date().toISOString();
     // Counted as SES took it, whatever becomes of the PUSHED write: SES counts it too.
-    void this.series.addSent(job.category, destinations.length, Date.parse(pushedAt));
+    this.series.addSent(job.category, destinations.length, Date.parse(pushedAt));
     let change: Awaited<ReturnType<StatusService['markPushed']>>;
     try {
       change = await this.status.markPushed(job.id, sesMessageId, pushedAt);

@@ -7,7 +7,7 @@ import { SeriesRepository } from './series.repository';
 /**
  * Counts each status change into the time series as it is announced: the instance that made a
  * change announces it once, right after its write, so the series and the records have one source.
- * The write is not awaited: counting never holds back (or fails) the change it counts.
+ * The count is buffered (written within a second): it never holds back (or fails) the change.
  */
 @Injectable()
 export class SeriesListener {
@@ -56,6 +56,6 @@ export class SeriesListener {
     }
     // The bucket of the event's own time (a late bounce counts when it happened).
     const at = Date.parse(event.event.at);
-    void this.series.add(increment, Number.isNaN(at) ? now : at);
+    this.series.add(increment, Number.isNaN(at) ? now : at);
   }
 }

@@ -26,9 +26,12 @@ describe.each(REDIS_TARGETS)('SeriesRepository on %s', (_name, connect) => {
 
   it('adds each count to its minute and its hour, in one slot, with their expiry', async () => {
     const at = t0 + 5 * MINUTE_MS + 1_000;
-    await series.add({ category: undefined, counters: ['delivered'], lagMs: 2_500 }, at);
-    await series.add({ category: 'news', counters: ['opened', 'opened_human'] }, at + 1_000);
-    await series.addSent('news', 3, at);
+    series.add({ category: undefined, counters: ['delivered'], lagMs: 2_500 }, at);
+    series.add({ category: 'news', counters: ['opened', 'opened_human'] }, at + 1_000);
+    series.addSent('news', 3, at);
+    // Added up in memory until flushed (within a second, or at shutdown).
+    expect(await keysWithPrefix(redis, prefix)).toEqual([]);
+    await series.flush();
 
     const keys = bucketKeys(prefix, at);
     expect((await keysWithPrefix(redis, prefix)).sort()).toEqual([keys.hour, keys.minute].sort());
@@ -55,8 +58,9 @@ describe.each(REDIS_TARGETS)('SeriesRepository on %s', (_name, connect) => {
     await series.sample(40, 14, t0 + MINUTE_MS);
     await series.sample(25, 12, t0 + 2 * MINUTE_MS);
     await series.sample(null, null, t0 + 3 * MINUTE_MS);
-    await series.add({ category: undefined, counters: ['sent'], lagMs: 1_000 }, t0 + MINUTE_MS);
-    await series.add({ category: undefined, counters: ['sent'], lagMs: 3_000 }, t0 + MINUTE_MS);
+    series.add({ category: undefined, counters: ['sent'], lagMs: 1_000 }, t0 + MINUTE_MS);
+    series.add({ category: undefined, counters: ['sent'], lagMs: 3_000 }, t0 + MINUTE_MS);
+    await series.flush();
 
     const minutes = await series.buckets('minute', [t0 + MINUTE_MS, t0 + 2 * MINUTE_MS, t0]);
     expect(minutes.map((bucket) => bucket.gauges)).toEqual([
@@ -77,12 +81,10 @@ describe.each(REDIS_TARGETS)('SeriesRepository on %s', (_name, connect) => {
       t0 + HOUR_MS + 30 * MINUTE_MS,
       t0 + 2 * HOUR_MS + 10 * MINUTE_MS,
     ]) {
-      await series.add({ category: 'news', counters: ['bounced_permanent'] }, at);
+      series.add({ category: 'news', counters: ['bounced_permanent'] }, at);
     }
-    await series.add(
-      { category: undefined, counters: ['delivered'] },
-      t0 + 2 * HOUR_MS + 40 * MINUTE_MS,
-    );
+    series.add({ category: undefined, counters: ['delivered'] }, t0 + 2 * HOUR_MS + 40 * MINUTE_MS);
+    await series.flush();
 
     const totals = await series.totals(t0, t0 + 2 * HOUR_MS + 30 * MINUTE_MS, now);
     expect(totals).toEqual({ news: { ...zeroTotals(), bounced_permanent: 3 } });
@@ -102,9 +104,8 @@ describe.each(REDIS_TARGETS)('SeriesRepository on %s', (_name, connect) => {
     };
     const broken = failingAt('asesSeriesAdd');
     try {
-      await expect(broken.add({ category: undefined, counters: ['sent'] }, now)).resolves.toBe(
-        undefined,
-      );
+      broken.add({ category: undefined, counters: ['sent'] }, now);
+      await expect(broken.flush()).resolves.toBe(undefined);
       expect(warn).toHaveBeenCalledWith(
         expect.stringContaining('could not count into the time series'),
       );

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import type { AsesRedis } from '../core/ases-redis';
@@ -13,6 +13,7 @@ import {
   CategoryTotals,
   counterField,
   GAUGE_FIELDS,
+  MINUTE_MS,
   readBucket,
   Resolution,
   SeriesBucket,
@@ -25,6 +26,8 @@ const WHAT = 'the time series';
 
 /** A failed count is logged at most this often: under a Redis outage every event fails. */
 const LOG_EVERY_MS = 60_000;
+/** Counts are added up in memory this long, then written: one script per minute bucket. */
+export const FLUSH_EVERY_MS = 1_000;
 
 /** The scripts of `./lua`, as `defineScripts` names them; argument order as in their headers. */
 interface SeriesCommands {
@@ -52,15 +55,20 @@ interface SeriesCommands {
  * days), `<prefix>ts:{<hour>}` and `<prefix>ts:{<hour>}:<minute>`, with a field per category and
  * counter (`news:d`). Every write adds to both buckets of its time in one script, so the two
  * resolutions agree; every read touches single keys, so buckets may sit in any slots of a cluster.
- * Counting never fails what it counts: a Redis error is logged (at most once a minute) and that
- * count is lost.
+ * Counting never fails what it counts: counts are added up in memory and written once a second
+ * (and at shutdown), so 500 sends a second cost one script a second, not 500; a Redis error is
+ * logged (at most once a minute) and those counts are lost, as are the last second's of a process
+ * that is killed.
  */
 @Injectable()
-export class SeriesRepository {
+export class SeriesRepository implements BeforeApplicationShutdown {
   private readonly logger = new Logger('ases');
   private readonly redis: AsesRedis & SeriesCommands;
   private readonly prefix: string;
   private lastLoggedAt = 0;
+  /** Counts not written yet: by minute bucket start, then by field. */
+  private pending = new Map<number, Map<string, number>>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectAsesRedis() redis: AsesRedis,
@@ -71,21 +79,41 @@ export class SeriesRepository {
     this.prefix = options.redis.keyPrefix;
   }
 
-  /** Adds an event's counts (and its feedback lag) to the buckets of `atMs`. */
-  async add(increment: SeriesIncrement, atMs: number): Promise<void> {
-    const pairs: (string | number)[] = [];
+  /** Adds an event's counts (and its feedback lag) to the buckets of `atMs` (written within 1 s). */
+  add(increment: SeriesIncrement, atMs: number): void {
     for (const counter of increment.counters) {
-      pairs.push(counterField(increment.category, counter), 1);
+      this.count(atMs, counterField(increment.category, counter), 1);
     }
     if (increment.lagMs !== undefined) {
-      pairs.push(GAUGE_FIELDS.lagMs, Math.round(increment.lagMs), GAUGE_FIELDS.lagCount, 1);
+      this.count(atMs, GAUGE_FIELDS.lagMs, Math.round(increment.lagMs));
+      this.count(atMs, GAUGE_FIELDS.lagCount, 1);
     }
-    await this.write(atMs, pairs);
   }
 
-  /** Adds `recipients` to `sent` of a category: what SES took in one send. */
-  async addSent(category: string | undefined, recipients: number, atMs: number): Promise<void> {
-    await this.write(atMs, [counterField(category, 'sent'), recipients]);
+  /** Adds `recipients` to `sent` of a category: what SES took in one send (written within 1 s). */
+  addSent(category: string | undefined, recipients: number, atMs: number): void {
+    this.count(atMs, counterField(category, 'sent'), recipients);
+  }
+
+  /** Writes the counts added so far; what Redis does not take is logged and dropped. */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const pending = this.pending;
+    this.pending = new Map();
+    await Promise.all(
+      [...pending].map(([minute, fields]) =>
+        this.write(
+          minute,
+          [...fields].flatMap(([field, count]) => [field, count]),
+        ),
+      ),
+    );
+  }
+
+  /** The last counts are written before the Redis connection closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flush();
   }
 
   /** Records the gauges sampled now (null: not known, not written). */
@@ -139,10 +167,21 @@ export class SeriesRepository {
     return totals;
   }
 
-  private async write(atMs: number, pairs: (string | number)[]): Promise<void> {
-    if (pairs.length === 0) {
-      return;
+  private count(atMs: number, field: string, by: number): void {
+    const minute = atMs - (atMs % MINUTE_MS);
+    let fields = this.pending.get(minute);
+    if (fields === undefined) {
+      fields = new Map();
+      this.pending.set(minute, fields);
     }
+    fields.set(field, (fields.get(field) ?? 0) + by);
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
+      this.timer.unref();
+    }
+  }
+
+  private async write(atMs: number, pairs: (string | number)[]): Promise<void> {
     const keys = bucketKeys(this.prefix, atMs);
     const expiry = bucketExpiry(atMs);
     try {
