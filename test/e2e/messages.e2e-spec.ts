@@ -295,11 +295,11 @@ describe('messages API (real Redis, local SQS/SNS/SES)', () => {
     await waitForStatus(t, accepted.body.id, 'DELIVERED');
     const redis = createTestRedis();
     try {
-      // Suppressions, feedback stats and the fleet's send budget are not per message. The record's
-      // time bucket, the SES-id index and the search index expire 14 days after the end of their
-      // minute.
+      // Suppressions, feedback stats, the fleet's send budget, the time series (kept 48 h and 15
+      // days) and the reputation guard's state are not per message. The record's time bucket,
+      // the SES-id index and the search index expire 14 days after the end of their minute.
       const keys = (await keysWithPrefix(redis, t.keyPrefix)).filter(
-        (key) => !/^(sup|stats|rate|stale)|^failed$/.test(key.slice(t.keyPrefix.length)),
+        (key) => !/^(sup|stats|rate|stale|ts:|rep:)|^failed$/.test(key.slice(t.keyPrefix.length)),
       );
       const kinds = new Set(
         keys.map((key) => key.slice(t.keyPrefix.length, t.keyPrefix.length + 2)),
