@@ -54,7 +54,8 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     DashboardModule,
   ],
   providers: [AsesService],
-  exports: [AsesService],
+  // HealthModule re-exported: a host injects AsesHealthIndicator into its own terminus check.
+  exports: [AsesService, HealthModule],
 })
 export class AsesModule extends ConfigurableModuleClass {
   static forRoot(options: typeof OPTIONS_TYPE): DynamicModule {

@@ -1,5 +1,6 @@
 export { AsesModule } from './ases.module';
 export { AsesService } from './ases.service';
+export { AsesHealthIndicator } from './health/ases.health-indicator';
 export type {
   AsesGuardOptions,
   AsesMetricsOptions,

@@ -1,15 +1,13 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import {
-  HealthCheck,
-  HealthCheckResult,
-  HealthCheckService,
-  HealthIndicatorResult,
-  HealthIndicatorService,
-} from '@nestjs/terminus';
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import type { Response } from 'express';
-import { QueueDirectory } from '../core/queue-directory';
-import { StoreHealth, StoreHealthError } from '../core/store-health';
+import { AsesHealthIndicator } from './ases.health-indicator';
 
 /**
  * `GET /health`: 200 when Redis (one server, or a cluster whose state is ok and whose masters all
@@ -20,13 +18,12 @@ import { StoreHealth, StoreHealthError } from '../core/store-health';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly indicators: HealthIndicatorService,
-    private readonly store: StoreHealth,
-    private readonly queues: QueueDirectory,
+    private readonly ases: AsesHealthIndicator,
   ) {}
 
   @Get()
   @HealthCheck()
+  @ApiOperation({ summary: 'Whether Redis and every queue answer (no API key)' })
   @ApiOkResponse({
     description:
       '`{ status: "ok", info: { redis: { status, mode, state, nodes }, queues } }`; ' +
@@ -37,7 +34,7 @@ export class HealthController {
   })
   async check(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([() => this.checkRedis(), () => this.checkQueues()]);
+      return await this.health.check([() => this.ases.redis(), () => this.ases.queues()]);
     } catch (error) {
       if (error instanceof ServiceUnavailableException) {
         // Answered here, not by a filter, so the body is terminus's report whatever the host does.
@@ -46,22 +43,5 @@ export class HealthController {
       }
       throw error;
     }
-  }
-
-  private async checkRedis(): Promise<HealthIndicatorResult> {
-    const indicator = this.indicators.check('redis');
-    try {
-      return indicator.up({ ...(await this.store.check()) });
-    } catch (error) {
-      return error instanceof StoreHealthError
-        ? indicator.down({ mode: error.mode, message: error.message })
-        : indicator.down({ message: error instanceof Error ? error.message : String(error) });
-    }
-  }
-
-  private async checkQueues(): Promise<HealthIndicatorResult> {
-    const indicator = this.indicators.check('queues');
-    const problems = await this.queues.check();
-    return Object.keys(problems).length === 0 ? indicator.up() : indicator.down(problems);
   }
 }

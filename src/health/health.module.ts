@@ -2,16 +2,19 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { QueueModule } from '../core/queue.module';
 import { StoreHealth } from '../core/store-health';
+import { AsesHealthIndicator } from './ases.health-indicator';
 import { HealthController } from './health.controller';
 
 /**
- * The health endpoint (Redis, one server or a cluster, and the queues), with @nestjs/terminus.
+ * The health endpoint (Redis, one server or a cluster, and the queues), with @nestjs/terminus, and
+ * the same check for a host's own terminus endpoint ({@link AsesHealthIndicator}, exported).
  * Terminus's own logger is off: it logs every failed probe (twice a second behind a load
  * balancer), while StoreMonitor says once that Redis went away and once that it is back.
  */
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), QueueModule],
   controllers: [HealthController],
-  providers: [StoreHealth],
+  providers: [StoreHealth, AsesHealthIndicator],
+  exports: [AsesHealthIndicator],
 })
 export class HealthModule {}

@@ -28,8 +28,15 @@ import { Cluster, type Redis } from 'ioredis';
 import type { AsesRedis } from '../../src/core/ases-redis';
 import request from 'supertest';
 import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  TerminusModule,
+} from '@nestjs/terminus';
+import {
   ASES_EVENTS,
   AsesErrorCode,
+  AsesHealthIndicator,
   AsesException,
   AsesModule,
   AsesService,
@@ -135,7 +142,18 @@ class HostEvents {
 
 @Controller('host')
 class HostController {
-  constructor(private readonly config: ConfigService) {}
+  constructor(
+    private readonly config: ConfigService,
+    private readonly health: HealthCheckService,
+    private readonly ases: AsesHealthIndicator,
+  ) {}
+
+  /** The host's own health endpoint, with ases's check in it under the key the host chose. */
+  @Get('health')
+  @HealthCheck()
+  healthCheck(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.ases.isHealthy('mail')]);
+  }
 
   @Get('ping')
   ping(): { pong: true; app: string } {
@@ -180,6 +198,7 @@ async function bootHost(
         load: [() => ({ host: settings })],
       }),
       RedisModule.forRoot({ type: 'single', url: REDIS_URL }),
+      TerminusModule.forRoot({ logger: false }),
       AsesModule.forRootAsync({
         imports: [ConfigModule],
         inject: [ConfigService],
@@ -426,6 +445,20 @@ describe('ases embedded in a host app (own config, default Redis, global filter)
     const record = await app.get(AsesService).getStatus(accepted.id);
     expect(record.opens).toMatchObject({ count: 1, humanCount: 1 });
     expect(record.clicks).toMatchObject({ count: 1, uniqueLinks: 1 });
+  });
+
+  it("reports ases's Redis and queues in the host's own terminus check", async () => {
+    const health = await http().get('/host/health');
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({
+      status: 'ok',
+      info: { mail: { status: 'up', redis: { status: 'up' }, queues: { status: 'up' } } },
+    });
+    // ases's own endpoint says the same, under its own keys.
+    expect((await http().get('/health')).body).toMatchObject({
+      status: 'ok',
+      info: { redis: { status: 'up' }, queues: { status: 'up' } },
+    });
   });
 
   it("leaves the host's own routes and global filter alone", async () => {
