@@ -77,12 +77,14 @@ async function bootstrap(): Promise<void> {
     bodyParser: false,
   });
   app.useLogger(app.get(PinoNestLogger));
-  configureHttp(app, { trustProxyHops: env.TRUST_PROXY_HOPS });
+  configureHttp(app, { trustProxyHops: env.TRUST_PROXY_HOPS, docs: env.DOCS_ENABLED });
   await app.listen(env.PORT);
 
   const base = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   logger.log(`API        ${base}/v1/messages (Authorization: Bearer <API key>)`);
-  logger.log(`OpenAPI    ${base}/docs`);
+  if (env.DOCS_ENABLED) {
+    logger.log(`OpenAPI    ${base}/docs`);
+  }
   logger.log(`Dashboard  ${base}/dashboard (sign in with an API key)`);
   logger.log(`Health     ${base}/health`);
   if (env.METRICS_PORT === undefined) {

@@ -10,7 +10,16 @@ export function setupOpenApi(app: INestApplication, path = 'docs'): void {
         'pushed, delivered, bounced, complained, opened.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'One of API_KEYS' })
+    // An opaque key compared as is, not a JWT: `bearerFormat` is only a hint, but clients and
+    // generators show it.
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'API key',
+      description:
+        'An API key: one of API_KEYS (apiKeys in AsesModule), sent as ' +
+        '`Authorization: Bearer <key>`. Not a JWT.',
+    })
     .build();
   SwaggerModule.setup(path, app, () => SwaggerModule.createDocument(app, config));
 }

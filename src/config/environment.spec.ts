@@ -76,6 +76,7 @@ describe('validateEnvironment', () => {
       TRACKING_STORE_CLIENT: false,
       TRACKING_SCANNER_WINDOW_SECONDS: 10,
       TRUST_PROXY_HOPS: 0,
+      DOCS_ENABLED: true,
       UNSUBSCRIBE_MAILTO: undefined,
       UNSUBSCRIBE_CATEGORIES: ['marketing'],
       WEBHOOK_URL: undefined,
@@ -761,6 +762,14 @@ describe('validateEnvironment', () => {
       expect(rejects('TRUST_PROXY_HOPS', 'all')).toContain(
         'expected a number of reverse proxies from 0 to 10 (default 0)',
       );
+    });
+  });
+
+  describe('DOCS_ENABLED', () => {
+    it('serves the OpenAPI description unless told not to', () => {
+      expect(validateEnvironment({}).DOCS_ENABLED).toBe(true);
+      expect(validateEnvironment({ DOCS_ENABLED: 'false' }).DOCS_ENABLED).toBe(false);
+      expect(rejects('DOCS_ENABLED', 'off')).toContain('expected true or false');
     });
   });
 

@@ -120,6 +120,8 @@ export interface Environment {
   TRACKING_SCANNER_WINDOW_SECONDS: number;
   /** Reverse proxies in front of the service whose X-Forwarded-For is trusted for the client IP. Default 0. */
   TRUST_PROXY_HOPS: number;
+  /** Serve the OpenAPI description at `/docs` and `/docs-json`. Default true. */
+  DOCS_ENABLED: boolean;
   /** A bare address offered as `mailto:` in List-Unsubscribe besides the one-click URL. Default unset. */
   UNSUBSCRIBE_MAILTO?: string;
   /** Categories whose mail gets List-Unsubscribe by default; `none` or empty: none. Default `['marketing']`. */
@@ -216,6 +218,7 @@ export const ENVIRONMENT_VARIABLES = [
   'TRACKING_STORE_CLIENT',
   'TRACKING_SCANNER_WINDOW_SECONDS',
   'TRUST_PROXY_HOPS',
+  'DOCS_ENABLED',
   'UNSUBSCRIBE_MAILTO',
   'UNSUBSCRIBE_CATEGORIES',
   'WEBHOOK_URL',
@@ -261,6 +264,7 @@ const DEFAULTS: Partial<Record<Variable, string>> = {
   TRACKING_STORE_CLIENT: 'false',
   TRACKING_SCANNER_WINDOW_SECONDS: '10',
   TRUST_PROXY_HOPS: '0',
+  DOCS_ENABLED: 'true',
   UNSUBSCRIBE_CATEGORIES: DEFAULT_UNSUBSCRIBE_CATEGORIES.join(','),
   WEBHOOK_RETRY_SCHEDULE: DEFAULT_RETRY_SCHEDULE.join(','),
   WEBHOOK_RETRY_WINDOW_SECONDS: String(DEFAULT_RETRY_WINDOW_SECONDS),
@@ -835,6 +839,10 @@ class EnvironmentVariables {
   @IntegerBetween(0, 10, 'a number of reverse proxies from 0 to 10 (default 0)')
   TRUST_PROXY_HOPS!: number;
 
+  @Transform(({ value }) => toBoolean(value))
+  @IsBoolean({ message: 'true or false (also 1/0, yes/no; default true)' })
+  DOCS_ENABLED!: boolean;
+
   @IsOptional()
   @IsEmail(
     {},
@@ -1069,6 +1077,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     TRACKING_STORE_CLIENT: env.TRACKING_STORE_CLIENT,
     TRACKING_SCANNER_WINDOW_SECONDS: env.TRACKING_SCANNER_WINDOW_SECONDS,
     TRUST_PROXY_HOPS: env.TRUST_PROXY_HOPS,
+    DOCS_ENABLED: env.DOCS_ENABLED,
     UNSUBSCRIBE_MAILTO: env.UNSUBSCRIBE_MAILTO,
     UNSUBSCRIBE_CATEGORIES: [...new Set(env.UNSUBSCRIBE_CATEGORIES)],
     WEBHOOK_URL: env.WEBHOOK_URL,

@@ -8,9 +8,10 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { ResolvedAsesOptions } from '../core/ases-options';
+import { ApiErrors, ApiKeyRoutes, sizeOf, STORE_UNAVAILABLE } from '../core/api-errors.decorator';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
@@ -25,7 +26,7 @@ import {
 import { FeedbackService } from './feedback.service';
 import { parseFeedbackMessage } from './ses-notification.parser';
 import { SnsMessageVerifier } from './sns-message.verifier';
-import { readSnsBody } from './sns-request-body';
+import { MAX_SNS_BODY_BYTES, readSnsBody } from './sns-request-body';
 
 /** How long after the mail was sent an event for an unknown SES id is worth a retry by SNS. */
 const UNKNOWN_MESSAGE_RETRY_WINDOW_MS = 15 * 60_000;
@@ -58,12 +59,24 @@ export class FeedbackController {
   @Post('sns')
   @HttpCode(200)
   @ApiConsumes('text/plain', 'application/json')
+  @ApiOperation({
+    summary: "SNS's HTTPS subscription endpoint for SES events (signed by SNS, no API key)",
+  })
   @ApiOkResponse({
     description:
       'Signed SNS message (Notification, SubscriptionConfirmation, UnsubscribeConfirmation), at ' +
-      'most 300 KiB (413 past it). 403 for a bad signature, certificate URL or a topic not in ' +
-      'SNS_TOPIC_ARNS; 503 asks SNS ' +
-      'to retry (an event racing the send it is about).',
+      'most 300 KiB. Answers `{ ok: true, outcome }`.',
+  })
+  @ApiErrors({
+    400: '`INVALID_REQUEST`: not a well-formed SNS message',
+    403:
+      '`FORBIDDEN` with `check`: a bad signature or certificate URL, or a topic not in ' +
+      'SNS_TOPIC_ARNS',
+    408: '`REQUEST_TIMEOUT`: the body stalled or took too long to arrive',
+    413: `\`PAYLOAD_TOO_LARGE\` with \`limit\` (in bytes): a body over ${sizeOf(MAX_SNS_BODY_BYTES)}`,
+    503:
+      '`RETRY_LATER`: asks SNS to retry (an event racing the send it is about, or a ' +
+      `subscription not confirmed yet); ${STORE_UNAVAILABLE}`,
   })
   async sns(@Req() request: Request): Promise<SnsEndpointAnswer> {
     const body = await readSnsBody(request).catch(async (error: unknown) => {
@@ -130,7 +143,8 @@ export class FeedbackController {
 
   @Get('stats')
   @UseGuards(ApiKeyGuard)
-  @ApiBearerAuth()
+  @ApiKeyRoutes()
+  @ApiOperation({ summary: 'What each feedback source (queue or SNS HTTPS) has received' })
   @ApiOkResponse({
     description:
       '`{ sources: { <queue role or sns-https>: { lastEventAt, events, applied, duplicates, ' +

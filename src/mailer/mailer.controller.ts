@@ -15,21 +15,20 @@ import {
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
-  ApiConflictResponse,
   ApiHeader,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiPayloadTooLargeResponse,
-  ApiUnprocessableEntityResponse,
   ApiTags,
-  ApiUnauthorizedResponse,
-  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import {
+  ApiErrors,
+  ApiJsonBodyErrors,
+  ApiKeyRoutes,
+  BAD_JSON,
+  STORE_OR_QUEUE_UNAVAILABLE,
+} from '../core/api-errors.decorator';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
@@ -40,13 +39,7 @@ import { BatchItemResult, MailerService } from './mailer.service';
 
 /** `POST /v1/messages` and `POST /v1/messages/batch`: accept mail for sending. */
 @ApiTags('messages')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'Missing or wrong API key' })
-@ApiUnsupportedMediaTypeResponse({
-  description:
-    '`UNSUPPORTED_MEDIA_TYPE`: a body that is not application/json (UTF-8, uncompressed)',
-})
-@ApiPayloadTooLargeResponse({ description: '`PAYLOAD_TOO_LARGE`: a body over 14 MiB' })
+@ApiKeyRoutes()
 @Controller('v1/messages')
 @UseGuards(ApiKeyGuard)
 @UseFilters(AsesExceptionFilter)
@@ -66,17 +59,18 @@ export class MailerController {
   })
   @ApiBody({ type: SendMessageDto })
   @ApiAcceptedResponse({ type: AcceptedMessageDto })
-  @ApiBadRequestResponse({
-    description:
-      '`{ statusCode, code: "INVALID_MESSAGE", message, errors: [{ field, problems }] }`; also ' +
-      'for a template that does not render (`field: "template.data"`)',
-  })
-  @ApiUnprocessableEntityResponse({
-    description:
+  @ApiJsonBodyErrors()
+  @ApiErrors({
+    400:
+      '`INVALID_MESSAGE` with `errors: [{ field, problems }]`, also for a template that does not ' +
+      'render (`field: "template.data"`); `INVALID_REQUEST`: a malformed Idempotency-Key, or one ' +
+      `that differs from localMessageId; ${BAD_JSON}`,
+    409: '`IDEMPOTENCY_CONFLICT`: localMessageId already used for a different message',
+    422:
       '`RECIPIENT_SUPPRESSED` with `suppressed: [{ email, reason, source, since, category? }]` ' +
       '(send with `skipSuppressed: true` to leave them out); `TEMPLATE_NOT_FOUND`',
+    503: STORE_OR_QUEUE_UNAVAILABLE,
   })
-  @ApiConflictResponse({ description: 'localMessageId already used for a different message' })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -103,8 +97,22 @@ export class MailerController {
   @Post('batch')
   @HttpCode(HttpStatus.ACCEPTED)
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Queue up to 500 messages',
+    description:
+      'One answer per message, in order: accepted (its id and status) or refused (its error), ' +
+      'a bad message sinking no other. Give each message its own localMessageId to make a ' +
+      'repeated batch safe.',
+  })
   @ApiBody({ type: SendBatchDto })
   @ApiAcceptedResponse({ type: BatchResultDto })
+  @ApiJsonBodyErrors()
+  @ApiErrors({
+    400:
+      '`INVALID_REQUEST`: not `{ "messages": [ ... ] }` with 1 to 500 messages, or an ' +
+      `Idempotency-Key header; ${BAD_JSON}`,
+    503: STORE_OR_QUEUE_UNAVAILABLE,
+  })
   async sendBatch(
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -129,10 +137,17 @@ export class MailerController {
 
   @Post(':id/retry')
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Send a FAILED message again',
+    description:
+      'Queued again with its attempts reset, from the job kept when it failed. A message SES ' +
+      'refused after accepting it has no job left: 409 NOT_RETRYABLE.',
+  })
   @ApiAcceptedResponse({ type: AcceptedMessageDto })
-  @ApiNotFoundResponse({ description: '`{ code: "MESSAGE_NOT_FOUND", id }`' })
-  @ApiConflictResponse({
-    description: '`{ code: "NOT_RETRYABLE", id, status }`: not FAILED, or failed after SES took it',
+  @ApiErrors({
+    404: '`MESSAGE_NOT_FOUND` with `id`',
+    409: '`NOT_RETRYABLE` with `id, status`: not FAILED, or failed after SES took it',
+    503: `${STORE_OR_QUEUE_UNAVAILABLE} (the message stays FAILED)`,
   })
   retry(@Param('id') id: string): Promise<AcceptedMessageDto> {
     return this.mailer.retry(id);
@@ -150,8 +165,10 @@ export class MailerController {
     type: AcceptedMessageDto,
     description: '`{ id, status: "CANCELED" }`',
   })
-  @ApiNotFoundResponse({ description: '`{ code: "MESSAGE_NOT_FOUND", id }`' })
-  @ApiConflictResponse({ description: '`{ code: "NOT_CANCELABLE", id, status }`' })
+  @ApiErrors({
+    404: '`MESSAGE_NOT_FOUND` with `id`',
+    409: '`NOT_CANCELABLE` with `id, status`: being sent, or sent already',
+  })
   cancel(@Param('id') id: string): Promise<AcceptedMessageDto> {
     return this.mailer.cancel(id);
   }

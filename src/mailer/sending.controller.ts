@@ -1,5 +1,6 @@
 import { Controller, Get, Header, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiKeyRoutes } from '../core/api-errors.decorator';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
 import type { StaleCounts } from '../status/stale-rules';
@@ -8,7 +9,7 @@ import { SendRateLimiter, SendingState } from './send-rate.limiter';
 
 /** `GET /v1/sending`: the shared send rate, the pause, and the stale messages, for operators. */
 @ApiTags('messages')
-@ApiBearerAuth()
+@ApiKeyRoutes()
 @Controller('v1/sending')
 @UseGuards(ApiKeyGuard)
 @UseFilters(AsesExceptionFilter)
@@ -20,6 +21,7 @@ export class SendingController {
 
   @Get()
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'The send rate in force, the pause, and how many messages are stale' })
   @ApiOkResponse({
     description:
       '`{ ceiling, rate, paused, stale: { queued, pushed } }`: SEND_RATE (or MaxSendRate), the ' +

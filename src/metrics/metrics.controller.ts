@@ -3,11 +3,12 @@ import {
   ApiBearerAuth,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiProduces,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import { ApiErrors, UNAUTHORIZED } from '../core/api-errors.decorator';
 import { ApiKeyCheck } from '../core/api-key.guard';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
@@ -38,10 +39,12 @@ export class MetricsController {
   @Get()
   @Header('Cache-Control', 'no-store')
   @ApiProduces('text/plain')
+  @ApiOperation({ summary: "ases's Prometheus metrics" })
   @ApiOkResponse({
     description: 'The metrics in the Prometheus text exposition format (version 0.0.4)',
   })
-  @ApiUnauthorizedResponse({ description: 'No API key, or a wrong one' })
+  @ApiErrors({ 401: UNAUTHORIZED })
+  // Not ases's error body: the request is passed on, to Nest's 404 or a host's own /metrics.
   @ApiNotFoundResponse({ description: 'The route is off: METRICS_PORT (metrics.port) is set' })
   async scrape(
     @Req() request: Request,

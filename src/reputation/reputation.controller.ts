@@ -1,5 +1,6 @@
 import { Controller, Get, Header, HttpCode, Post, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiKeyRoutes } from '../core/api-errors.decorator';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
 import { ReputationService } from './reputation.service';
@@ -13,7 +14,7 @@ const BODY =
 
 /** `GET /v1/reputation` and `POST /v1/reputation/resume`: the reputation guard, for operators. */
 @ApiTags('reputation')
-@ApiBearerAuth()
+@ApiKeyRoutes()
 @Controller('v1/reputation')
 @UseGuards(ApiKeyGuard)
 @UseFilters(AsesExceptionFilter)

@@ -1,12 +1,6 @@
 import { Controller, Get, Header, Query, UseFilters, UseGuards } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiQuery,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyRoutes } from '../core/api-errors.decorator';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
 import { parseStatsQuery } from './stats-query';
@@ -15,7 +9,7 @@ import { StatsService } from './stats.service';
 
 /** `GET /v1/stats`: the fleet-wide time series, per minute or per hour. */
 @ApiTags('stats')
-@ApiBearerAuth()
+@ApiKeyRoutes()
 @Controller('v1/stats')
 @UseGuards(ApiKeyGuard)
 @UseFilters(AsesExceptionFilter)
@@ -46,9 +40,7 @@ export class StatsController {
       'opened, openedHuman, clicked, clickedHuman, failed, suppressed, queueDepth, ' +
       'sendRateLimit, feedbackLagSeconds }], totals }`',
   })
-  @ApiBadRequestResponse({
-    description: '`{ code: "INVALID_REQUEST", message }` naming the parameter at fault',
-  })
+  @ApiErrors({ 400: '`INVALID_REQUEST`, its message naming the parameter at fault' })
   read(@Query() query: Record<string, unknown>): Promise<StatsResponse> {
     return this.stats.read(parseStatsQuery(query, Date.now()));
   }

@@ -1,15 +1,13 @@
 import { Controller, Get, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiExtraModels,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiQuery,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyRoutes } from '../core/api-errors.decorator';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
@@ -40,7 +38,7 @@ import { StatusService } from './status.service';
  * time (`status=FAILED` alone and `status=STALE` are the failed and stale listings).
  */
 @ApiTags('messages')
-@ApiBearerAuth()
+@ApiKeyRoutes()
 @Controller('v1/messages')
 @UseGuards(ApiKeyGuard)
 @UseFilters(AsesExceptionFilter)
@@ -120,18 +118,18 @@ export class StatusController {
       })),
     },
   })
-  @ApiBadRequestResponse({
-    description: '`{ code: "INVALID_REQUEST", message }` naming the parameter at fault',
-  })
+  @ApiErrors({ 400: '`INVALID_REQUEST`, its message naming the parameter at fault' })
   list(@Query() query: Record<string, unknown>): Promise<SearchPage | FailedPage | StalePage> {
     return this.status.list(parseMessageListing(query, this.options.statusDetail));
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: MessageStatusDto })
-  @ApiNotFoundResponse({
-    description: '`{ statusCode: 404, code: "MESSAGE_NOT_FOUND", id, status: "UNKNOWN" }`',
+  @ApiOperation({
+    summary: "Read a message's status",
+    description: 'By the id ases answered when it took the message, or by its SES message id.',
   })
+  @ApiOkResponse({ type: MessageStatusDto })
+  @ApiErrors({ 404: '`MESSAGE_NOT_FOUND` with `id` and `status: "UNKNOWN"`' })
   getStatus(@Param('id') id: string): Promise<MessageRecord> {
     return this.status.getStatus(id);
   }

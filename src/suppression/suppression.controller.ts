@@ -13,19 +13,17 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiParam,
   ApiQuery,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiErrors, ApiJsonBodyErrors, ApiKeyRoutes, BAD_JSON } from '../core/api-errors.decorator';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
@@ -52,12 +50,11 @@ const EMAIL_PARAM = {
     'The address, URL-encoded (`user%40example.com`); its domain is compared case-insensitively',
   example: 'user@example.com',
 };
-const BAD_REQUEST = '`{ statusCode: 400, code: "INVALID_REQUEST", message, errors: [{ field }] }`';
+const BAD_REQUEST = '`INVALID_REQUEST` with `errors: [{ field, problems }]`';
 
 /** `/v1/suppressions`: read and edit the suppression list. */
 @ApiTags('suppressions')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'Missing or wrong API key' })
+@ApiKeyRoutes()
 @Controller('v1/suppressions')
 @UseGuards(ApiKeyGuard)
 @UseFilters(AsesExceptionFilter)
@@ -65,10 +62,14 @@ export class SuppressionController {
   constructor(private readonly suppressions: SuppressionService) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'List the suppressed addresses, a page at a time',
+    description: 'Entries for all mail and unsubscribes from a category, each as its own item.',
+  })
   @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1..1000, default 100' })
   @ApiOkResponse({ type: SuppressionPageDto })
-  @ApiBadRequestResponse({ description: `${BAD_REQUEST}: a bad cursor or limit` })
+  @ApiErrors({ 400: `${BAD_REQUEST}: a bad cursor or limit` })
   list(@Query() query: unknown): Promise<SuppressionPage> {
     const { cursor, limit } = checkRequest(ListSuppressionsQuery, query, 'query');
     return this.suppressions.list(cursor, limit);
@@ -76,6 +77,7 @@ export class SuppressionController {
 
   // Before `:email`, which would take `count` for an address.
   @Get('count')
+  @ApiOperation({ summary: 'Count the suppression list' })
   @ApiOkResponse({
     description:
       '`{ count }`: how many items the list holds (entries for all mail and category ' +
@@ -86,12 +88,14 @@ export class SuppressionController {
   }
 
   @Get(':email')
+  @ApiOperation({
+    summary: "Read an address's suppression and category unsubscribes",
+  })
   @ApiParam(EMAIL_PARAM)
   @ApiOkResponse({ type: SuppressionDetailDto })
-  @ApiBadRequestResponse({ description: `${BAD_REQUEST}: not an email address` })
-  @ApiNotFoundResponse({
-    description:
-      'Neither suppressed nor unsubscribed from anything: `{ statusCode: 404, code: "SUPPRESSION_NOT_FOUND" }`',
+  @ApiErrors({
+    400: `${BAD_REQUEST}: not an email address`,
+    404: '`SUPPRESSION_NOT_FOUND` with `email`: neither suppressed nor unsubscribed from anything',
   })
   async find(@Param('email') email: string): Promise<SuppressionDetail> {
     const found = await this.suppressions.findAll(email);
@@ -102,6 +106,10 @@ export class SuppressionController {
   }
 
   @Put(':email')
+  @ApiOperation({
+    summary: 'Suppress an address, or unsubscribe it from a category',
+    description: 'With `category`, only mail of that category is held back from it.',
+  })
   @ApiParam(EMAIL_PARAM)
   @ApiBody({ type: PutSuppressionDto })
   @ApiCreatedResponse({ type: SuppressionEntryDto, description: 'Added to the list' })
@@ -111,7 +119,8 @@ export class SuppressionController {
       'Was on the list: its entry is replaced (reason, source manual, since now); with `category`, ' +
       'its unsubscribe from that category is (source unsubscribe)',
   })
-  @ApiBadRequestResponse({ description: `${BAD_REQUEST}: not an email address, or a bad body` })
+  @ApiJsonBodyErrors()
+  @ApiErrors({ 400: `${BAD_REQUEST}: not an email address, or a bad body; ${BAD_JSON}` })
   async put(
     @Param('email') email: string,
     @Body() body: unknown,
@@ -129,6 +138,7 @@ export class SuppressionController {
 
   @Delete(':email')
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Take an address off the list, or off one category' })
   @ApiParam(EMAIL_PARAM)
   @ApiQuery({
     name: 'category',
@@ -140,10 +150,11 @@ export class SuppressionController {
     description:
       'Taken off the list: the entry and every unsubscribe, or only the unsubscribe of `category`',
   })
-  @ApiBadRequestResponse({ description: `${BAD_REQUEST}: not an email address, or a bad category` })
-  @ApiNotFoundResponse({
-    description:
-      'Not on the list (or not unsubscribed from `category`): `code: "SUPPRESSION_NOT_FOUND"`',
+  @ApiErrors({
+    400: `${BAD_REQUEST}: not an email address, or a bad category`,
+    404:
+      '`SUPPRESSION_NOT_FOUND` with `email` (and `category`): not on the list, or not ' +
+      'unsubscribed from `category`',
   })
   async remove(@Param('email') email: string, @Query() query: unknown): Promise<void> {
     const { category } = checkRequest(RemoveSuppressionQuery, query, 'query');

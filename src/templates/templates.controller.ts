@@ -13,20 +13,17 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiQuery,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiErrors, ApiJsonBodyErrors, ApiKeyRoutes, BAD_JSON } from '../core/api-errors.decorator';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
 import { ListTemplatesQuery } from './dto/list-templates.query';
@@ -47,13 +44,12 @@ const NAME_PARAM = {
   description: '1-64 of A-Z a-z 0-9 _ . - (not only dots); case-sensitive',
   example: 'welcome',
 };
-const BAD_REQUEST = '`{ statusCode: 400, code: "INVALID_REQUEST", message, errors: [{ field }] }`';
-const NOT_FOUND = '`{ statusCode: 404, code: "TEMPLATE_NOT_FOUND", template }`';
+const BAD_REQUEST = '`INVALID_REQUEST` with `errors: [{ field, problems }]`';
+const NOT_FOUND = '`TEMPLATE_NOT_FOUND` with `template`';
 
 /** `/v1/templates`: stored Mustache templates that messages name instead of a subject and body. */
 @ApiTags('templates')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'Missing or wrong API key' })
+@ApiKeyRoutes()
 @Controller('v1/templates')
 @UseGuards(ApiKeyGuard)
 @UseFilters(AsesExceptionFilter)
@@ -70,7 +66,7 @@ export class TemplatesController {
     description: `1..${MAX_TEMPLATE_PAGE}, default ${DEFAULT_TEMPLATE_PAGE}`,
   })
   @ApiOkResponse({ type: TemplatePageDto })
-  @ApiBadRequestResponse({ description: `${BAD_REQUEST}: a bad cursor or limit` })
+  @ApiErrors({ 400: `${BAD_REQUEST}: a bad cursor or limit` })
   list(@Query() query: unknown): Promise<TemplatePage> {
     const { cursor, limit } = checkRequest(ListTemplatesQuery, query, 'query');
     return this.templates.list(cursor, limit);
@@ -80,8 +76,7 @@ export class TemplatesController {
   @ApiOperation({ summary: 'Read a template' })
   @ApiParam(NAME_PARAM)
   @ApiOkResponse({ type: TemplateDto })
-  @ApiBadRequestResponse({ description: `${BAD_REQUEST}: a name no template can have` })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @ApiErrors({ 400: `${BAD_REQUEST}: a name no template can have`, 404: NOT_FOUND })
   get(@Param('name') name: string): Promise<StoredTemplate> {
     return this.templates.get(name);
   }
@@ -112,8 +107,11 @@ export class TemplatesController {
     type: PutTemplateResultDto,
     description: 'Replaced whole: a part left out is removed (`created: false`)',
   })
-  @ApiBadRequestResponse({
-    description: `${BAD_REQUEST}: a bad name or body, e.g. "html: Unclosed tag at 12 (line 1, column 13)"`,
+  @ApiJsonBodyErrors()
+  @ApiErrors({
+    400:
+      `${BAD_REQUEST}: a bad name or body, e.g. "html: Unclosed tag at 12 (line 1, column 13)"; ` +
+      BAD_JSON,
   })
   async put(
     @Param('name') name: string,
@@ -130,8 +128,7 @@ export class TemplatesController {
   @ApiOperation({ summary: 'Delete a template' })
   @ApiParam(NAME_PARAM)
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiBadRequestResponse({ description: `${BAD_REQUEST}: a name no template can have` })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @ApiErrors({ 400: `${BAD_REQUEST}: a name no template can have`, 404: NOT_FOUND })
   async remove(@Param('name') name: string): Promise<void> {
     if (!(await this.templates.remove(name))) {
       throw templateNotFound(name);

@@ -13,18 +13,14 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { ApiErrors, ApiJsonBodyErrors, ApiKeyRoutes, BAD_JSON } from '../core/api-errors.decorator';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { AsesExceptionFilter } from '../core/ases-exception.filter';
@@ -40,15 +36,13 @@ import { WebhookAttempt, WebhookView } from './stored-webhook';
 import { WebhookDispatcher } from './webhook.dispatcher';
 import { WebhooksService, WebhookWithSecret } from './webhooks.service';
 
-const BAD_REQUEST = '`{ statusCode: 400, code: "INVALID_REQUEST", message, errors? }`';
-const NOT_FOUND = '`{ statusCode: 404, code: "WEBHOOK_NOT_FOUND", id }`';
-const FROM_ENV =
-  '`{ statusCode: 409, code: "WEBHOOK_CONFLICT" }`: the endpoint `env` comes from WEBHOOK_URL';
+const BAD_REQUEST = '`INVALID_REQUEST` with `errors: [{ field, problems }]`';
+const NOT_FOUND = '`WEBHOOK_NOT_FOUND` with `id`';
+const FROM_ENV = '`WEBHOOK_CONFLICT`: the endpoint `env` comes from WEBHOOK_URL';
 
 /** `/v1/webhooks`: endpoints that get ases's events, signed as Standard Webhooks specifies. */
 @ApiTags('webhooks')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'Missing or wrong API key' })
+@ApiKeyRoutes()
 @Controller('v1/webhooks')
 @UseGuards(ApiKeyGuard)
 @UseFilters(AsesExceptionFilter)
@@ -65,8 +59,11 @@ export class WebhooksController {
   })
   @ApiBody({ type: CreateWebhookDto })
   @ApiCreatedResponse({ type: WebhookWithSecretDto })
-  @ApiBadRequestResponse({ description: BAD_REQUEST })
-  @ApiConflictResponse({ description: '`WEBHOOK_CONFLICT`: 50 endpoints already' })
+  @ApiJsonBodyErrors()
+  @ApiErrors({
+    400: `${BAD_REQUEST}; ${BAD_JSON}`,
+    409: '`WEBHOOK_CONFLICT`: 50 endpoints already',
+  })
   create(@Body() body: unknown): Promise<WebhookWithSecret> {
     return this.webhooks.create(checkRequest(CreateWebhookDto, body, 'body'));
   }
@@ -81,7 +78,7 @@ export class WebhooksController {
   @Get(':id')
   @ApiOperation({ summary: 'Read an endpoint (without its secret)' })
   @ApiOkResponse({ type: WebhookDto })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @ApiErrors({ 404: NOT_FOUND })
   get(@Param('id') id: string): Promise<WebhookView> {
     return this.webhooks.get(id);
   }
@@ -90,9 +87,12 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Change url, events, description, or enabled' })
   @ApiBody({ type: UpdateWebhookDto })
   @ApiOkResponse({ type: WebhookDto })
-  @ApiBadRequestResponse({ description: BAD_REQUEST })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
-  @ApiConflictResponse({ description: FROM_ENV })
+  @ApiJsonBodyErrors()
+  @ApiErrors({
+    400: `${BAD_REQUEST}, or none of the fields; ${BAD_JSON}`,
+    404: NOT_FOUND,
+    409: FROM_ENV,
+  })
   update(@Param('id') id: string, @Body() body: unknown): Promise<WebhookView> {
     const input = checkRequest(UpdateWebhookDto, body, 'body');
     if (Object.values(input).every((value) => value === undefined)) {
@@ -108,8 +108,7 @@ export class WebhooksController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete an endpoint; its pending deliveries are dropped' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
-  @ApiConflictResponse({ description: FROM_ENV })
+  @ApiErrors({ 404: NOT_FOUND, 409: FROM_ENV })
   remove(@Param('id') id: string): Promise<void> {
     return this.webhooks.remove(id);
   }
@@ -120,8 +119,7 @@ export class WebhooksController {
     description: 'The secret before keeps signing beside the new one (space-separated) for 24 h.',
   })
   @ApiCreatedResponse({ type: WebhookWithSecretDto })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
-  @ApiConflictResponse({ description: FROM_ENV })
+  @ApiErrors({ 404: NOT_FOUND, 409: FROM_ENV })
   rotate(@Param('id') id: string): Promise<WebhookWithSecret> {
     return this.webhooks.rotateSecret(id);
   }
@@ -133,7 +131,7 @@ export class WebhooksController {
     description: 'One attempt, no retry; answers with what came of it (also in the deliveries).',
   })
   @ApiOkResponse({ type: WebhookAttemptDto })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @ApiErrors({ 404: NOT_FOUND })
   test(@Param('id') id: string): Promise<WebhookAttempt> {
     return this.dispatcher.test(id);
   }
@@ -141,8 +139,7 @@ export class WebhooksController {
   @Get(':id/deliveries')
   @ApiOperation({ summary: "The endpoint's last attempts (at most 100), newest first" })
   @ApiOkResponse({ type: WebhookAttemptDto, isArray: true })
-  @ApiBadRequestResponse({ description: BAD_REQUEST })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @ApiErrors({ 400: `${BAD_REQUEST}: a bad limit`, 404: NOT_FOUND })
   async deliveries(
     @Param('id') id: string,
     @Query() query: unknown,
