@@ -1,4 +1,5 @@
 import {
+  addTotals,
   CategoryTotals,
   CounterTotals,
   Resolution,
@@ -100,16 +101,9 @@ export function statsResponse(
   buckets: SeriesBucket[],
   category?: string,
 ): StatsResponse {
-  const seen = new Set<string>();
   const all: CategoryTotals = {};
   const points = buckets.map((bucket): StatsPoint => {
-    for (const [name, totals] of Object.entries(bucket.categories)) {
-      seen.add(name);
-      const sum = (all[name] ??= zeroTotals());
-      for (const counter of SERIES_COUNTERS) {
-        sum[counter] += totals[counter];
-      }
-    }
+    addTotals(all, bucket.categories);
     return {
       at: new Date(bucket.at).toISOString(),
       ...countsOf(bucket.categories, category),
@@ -122,7 +116,7 @@ export function statsResponse(
     since: new Date(since).toISOString(),
     until: new Date(until).toISOString(),
     category: category ?? null,
-    categories: [...seen].sort(),
+    categories: Object.keys(all).sort(),
     points,
     totals: countsOf(all, category),
   };
