@@ -1,12 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { EventEmitterModule } from '@nestjs/event-emitter';
+import { RouterModule } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { AsesHttpModule } from './ases-http.module';
 import { AsesService } from './ases.service';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
   OPTIONS_TYPE,
 } from './ases.module-definition';
-import { ASES_MODULE_OPTIONS, ASES_OPTIONS } from './core/ases.tokens';
+import type { AsesModuleOptions, ResolvedAsesOptions } from './core/ases-options';
+import { ResolvedAsesRoutes, resolveAsesRoutes, withRoutePrefix } from './core/ases-routes';
+import { ASES_EVENT_EMITTER, ASES_MODULE_OPTIONS, ASES_OPTIONS } from './core/ases.tokens';
 import { ASES_REDIS, asesRedisProvider } from './core/redis-connection';
 import { RedisLifecycle } from './core/redis-lifecycle';
 import { resolveAsesOptions } from './core/resolve-options';
@@ -29,15 +33,13 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The root of ases, for a host app: `AsesModule.forRoot(options)` or
- * `AsesModule.forRootAsync({ imports, inject, useFactory })`. Registers the REST controllers,
- * the SQS consumers and a named Redis connection, and exports `AsesService`.
+ * `AsesModule.forRootAsync({ imports, inject, useFactory })`, each with `routes` beside the
+ * options (prefix, groups left out). Registers the controllers (AsesHttpModule), the SQS
+ * consumers and a named Redis connection, and exports `AsesService`. Emits on the host's
+ * `EventEmitter2` when the host imports `EventEmitterModule`, otherwise on one of its own.
  */
 @Module({
   imports: [
-    // ases emits whether or not the host set up an emitter. A host that imports
-    // EventEmitterModule itself, with options of its own, still gets each event once in its
-    // @OnEvent handlers (the embedding e2e test checks both cases).
-    EventEmitterModule.forRoot(),
     StatusModule,
     StatsModule,
     ReputationModule,
@@ -59,23 +61,41 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 })
 export class AsesModule extends ConfigurableModuleClass {
   static forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
-    return withCore(super.forRoot(options));
+    return withCore(super.forRoot(options), resolveAsesRoutes(options.routes));
   }
 
   static forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
-    return withCore(super.forRootAsync(options));
+    return withCore(super.forRootAsync(options), resolveAsesRoutes(options.routes));
   }
 }
 
-function withCore(module: DynamicModule): DynamicModule {
+function withCore(module: DynamicModule, routes: ResolvedAsesRoutes): DynamicModule {
+  const http = AsesHttpModule.register(routes);
   return {
     ...module,
     // Global so the static feature modules can inject the options and the Redis connection; every
     // token it exports is ases-namespaced, so nothing of the host's is shadowed.
     global: true,
+    imports: [
+      ...(module.imports ?? []),
+      http,
+      ...(routes.prefix === ''
+        ? []
+        : [RouterModule.register([{ path: routes.prefix, module: AsesHttpModule }])]),
+    ],
     providers: [
       ...(module.providers ?? []),
-      { provide: ASES_OPTIONS, useFactory: resolveAsesOptions, inject: [ASES_MODULE_OPTIONS] },
+      {
+        provide: ASES_OPTIONS,
+        useFactory: (options: AsesModuleOptions) => withRoutes(resolveAsesOptions(options), routes),
+        inject: [ASES_MODULE_OPTIONS],
+      },
+      // The host's emitter when it has one (EventEmitterModule is global); else ases's own.
+      {
+        provide: ASES_EVENT_EMITTER,
+        useFactory: (host?: EventEmitter2) => host ?? new EventEmitter2(),
+        inject: [{ token: EventEmitter2, optional: true }],
+      },
       // ases's own connection (one server or a cluster), closed last at shutdown.
       asesRedisProvider,
       StoreMonitor,
@@ -86,10 +106,22 @@ function withCore(module: DynamicModule): DynamicModule {
     exports: [
       ...(module.exports ?? []),
       ASES_OPTIONS,
+      ASES_EVENT_EMITTER,
       ASES_REDIS,
       StoreMonitor,
       AsesService,
       AsesMetrics,
     ],
+  };
+}
+
+/** Tracking and unsubscribe links point under the route prefix, where their controllers are. */
+function withRoutes(options: ResolvedAsesOptions, routes: ResolvedAsesRoutes): ResolvedAsesOptions {
+  return {
+    ...options,
+    tracking: {
+      ...options.tracking,
+      baseUrl: withRoutePrefix(options.tracking.baseUrl, routes.prefix),
+    },
   };
 }

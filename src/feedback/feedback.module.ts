@@ -8,7 +8,6 @@ import { SuppressionModule } from '../suppression/suppression.module';
 import { TrackingModule } from '../tracking/tracking.module';
 import { FeedbackStatsRepository } from './feedback-stats.repository';
 import { FeedbackConsumer } from './feedback.consumer';
-import { FeedbackController } from './feedback.controller';
 import { FeedbackService } from './feedback.service';
 import { FetchSnsHttpsClient, SNS_HTTPS_CLIENT, SnsHttpsClient } from './sns-https.client';
 import { SnsMessageVerifier } from './sns-message.verifier';
@@ -20,7 +19,6 @@ import { SnsMessageVerifier } from './sns-message.verifier';
  */
 @Module({
   imports: [QueueModule, StatusModule, SuppressionModule, TrackingModule],
-  controllers: [FeedbackController],
   providers: [
     ApiKeyGuard,
     FeedbackConsumer,
@@ -34,6 +32,7 @@ import { SnsMessageVerifier } from './sns-message.verifier';
       inject: [SNS_HTTPS_CLIENT, ASES_OPTIONS],
     },
   ],
-  exports: [FeedbackService],
+  // The controller's parts too: AsesHttpModule declares it.
+  exports: [FeedbackService, FeedbackStatsRepository, SnsMessageVerifier],
 })
 export class FeedbackModule {}

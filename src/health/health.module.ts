@@ -3,7 +3,6 @@ import { TerminusModule } from '@nestjs/terminus';
 import { QueueModule } from '../core/queue.module';
 import { StoreHealth } from '../core/store-health';
 import { AsesHealthIndicator } from './ases.health-indicator';
-import { HealthController } from './health.controller';
 
 /**
  * The health endpoint (Redis, one server or a cluster, and the queues), with @nestjs/terminus, and
@@ -13,8 +12,7 @@ import { HealthController } from './health.controller';
  */
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), QueueModule],
-  controllers: [HealthController],
   providers: [StoreHealth, AsesHealthIndicator],
-  exports: [AsesHealthIndicator],
+  exports: [AsesHealthIndicator, TerminusModule],
 })
 export class HealthModule {}

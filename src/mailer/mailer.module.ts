@@ -9,11 +9,9 @@ import { TemplatesModule } from '../templates/templates.module';
 import { TrackingModule } from '../tracking/tracking.module';
 import { UnsubscribeModule } from '../unsubscribe/unsubscribe.module';
 import { JobContentStore } from './job-content.store';
-import { MailerController } from './mailer.controller';
 import { MailerService } from './mailer.service';
 import { ScheduleMover } from './schedule.mover';
 import { ScheduleRepository } from './schedule.repository';
-import { SendingController } from './sending.controller';
 import { SendBudgetRepository } from './send-budget.repository';
 import { SendQuotaService } from './send-quota.service';
 import { SendRateLimiter } from './send-rate.limiter';
@@ -35,7 +33,6 @@ import { SesTransport } from './ses.transport';
     TrackingModule,
     UnsubscribeModule,
   ],
-  controllers: [MailerController, SendingController],
   providers: [
     ApiKeyGuard,
     JobContentStore,

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectAsesEvents } from '../core/ases.tokens';
+import { listenTo } from '../core/event-listeners';
 import { ASES_EVENTS, AsesMessageEvent } from '../core/ases-events';
 import { AsesMetrics } from './ases-metrics';
 
@@ -9,23 +11,37 @@ import { AsesMetrics } from './ases-metrics';
  * emitted by the instance that made the change, once per change.
  */
 @Injectable()
-export class MetricsListener {
-  constructor(private readonly metrics: AsesMetrics) {}
+export class MetricsListener implements OnModuleInit, OnModuleDestroy {
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly metrics: AsesMetrics,
+    @InjectAsesEvents() private readonly events: EventEmitter2,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = listenTo(this.events, {
+      [ASES_EVENTS.statusChanged]: (event: never) => this.statusChanged(event),
+      [ASES_EVENTS.opened]: (event: never) => this.opened(event),
+      [ASES_EVENTS.clicked]: (event: never) => this.clicked(event),
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
 
   /** Every status change of a message, whatever made it. */
-  @OnEvent(ASES_EVENTS.statusChanged)
   statusChanged(event: AsesMessageEvent): void {
     this.metrics.statusChanged(event.status);
   }
 
   /** An open recorded on a message. */
-  @OnEvent(ASES_EVENTS.opened)
   opened(event: AsesMessageEvent): void {
     this.countHit('open', event);
   }
 
   /** A click recorded on a message. */
-  @OnEvent(ASES_EVENTS.clicked)
   clicked(event: AsesMessageEvent): void {
     this.countHit('click', event);
   }

@@ -3,7 +3,6 @@ import { QueueModule } from '../core/queue.module';
 import { MailerModule } from '../mailer/mailer.module';
 import { StatsModule } from '../stats/stats.module';
 import { MetricsCollector } from './metrics.collector';
-import { MetricsController } from './metrics.controller';
 import { MetricsListener } from './metrics.listener';
 import { MetricsServer } from './metrics.server';
 import { SeriesSampler } from './series.sampler';
@@ -15,7 +14,6 @@ import { SeriesSampler } from './series.sampler';
  */
 @Module({
   imports: [QueueModule, MailerModule, StatsModule],
-  controllers: [MetricsController],
   providers: [MetricsCollector, MetricsListener, MetricsServer, SeriesSampler],
 })
 export class MetricsModule {}

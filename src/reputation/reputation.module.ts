@@ -3,7 +3,6 @@ import { ApiKeyGuard } from '../core/api-key.guard';
 import { SeriesRepository } from '../stats/series.repository';
 import { StatsModule } from '../stats/stats.module';
 import { REPUTATION_COUNTS } from './reputation-counts';
-import { ReputationController } from './reputation.controller';
 import { ReputationRepository } from './reputation.repository';
 import { ReputationService } from './reputation.service';
 
@@ -14,7 +13,6 @@ import { ReputationService } from './reputation.service';
  */
 @Module({
   imports: [StatsModule],
-  controllers: [ReputationController],
   providers: [
     ApiKeyGuard,
     ReputationRepository,

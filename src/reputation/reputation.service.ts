@@ -9,7 +9,7 @@ import {
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ASES_EVENTS, AsesReputationEvent } from '../core/ases-events';
 import type { ResolvedAsesOptions } from '../core/ases-options';
-import { InjectAsesOptions } from '../core/ases.tokens';
+import { InjectAsesEvents, InjectAsesOptions } from '../core/ases.tokens';
 import { AsesMetrics } from '../metrics/ases-metrics';
 import { REPUTATION_COUNTS, ReputationCounts } from './reputation-counts';
 import {
@@ -81,7 +81,7 @@ export class ReputationService implements OnApplicationBootstrap, OnApplicationS
     @Inject(REPUTATION_COUNTS) private readonly counts: ReputationCounts,
     private readonly metrics: AsesMetrics,
     @InjectAsesOptions() private readonly options: Pick<ResolvedAsesOptions, 'guard'>,
-    @Optional() private readonly events?: EventEmitter2,
+    @Optional() @InjectAsesEvents() private readonly events?: EventEmitter2,
   ) {
     const guard = options.guard;
     this.thresholds = {

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectAsesEvents } from '../core/ases.tokens';
+import { listenTo } from '../core/event-listeners';
 import { ASES_EVENTS, AsesMessageEvent } from '../core/ases-events';
 import { incrementOf } from './series';
 import { SeriesRepository } from './series.repository';
@@ -10,40 +12,54 @@ import { SeriesRepository } from './series.repository';
  * The count is buffered (written within a second): it never holds back (or fails) the change.
  */
 @Injectable()
-export class SeriesListener {
-  constructor(private readonly series: SeriesRepository) {}
+export class SeriesListener implements OnModuleInit, OnModuleDestroy {
+  private unsubscribe?: () => void;
 
-  @OnEvent(ASES_EVENTS.delivered)
+  constructor(
+    private readonly series: SeriesRepository,
+    @InjectAsesEvents() private readonly events: EventEmitter2,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = listenTo(this.events, {
+      [ASES_EVENTS.delivered]: (event: never) => this.delivered(event),
+      [ASES_EVENTS.bounced]: (event: never) => this.bounced(event),
+      [ASES_EVENTS.complained]: (event: never) => this.complained(event),
+      [ASES_EVENTS.failed]: (event: never) => this.failed(event),
+      [ASES_EVENTS.suppressed]: (event: never) => this.suppressed(event),
+      [ASES_EVENTS.opened]: (event: never) => this.opened(event),
+      [ASES_EVENTS.clicked]: (event: never) => this.clicked(event),
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
   delivered(event: AsesMessageEvent): void {
     this.count(ASES_EVENTS.delivered, event);
   }
 
-  @OnEvent(ASES_EVENTS.bounced)
   bounced(event: AsesMessageEvent): void {
     this.count(ASES_EVENTS.bounced, event);
   }
 
-  @OnEvent(ASES_EVENTS.complained)
   complained(event: AsesMessageEvent): void {
     this.count(ASES_EVENTS.complained, event);
   }
 
-  @OnEvent(ASES_EVENTS.failed)
   failed(event: AsesMessageEvent): void {
     this.count(ASES_EVENTS.failed, event);
   }
 
-  @OnEvent(ASES_EVENTS.suppressed)
   suppressed(event: AsesMessageEvent): void {
     this.count(ASES_EVENTS.suppressed, event);
   }
 
-  @OnEvent(ASES_EVENTS.opened)
   opened(event: AsesMessageEvent): void {
     this.count(ASES_EVENTS.opened, event);
   }
 
-  @OnEvent(ASES_EVENTS.clicked)
   clicked(event: AsesMessageEvent): void {
     this.count(ASES_EVENTS.clicked, event);
   }

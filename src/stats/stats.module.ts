@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import { SeriesListener } from './series.listener';
 import { SeriesRepository } from './series.repository';
-import { StatsController } from './stats.controller';
 import { StatsService } from './stats.service';
 
 /**
@@ -10,7 +9,6 @@ import { StatsService } from './stats.service';
  * A leaf: the sender and the reputation guard import it; it imports no feature module.
  */
 @Module({
-  controllers: [StatsController],
   providers: [ApiKeyGuard, SeriesListener, SeriesRepository, StatsService],
   exports: [SeriesRepository, StatsService],
 })

@@ -10,7 +10,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { ASES_EVENTS, AsesMessageEvent } from '../core/ases-events';
 import type { ResolvedAsesOptions } from '../core/ases-options';
-import { InjectAsesOptions } from '../core/ases.tokens';
+import { InjectAsesEvents, InjectAsesOptions } from '../core/ases.tokens';
 import { MINUTE_MS } from './record-location';
 import { StaleAllowance } from './stale-allowance';
 import {
@@ -80,7 +80,7 @@ export class StaleSweeper implements OnModuleInit, OnApplicationBootstrap, OnApp
     private readonly status: StatusService,
     private readonly allowance: StaleAllowance,
     @InjectAsesOptions() options: ResolvedAsesOptions,
-    @Optional() private readonly events?: EventEmitter2,
+    @Optional() @InjectAsesEvents() private readonly events?: EventEmitter2,
   ) {
     this.queuedMs = options.staleQueuedMs;
     this.pushedMs = options.staleAfterMs;

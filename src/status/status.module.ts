@@ -3,7 +3,6 @@ import { ApiKeyGuard } from '../core/api-key.guard';
 import { QueueModule } from '../core/queue.module';
 import { StaleAllowance } from './stale-allowance';
 import { StaleSweeper } from './stale.sweeper';
-import { StatusController } from './status.controller';
 import { StatusRepository } from './status.repository';
 import { StatusService } from './status.service';
 
@@ -11,7 +10,6 @@ import { StatusService } from './status.service';
 @Module({
   // The stale sweep reads the sendmail queue's backlog.
   imports: [QueueModule],
-  controllers: [StatusController],
   providers: [StatusRepository, StatusService, ApiKeyGuard, StaleAllowance, StaleSweeper],
   exports: [StatusService],
 })

@@ -2,6 +2,7 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ASES_EVENTS, AsesMessageEvent } from '../core/ases-events';
 import type { AsesStaleEvent } from '../core/ases-events';
+import { InjectAsesEvents } from '../core/ases.tokens';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
 import { decodeSearchCursor, encodeSearchCursor, IndexSearch, searchHash } from './message-index';
 import { firstPosition, MessageListing, SearchPage } from './message-query';
@@ -66,7 +67,7 @@ export class StatusService {
 
   constructor(
     private readonly repository: StatusRepository,
-    @Optional() private readonly events?: EventEmitter2,
+    @Optional() @InjectAsesEvents() private readonly events?: EventEmitter2,
   ) {}
 
   /** The record of a message by ases id or SES message id; throws MESSAGE_NOT_FOUND otherwise. */

@@ -1,12 +1,10 @@
 import { Module } from '@nestjs/common';
 import { ApiKeyGuard } from '../core/api-key.guard';
-import { SuppressionController } from './suppression.controller';
 import { SuppressionRepository } from './suppression.repository';
 import { SuppressionService } from './suppression.service';
 
 /** The suppression list in Redis, and `/v1/suppressions`. */
 @Module({
-  controllers: [SuppressionController],
   providers: [SuppressionRepository, SuppressionService, ApiKeyGuard],
   exports: [SuppressionService],
 })

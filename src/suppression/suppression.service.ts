@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ASES_EVENTS, SuppressionEvent } from '../core/ases-events';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
-import { InjectAsesOptions } from '../core/ases.tokens';
+import { InjectAsesEvents, InjectAsesOptions } from '../core/ases.tokens';
 import { decodeCursor, encodeCursor, suppressionKeyOf } from './suppressed-address';
 import {
   AddressSuppressions,
@@ -40,7 +40,7 @@ export class SuppressionService {
   constructor(
     private readonly repository: SuppressionRepository,
     @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
-    @Optional() private readonly events?: EventEmitter2,
+    @Optional() @InjectAsesEvents() private readonly events?: EventEmitter2,
   ) {}
 
   /** The entry that suppresses `address` for all mail, or null (unsubscribes are not looked at). */

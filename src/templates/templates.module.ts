@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { ApiKeyGuard } from '../core/api-key.guard';
 import { TemplateRepository } from './template.repository';
 import { TemplateService } from './template.service';
-import { TemplatesController } from './templates.controller';
 
 /**
  * Stored templates in Redis, `/v1/templates`, and `TemplateService.render` for the mailer.
@@ -14,7 +13,6 @@ import { TemplatesController } from './templates.controller';
  * as nothing); `renderTemplate` makes it strict instead.
  */
 @Module({
-  controllers: [TemplatesController],
   providers: [TemplateRepository, TemplateService, ApiKeyGuard],
   exports: [TemplateService],
 })

@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
 import { StatusModule } from '../status/status.module';
 import { TrackingRequestHandler } from './tracking-request.handler';
-import { TrackingController } from './tracking.controller';
 import { TrackingService } from './tracking.service';
 
 /** Open and click tracking: the pixel and link endpoints, the HTML instrumenting, hit classing. */
 @Module({
   imports: [StatusModule],
-  controllers: [TrackingController],
   providers: [TrackingService, TrackingRequestHandler],
   exports: [TrackingService, TrackingRequestHandler],
 })

@@ -2,7 +2,7 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ASES_EVENTS, AsesMessageEvent } from '../core/ases-events';
 import type { ResolvedAsesOptions } from '../core/ases-options';
-import { InjectAsesOptions } from '../core/ases.tokens';
+import { InjectAsesEvents, InjectAsesOptions } from '../core/ases.tokens';
 import type { TimelineEvent } from '../status/message-record';
 import { MessageStatus } from '../status/message-status';
 import { StatusService } from '../status/status.service';
@@ -39,7 +39,7 @@ export class UnsubscribeService {
     @InjectAsesOptions() options: ResolvedAsesOptions,
     private readonly suppressions: SuppressionService,
     private readonly status: StatusService,
-    @Optional() private readonly events?: EventEmitter2,
+    @Optional() @InjectAsesEvents() private readonly events?: EventEmitter2,
   ) {
     this.baseUrl = options.tracking.baseUrl.replace(/\/+$/, '');
     this.secret = options.tracking.secret;

@@ -4,7 +4,6 @@ import { WebhookDeliveryRepository } from './webhook-delivery.repository';
 import { WebhookDispatcher } from './webhook.dispatcher';
 import { WebhookHttpClient } from './webhook.http-client';
 import { WebhookRepository } from './webhook.repository';
-import { WebhooksController } from './webhooks.controller';
 import { WebhooksService } from './webhooks.service';
 
 /**
@@ -13,7 +12,6 @@ import { WebhooksService } from './webhooks.service';
  * the specification's own library), through a delivery queue in Redis that the fleet shares.
  */
 @Module({
-  controllers: [WebhooksController],
   providers: [
     WebhookRepository,
     WebhookDeliveryRepository,
@@ -22,6 +20,6 @@ import { WebhooksService } from './webhooks.service';
     WebhookDispatcher,
     ApiKeyGuard,
   ],
-  exports: [WebhooksService],
+  exports: [WebhooksService, WebhookDispatcher],
 })
 export class WebhooksModule {}

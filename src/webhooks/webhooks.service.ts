@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { AsesMessageEvent, AsesReputationEvent, SuppressionEvent } from '../core/ases-events';
 import type { ResolvedAsesOptions } from '../core/ases-options';
 import { AsesErrorCode, AsesException } from '../core/ases.exception';
-import { InjectAsesOptions } from '../core/ases.tokens';
+import { InjectAsesEvents, InjectAsesOptions } from '../core/ases.tokens';
 import { AsesMetrics } from '../metrics/ases-metrics';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository';
 import { subscribes, WEBHOOK_TYPE_BY_EVENT, WEBHOOK_TEST_EVENT } from './webhook-events';
@@ -74,7 +74,7 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly deliveries: WebhookDeliveryRepository,
     private readonly metrics: AsesMetrics,
     @InjectAsesOptions() private readonly options: ResolvedAsesOptions,
-    @Optional() private readonly events?: EventEmitter2,
+    @Optional() @InjectAsesEvents() private readonly events?: EventEmitter2,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

@@ -12,7 +12,7 @@ import {
   type ModuleMetadata,
 } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
+import { EventEmitter2, EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { getRedisConnectionToken, InjectRedis, RedisModule } from '@nestjs-modules/ioredis';
@@ -45,8 +45,9 @@ import {
   type AsesModuleOptions,
 } from '../../src/index';
 import { SendmailPool } from '../../src/mailer/sendmail.pool';
-import { ASES_SQS_SERVICE } from '../../src/core/ases.tokens';
-import { deleteKeys, waitFor } from '../helpers/test-app';
+import { ASES_EVENT_EMITTER, ASES_SQS_SERVICE } from '../../src/core/ases.tokens';
+import type { AsesModuleExtras } from '../../src/ases.module-definition';
+import { deleteKeys, sentMail, waitFor } from '../helpers/test-app';
 import { testRedisOptions } from '../helpers/test-redis';
 import {
   localAwsClients,
@@ -120,6 +121,17 @@ class HostMailer {
   }
 }
 
+/** A host listener that needs the host's own emitter options (wildcard: true). */
+@Injectable()
+class HostWildcardEvents {
+  readonly delivered: string[] = [];
+
+  @OnEvent('ases.*.delivered')
+  onDelivered(payload: AsesMessageEvent): void {
+    this.delivered.push(payload.messageId);
+  }
+}
+
 /** A host service reacting to ases's events with plain @OnEvent handlers. */
 @Injectable()
 class HostEvents {
@@ -188,7 +200,9 @@ function hostSettings(name: string, feedback: IsolatedFeedback): HostSettings {
  */
 async function bootHost(
   settings: HostSettings,
-  extra: Pick<ModuleMetadata, 'imports' | 'providers'> = {},
+  extra: Pick<ModuleMetadata, 'imports' | 'providers' | 'controllers'> & {
+    routes?: AsesModuleExtras['routes'];
+  } = {},
 ): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [
@@ -200,6 +214,7 @@ async function bootHost(
       RedisModule.forRoot({ type: 'single', url: REDIS_URL }),
       TerminusModule.forRoot({ logger: false }),
       AsesModule.forRootAsync({
+        routes: extra.routes,
         imports: [ConfigModule],
         inject: [ConfigService],
         useFactory: (config: ConfigService): AsesModuleOptions => {
@@ -209,6 +224,8 @@ async function bootHost(
             tracking: { baseUrl: ases.publicUrl, secret: ases.trackingSecret },
             redis: { ...testRedisOptions(), keyPrefix: ases.redisKeyPrefix },
             queues: ases.queues,
+            // The global setup's local stack; ases reads no AWS_* variable itself.
+            endpoints: { sqs: process.env.AWS_ENDPOINT_URL_SQS },
             // Short polls, so that a consumer left running would show before the test ends.
             pollWaitSeconds: 1,
           };
@@ -216,7 +233,7 @@ async function bootHost(
       }),
       ...(extra.imports ?? []),
     ],
-    controllers: [HostController],
+    controllers: [HostController, ...(extra.controllers ?? [])],
     providers: [
       HostCache,
       HostMailer,
@@ -308,7 +325,7 @@ describe('ases embedded in a host app (own config, default Redis, global filter)
   beforeAll(async () => {
     feedback = await provisionIsolatedFeedback('embedding');
     settings = hostSettings('acme-shop', feedback);
-    app = await bootHost(settings);
+    app = await bootHost(settings, { imports: [EventEmitterModule.forRoot()] });
   });
 
   afterAll(async () => {
@@ -322,6 +339,10 @@ describe('ases embedded in a host app (own config, default Redis, global filter)
 
   const http = () => request(app.getHttpServer());
   const sender = (local = 'shop') => `${local}@${feedback.identityDomain}`;
+
+  it("emits on the host's EventEmitter2, not on one of its own", () => {
+    expect(app.get(ASES_EVENT_EMITTER)).toBe(app.get(EventEmitter2));
+  });
 
   it('sends through the AsesService a host service injects, and reads the status to BOUNCED', async () => {
     const mailer = app.get(HostMailer);
@@ -581,7 +602,7 @@ describe('ases embedded in a host app that uses @ssut/nestjs-sqs itself', () => 
           producers: [{ name: HOST_CONSUMER, ...queue }],
         }),
       ],
-      providers: [HostJobs],
+      providers: [HostJobs, HostWildcardEvents],
     });
   });
 
@@ -646,6 +667,10 @@ describe('ases embedded in a host app that uses @ssut/nestjs-sqs itself', () => 
       .of(accepted.id)
       .map((entry) => entry.payload.status);
     expect(statuses).toEqual(['QUEUED', 'PUSHED', 'DELIVERED']);
+    // Only an emit on the host's wildcard emitter reaches a wildcard listener.
+    expect(app.get(ASES_EVENT_EMITTER)).toBe(app.get(EventEmitter2));
+    const delivered = app.get(HostWildcardEvents).delivered.filter((id) => id === accepted.id);
+    expect(delivered).toEqual([accepted.id]);
   });
 
   // Last: closes the app.
@@ -654,5 +679,142 @@ describe('ases embedded in a host app that uses @ssut/nestjs-sqs itself', () => 
     leftovers = leftoversOf(app, [app.get(SqsService), app.get<SqsService>(ASES_SQS_SERVICE)]);
     await closeAndWaitForConsumers(app, leftovers);
     await expect(redisStatusesAfterClose(leftovers)).resolves.toEqual({ host: 'end', ases: 'end' });
+  });
+});
+
+/** The host's own `/health`, where ases's would have collided without a route prefix. */
+@Controller('health')
+class HostRootHealthController {
+  @Get()
+  health(): { host: 'ok' } {
+    return { host: 'ok' };
+  }
+}
+
+describe('ases embedded under a route prefix, some routes left out, without a host emitter', () => {
+  let feedback: IsolatedFeedback;
+  let settings: HostSettings;
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    feedback = await provisionIsolatedFeedback('embedding-routes');
+    settings = hostSettings('acme-routes', feedback);
+    app = await bootHost(settings, {
+      controllers: [HostRootHealthController],
+      routes: { prefix: '/ases/', health: false, dashboard: false },
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    if (settings) {
+      await deleteKeys(settings.ases.redisKeyPrefix);
+    }
+  });
+
+  const http = () => request(app.getHttpServer());
+
+  it("leaves the host's /health to the host and mounts ases's routes under the prefix", async () => {
+    expect((await http().get('/health')).body).toEqual({ host: 'ok' });
+    const missing = await http()
+      .get('/ases/v1/messages/nope')
+      .auth(HOST_API_KEY, { type: 'bearer' });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
+    // Not at the root any more: the host's filter answers for an unknown route.
+    const root = await http().get('/v1/messages/nope').auth(HOST_API_KEY, { type: 'bearer' });
+    expect(root.status).toBe(404);
+    expect(root.body.code).toBeUndefined();
+  });
+
+  it.each(['/ases/health', '/ases/dashboard'])(
+    'leaves out a switched-off route: %s',
+    async (path) => {
+      const response = await http().get(path).auth(HOST_API_KEY, { type: 'bearer' });
+      expect(response.status).toBe(404);
+      expect(response.body.code).toBeUndefined();
+    },
+  );
+
+  it('emits on an emitter of its own, so its own listeners still count, and links carry the prefix', async () => {
+    expect(() => app.get(EventEmitter2)).toThrow();
+    expect(app.get(ASES_EVENT_EMITTER)).toBeInstanceOf(EventEmitter2);
+    const ases = app.get(AsesService);
+    const subject = `prefixed ${randomBytes(4).toString('hex')}`;
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const accepted = await ases.sendmail({
+      from: `routes@${feedback.identityDomain}`,
+      to: 'success@simulator.amazonses.com',
+      subject,
+      html: '<p>Hello</p>',
+      category: 'routes-test',
+      track: { opens: true },
+    });
+    await waitFor(
+      () => ases.findStatus(accepted.id),
+      (found) => found?.status === MessageStatus.DELIVERED,
+      { what: `message ${accepted.id} to be DELIVERED` },
+    );
+    // The time series is written by ases's own listener of the delivered event.
+    const stats = await waitFor(
+      () => ases.stats({ since, category: 'routes-test' }),
+      (found) => found.totals.delivered >= 1,
+      { what: 'the delivery to be counted in the time series' },
+    );
+    expect(stats.totals).toMatchObject({ sent: 1, delivered: 1 });
+    const mail = (await sentMail()).find((stored) => stored.subject === subject);
+    const pixel = /src="(http:\/\/shop\.example\/mail\/ases\/t\/o\/[^"]+)"/.exec(
+      mail?.body.html ?? '',
+    );
+    expect(pixel).not.toBeNull();
+    const path = new URL(pixel![1]).pathname.replace(/^\/mail/, '');
+    const served = await http().get(path);
+    expect(served.status).toBe(200);
+    expect(served.headers['content-type']).toBe('image/gif');
+  });
+});
+
+describe('ases embedded with routes: false', () => {
+  let feedback: IsolatedFeedback;
+  let settings: HostSettings;
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    feedback = await provisionIsolatedFeedback('embedding-noroutes');
+    settings = hostSettings('acme-noroutes', feedback);
+    app = await bootHost(settings, { routes: false });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    if (settings) {
+      await deleteKeys(settings.ases.redisKeyPrefix);
+    }
+  });
+
+  it('mounts no route of its own, and still sends', async () => {
+    for (const path of ['/health', '/v1/messages/nope', '/dashboard', '/metrics']) {
+      const response = await request(app.getHttpServer())
+        .get(path)
+        .auth(HOST_API_KEY, { type: 'bearer' });
+      expect({ path, status: response.status, code: response.body.code }).toEqual({
+        path,
+        status: 404,
+        code: undefined,
+      });
+    }
+    const ases = app.get(AsesService);
+    const accepted = await ases.sendmail({
+      from: `noroutes@${feedback.identityDomain}`,
+      to: 'success@simulator.amazonses.com',
+      subject: 'no routes',
+      text: 'Hello',
+    });
+    const record = await waitFor(
+      () => ases.findStatus(accepted.id),
+      (found) => found?.status === MessageStatus.DELIVERED,
+      { what: `message ${accepted.id} to be DELIVERED` },
+    );
+    expect(record?.status).toBe(MessageStatus.DELIVERED);
   });
 });

@@ -1,3 +1,4 @@
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
@@ -66,6 +67,8 @@ export async function startTestApp(
   const moduleRef = await configure(
     Test.createTestingModule({
       imports: [
+        // As most hosts do: ases then emits on this emitter, which the specs listen to.
+        EventEmitterModule.forRoot(),
         AsesModule.forRoot({
           apiKeys: [API_KEY],
           tracking: { baseUrl: 'http://ases.test', secret: TRACKING_SECRET },
