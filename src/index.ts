@@ -1,7 +1,11 @@
 export { AsesModule } from './ases.module';
+export type { AsesModuleExtras } from './ases.module-definition';
+export type { AsesRoutesOptions } from './core/ases-routes';
+export { ASES_EVENT_EMITTER } from './core/ases.tokens';
 export { AsesService } from './ases.service';
 export { AsesHealthIndicator } from './health/ases.health-indicator';
 export type {
+  AsesAwsCredentials,
   AsesGuardOptions,
   AsesMetricsOptions,
   AsesModuleOptions,

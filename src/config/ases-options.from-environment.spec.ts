@@ -51,6 +51,21 @@ describe('asesOptionsFromEnvironment', () => {
     expect(options.statusDetail).toBe('lean');
   });
 
+  it('passes LOCAL_STACK on as development, and the SQS and SES endpoints', () => {
+    const local = asesOptionsFromEnvironment(
+      validateEnvironment({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }),
+    );
+    expect(local).toMatchObject({
+      development: true,
+      endpoints: { sqs: 'http://127.0.0.1:4566', ses: 'http://127.0.0.1:4566', s3: undefined },
+    });
+    // The local defaults pass the module's own checks only in development.
+    expect(resolveAsesOptions(local).apiKeys).toEqual(['local-dev-key']);
+    expect(() => resolveAsesOptions({ ...local, development: false })).toThrow(
+      'apiKeys (API_KEYS) must be a list of keys of at least 16 characters',
+    );
+  });
+
   it('passes the stale thresholds on', () => {
     // Unset: the module's own defaults.
     const defaults = asesOptionsFromEnvironment(validateEnvironment({}));

@@ -4,6 +4,7 @@ import type { Environment } from './environment';
 /** The AsesModule options the standalone service runs with, from its validated environment. */
 export function asesOptionsFromEnvironment(env: Environment): AsesModuleOptions {
   return {
+    development: env.LOCAL_STACK,
     apiKeys: env.API_KEYS,
     tracking: {
       baseUrl: env.TRACKING_BASE_URL,
@@ -19,7 +20,11 @@ export function asesOptionsFromEnvironment(env: Environment): AsesModuleOptions 
       keyPrefix: env.REDIS_KEY_PREFIX,
     },
     region: env.AWS_REGION,
-    endpoints: { s3: env.AWS_ENDPOINT_URL_S3 },
+    endpoints: {
+      sqs: env.AWS_ENDPOINT_URL_SQS,
+      ses: env.AWS_ENDPOINT_URL_SES,
+      s3: env.AWS_ENDPOINT_URL_S3,
+    },
     s3Bucket: env.S3_BUCKET,
     queues: {
       sendmail: env.SES_SENDMAIL_QUEUE,

@@ -1,48 +1,18 @@
-import { plainToInstance, Transform } from 'class-transformer';
 import {
-  ArrayNotEmpty,
-  IsArray,
-  IsBoolean,
-  IsDefined,
-  IsEmail,
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsPositive,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  ValidateBy,
-  ValidateIf,
-  validateSync,
-  ValidationArguments,
-} from 'class-validator';
-import {
-  AsesRedisNode,
-  AsesStatusDetail,
-  DEFAULT_QUEUES,
-  DEFAULT_UNSUBSCRIBE_CATEGORIES,
-  LOCAL_S3_BUCKET,
-  STATUS_DETAILS,
-} from '../core/ases-options';
-import {
+  asBoolean,
+  asInteger,
+  asLowerCase,
+  asList,
+  checkOptions,
+  isIntegerIn,
+  optionSpec,
+  OptionContext,
+  OptionProblem,
+  OptionSpec,
   parseRedisNode,
-  S3_BUCKET_RULE,
-  s3BucketNameProblem,
-  UNSUBSCRIBE_CATEGORY,
-} from '../core/resolve-options';
-import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-events';
-import {
-  DEFAULT_RETRY_SCHEDULE,
-  DEFAULT_RETRY_WINDOW_SECONDS,
-  parseRetrySchedule,
-} from '../webhooks/webhook-retry';
-import { webhookSecretProblem } from '../webhooks/webhook-signature';
-import { webhookUrlProblem } from '../webhooks/webhook-target';
-import { GUARD_DEFAULTS, parseRate } from '../reputation/guard-options';
+} from '../core/options-schema';
+import type { AsesRedisNode, AsesStatusDetail } from '../core/ases-options';
+import { LOCAL_S3_BUCKET } from '../core/ases-options';
 
 /** The standalone service's configuration, validated and with every default applied. */
 export interface Environment {
@@ -58,7 +28,7 @@ export interface Environment {
   PORT: number;
   /** Port of a metrics listener of its own (`/metrics`, no key). Default unset: `/metrics` on PORT, with the API key. */
   METRICS_PORT?: number;
-  /** Accepted bearer keys. Default `['local-dev-key']` when LOCAL_STACK=true; required otherwise. */
+  /** Accepted bearer keys. Default `['local-dev-key']` when LOCAL_STACK=true; required otherwise, each at least 16 characters. */
   API_KEYS: string[];
   /** One Redis server. Default `redis://127.0.0.1:6379` unless REDIS_CLUSTER_NODES is set (then unset). */
   REDIS_URL?: string;
@@ -68,6 +38,10 @@ export interface Environment {
   REDIS_KEY_PREFIX: string;
   /** Default `us-east-1` when LOCAL_STACK=true; otherwise unset, leaving it to the AWS SDK. */
   AWS_REGION?: string;
+  /** SQS endpoint (`endpoints.sqs`); falls back to AWS_ENDPOINT_URL. Default unset: AWS; the local stack sets its own. */
+  AWS_ENDPOINT_URL_SQS?: string;
+  /** SES endpoint (`endpoints.ses`); falls back to AWS_ENDPOINT_URL. Default unset: AWS; the local stack sets its own. */
+  AWS_ENDPOINT_URL_SES?: string;
   /** S3 endpoint (then addressed path-style). Default unset: AWS; the local stack sets its own. */
   AWS_ENDPOINT_URL_S3?: string;
   /** Bucket of the claim-check for jobs too large for SQS. Default `ases-local` when LOCAL_STACK=true; otherwise unset: such mail is refused. */
@@ -192,6 +166,8 @@ export const ENVIRONMENT_VARIABLES = [
   'REDIS_CLUSTER_NODES',
   'REDIS_KEY_PREFIX',
   'AWS_REGION',
+  'AWS_ENDPOINT_URL_SQS',
+  'AWS_ENDPOINT_URL_SES',
   'AWS_ENDPOINT_URL_S3',
   'S3_BUCKET',
   'SES_SENDMAIL_QUEUE',
@@ -242,49 +218,170 @@ export const ENVIRONMENT_VARIABLES = [
 
 type Variable = (typeof ENVIRONMENT_VARIABLES)[number];
 
-/** Defaults in their raw form, so that they pass through the same conversion as given values. */
-const DEFAULTS: Partial<Record<Variable, string>> = {
-  LOG_LEVEL: 'info',
-  LOG_RECIPIENTS: 'false',
-  PORT: '3000',
-  REDIS_KEY_PREFIX: 'ases:',
-  SES_SENDMAIL_QUEUE: DEFAULT_QUEUES.sendmail,
-  SES_BOUNCES_QUEUE: DEFAULT_QUEUES.bounces,
-  SES_COMPLAINTS_QUEUE: DEFAULT_QUEUES.complaints,
-  SES_DELIVERIES_QUEUE: DEFAULT_QUEUES.deliveries,
-  SEND_RATE: '100',
-  SEND_QUOTA_REFRESH_SECONDS: '300',
-  MAX_SEND_ATTEMPTS: '5',
-  STATUS_TTL_DAYS: '14',
-  STATUS_DETAIL: 'full',
-  SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS: '7',
-  SNS_CONFIRM_SUBSCRIPTIONS: 'true',
-  TRACK_OPENS: 'true',
-  TRACK_CLICKS: 'true',
-  TRACKING_STORE_CLIENT: 'false',
-  TRACKING_SCANNER_WINDOW_SECONDS: '10',
-  TRUST_PROXY_HOPS: '0',
-  DOCS_ENABLED: 'true',
-  UNSUBSCRIBE_CATEGORIES: DEFAULT_UNSUBSCRIBE_CATEGORIES.join(','),
-  WEBHOOK_RETRY_SCHEDULE: DEFAULT_RETRY_SCHEDULE.join(','),
-  WEBHOOK_RETRY_WINDOW_SECONDS: String(DEFAULT_RETRY_WINDOW_SECONDS),
-  WEBHOOK_CONCURRENCY: '32',
-  LOCAL_SQS_PORT: '4566',
-  LOCAL_SES_PORT: '8005',
-};
+/** One variable: the option it sets, and what the service does differently from the module. */
+interface EnvironmentRow {
+  readonly variable: Variable;
+  /** The option (src/core/options-schema.ts), or one of the service's own. */
+  readonly spec: OptionSpec;
+  /** Read when `variable` is unset, as the AWS SDK does. */
+  readonly fallback?: string;
+  /** The service's default, instead of the module's. */
+  readonly default?: (context: OptionContext) => unknown;
+  /** Unset stays unset in the Environment: the module applies its default (which may depend on others). */
+  readonly givenOnly?: boolean;
+  /** A rule of the service's own against other variables. */
+  readonly relation?: OptionSpec['relation'];
+}
 
-// Applied in validateEnvironment, only when REDIS_CLUSTER_NODES is unset.
-const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-const LOCAL_API_KEY = 'local-dev-key';
-const LOCAL_TRACKING_SECRET = 'local-tracking-secret';
+const portRule = (defaultPort: number, note = ''): string =>
+  `an integer port from 0 to 65535${note} (default ${defaultPort})`;
+
+/** A setting of the service itself, not of the module: its path is its variable. */
+function serviceSetting(
+  variable: Variable,
+  spec: Omit<OptionSpec, 'path' | 'env'>,
+): EnvironmentRow {
+  return { variable, spec: { ...spec, path: variable, env: variable } };
+}
+
+function servicePort(variable: Variable, defaultPort: number, note = ''): EnvironmentRow {
+  return serviceSetting(variable, {
+    parse: asInteger,
+    default: defaultPort,
+    check: (value) => isIntegerIn(value, 0, 65535),
+    expected: portRule(defaultPort, note),
+  });
+}
+
+function oneOf(variable: Variable, values: readonly string[], expected: string): EnvironmentRow {
+  return serviceSetting(variable, {
+    parse: asLowerCase,
+    check: (value) => typeof value === 'string' && values.includes(value),
+    expected,
+  });
+}
+
+/** The option a variable sets. */
+function option(
+  variable: Variable,
+  path: string,
+  more: Partial<EnvironmentRow> = {},
+): EnvironmentRow {
+  return { variable, spec: optionSpec(path), ...more };
+}
+
+const inDevelopment = (context: OptionContext): boolean => context.valid('development') === true;
+
+const METRICS_PORT_RULE =
+  'an integer port from 1 to 65535 (optional; unset: /metrics is served on PORT, with the API key)';
+
+/** Every variable, in the order problems are reported: the table from variable to option. */
+const ROWS: readonly EnvironmentRow[] = [
+  serviceSetting('NODE_ENV', {
+    check: (value) => typeof value === 'string',
+    expected: 'a string such as production or development',
+  }),
+  {
+    ...oneOf(
+      'LOG_FORMAT',
+      LOG_FORMATS,
+      `one of ${LOG_FORMATS.join(', ')} (default json when NODE_ENV=production, pretty otherwise)`,
+    ),
+    default: (context) => (context.given('NODE_ENV') === 'production' ? 'json' : 'pretty'),
+  },
+  {
+    ...oneOf('LOG_LEVEL', LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')} (default info)`),
+    default: () => 'info',
+  },
+  option('LOG_RECIPIENTS', 'logRecipients'),
+  servicePort('PORT', 3000),
+  option('METRICS_PORT', 'metrics.port', {
+    relation: (value, context) =>
+      value === context.valid('PORT') ? `${METRICS_PORT_RULE}, other than PORT` : null,
+  }),
+  option('API_KEYS', 'apiKeys'),
+  option('REDIS_URL', 'redis.url'),
+  option('REDIS_CLUSTER_NODES', 'redis.cluster.nodes'),
+  option('REDIS_KEY_PREFIX', 'redis.keyPrefix'),
+  option('AWS_REGION', 'region', {
+    default: (context) => (inDevelopment(context) ? LOCAL_AWS_REGION : undefined),
+  }),
+  option('AWS_ENDPOINT_URL_SQS', 'endpoints.sqs', { fallback: 'AWS_ENDPOINT_URL' }),
+  option('AWS_ENDPOINT_URL_SES', 'endpoints.ses', { fallback: 'AWS_ENDPOINT_URL' }),
+  option('AWS_ENDPOINT_URL_S3', 'endpoints.s3'),
+  option('S3_BUCKET', 's3Bucket', {
+    default: (context) => (inDevelopment(context) ? LOCAL_S3_BUCKET : undefined),
+  }),
+  option('SES_SENDMAIL_QUEUE', 'queues.sendmail'),
+  option('SES_BOUNCES_QUEUE', 'queues.bounces'),
+  option('SES_COMPLAINTS_QUEUE', 'queues.complaints'),
+  option('SES_DELIVERIES_QUEUE', 'queues.deliveries'),
+  option('SES_EVENTS_QUEUE', 'queues.events'),
+  option('SEND_RATE', 'sendRate'),
+  option('SEND_POLLERS', 'sendPollers', { givenOnly: true }),
+  option('SEND_QUOTA_REFRESH_SECONDS', 'quotaRefreshSeconds'),
+  option('MAX_SEND_ATTEMPTS', 'maxSendAttempts'),
+  option('STATUS_TTL_DAYS', 'statusTtlDays'),
+  option('STATUS_DETAIL', 'statusDetail'),
+  option('STALE_AFTER_HOURS', 'staleAfterHours', { givenOnly: true }),
+  option('STALE_QUEUED_MINUTES', 'staleQueuedMinutes', { givenOnly: true }),
+  option('SUPPRESS_AFTER_TRANSIENT_BOUNCES', 'suppressAfterTransientBounces.count'),
+  option('SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS', 'suppressAfterTransientBounces.withinDays'),
+  option('SNS_TOPIC_ARNS', 'sns.topicArns'),
+  option('SNS_CONFIRM_SUBSCRIPTIONS', 'sns.confirmSubscriptions'),
+  option('TRACKING_BASE_URL', 'tracking.baseUrl', {
+    default: (context) => {
+      const port = context.valid('PORT');
+      return `http://localhost:${typeof port === 'number' ? port : 3000}`;
+    },
+  }),
+  option('TRACKING_SECRET', 'tracking.secret'),
+  option('TRACK_OPENS', 'tracking.opens'),
+  option('TRACK_CLICKS', 'tracking.clicks'),
+  option('TRACKING_STORE_CLIENT', 'tracking.storeClient'),
+  option('TRACKING_SCANNER_WINDOW_SECONDS', 'tracking.scannerWindowSeconds'),
+  serviceSetting('TRUST_PROXY_HOPS', {
+    parse: asInteger,
+    default: 0,
+    check: (value) => isIntegerIn(value, 0, 10),
+    expected: 'a number of reverse proxies from 0 to 10 (default 0)',
+  }),
+  serviceSetting('DOCS_ENABLED', {
+    parse: asBoolean,
+    default: true,
+    check: (value) => typeof value === 'boolean',
+    expected: 'true or false (also 1/0, yes/no; default true)',
+  }),
+  option('UNSUBSCRIBE_MAILTO', 'unsubscribe.mailto'),
+  option('UNSUBSCRIBE_CATEGORIES', 'unsubscribe.categories'),
+  option('WEBHOOK_URL', 'webhooks.endpoint.url'),
+  option('WEBHOOK_SECRET', 'webhooks.endpoint.secret'),
+  option('WEBHOOK_EVENTS', 'webhooks.endpoint.events'),
+  option('WEBHOOK_RETRY_SCHEDULE', 'webhooks.retrySchedule'),
+  option('WEBHOOK_RETRY_WINDOW_SECONDS', 'webhooks.retryWindowSeconds'),
+  option('WEBHOOK_ALLOW_PRIVATE', 'webhooks.allowPrivate', { default: inDevelopment }),
+  option('WEBHOOK_CONCURRENCY', 'webhooks.concurrency'),
+  option('GUARD_ENABLED', 'guard.enabled', { givenOnly: true }),
+  option('GUARD_MIN_VOLUME', 'guard.minVolume', { givenOnly: true }),
+  option('GUARD_WARNING_BOUNCE_RATE', 'guard.warningBounceRate', { givenOnly: true }),
+  option('GUARD_WARNING_COMPLAINT_RATE', 'guard.warningComplaintRate', { givenOnly: true }),
+  option('GUARD_BOUNCE_RATE', 'guard.bounceRate', { givenOnly: true }),
+  option('GUARD_COMPLAINT_RATE', 'guard.complaintRate', { givenOnly: true }),
+  option('GUARD_HOLD_SECONDS', 'guard.holdSeconds', { givenOnly: true }),
+  option('LOCAL_STACK', 'development', {
+    default: (context) => context.given('NODE_ENV') !== 'production',
+  }),
+  servicePort('LOCAL_SQS_PORT', 4566, ', 0 for any free port'),
+  servicePort('LOCAL_SES_PORT', 8005, ', 0 for any free port'),
+];
+
 const LOCAL_AWS_REGION = 'us-east-1';
-/** UNSUBSCRIBE_CATEGORIES meaning no category. */
-const NO_CATEGORIES = 'none';
-const MIN_API_KEY_LENGTH = 16;
-const MIN_TRACKING_SECRET_LENGTH = 32;
-const SECRETS: ReadonlySet<Variable> = new Set(['API_KEYS', 'TRACKING_SECRET', 'WEBHOOK_SECRET']);
-const URLS: ReadonlySet<Variable> = new Set([
+/** Variables whose value may carry a password (redis://:password@host), even when malformed. */
+const URLS: ReadonlySet<string> = new Set([
   'REDIS_URL',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_SQS',
+  'AWS_ENDPOINT_URL_SES',
   'AWS_ENDPOINT_URL_S3',
   'TRACKING_BASE_URL',
   'SES_SENDMAIL_QUEUE',
@@ -294,678 +391,6 @@ const URLS: ReadonlySet<Variable> = new Set([
   'SES_EVENTS_QUEUE',
   'WEBHOOK_URL',
 ]);
-
-const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
-const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const SNS_TOPIC_ARN =
-  /^arn:aws(-cn|-us-gov)?:sns:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-const BOOLEANS: Readonly<Record<string, boolean>> = {
-  true: true,
-  yes: true,
-  '1': true,
-  false: false,
-  no: false,
-  '0': false,
-};
-
-// Conversions leave a malformed value as the string it was, so the validators reject it
-// instead of it turning into NaN or a default.
-function toInteger(value: unknown): unknown {
-  return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-}
-
-function toDecimal(value: unknown): unknown {
-  return typeof value === 'string' && /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? Number(value) : value;
-}
-
-function toBoolean(value: unknown): unknown {
-  return typeof value === 'string' ? (BOOLEANS[value.toLowerCase()] ?? value) : value;
-}
-
-function toLowerCase(value: unknown): unknown {
-  return typeof value === 'string' ? value.toLowerCase() : value;
-}
-
-function toList(value: unknown): unknown {
-  return typeof value === 'string' ? splitList(value) : value;
-}
-
-function splitList(value: string): string[] {
-  return value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-}
-
-function parseUrl(value: unknown, schemes: readonly string[]): URL | null {
-  if (typeof value !== 'string') {
-    return null;
-  }
-  // WHATWG URL parsing accepts `http:host` and `http:/host`; insist on the `scheme://` form.
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
-  if (scheme === undefined || !schemes.includes(scheme)) {
-    return null;
-  }
-  try {
-    const url = new URL(value);
-    return url.hostname === '' ? null : url;
-  } catch {
-    return null;
-  }
-}
-
-/** The queue name a queue variable points at: the value itself or the last segment of its URL. */
-function queueNameOf(value: unknown): string | null {
-  if (typeof value !== 'string') {
-    return null;
-  }
-  if (!/^https?:\/\//i.test(value)) {
-    return value;
-  }
-  const url = parseUrl(value, ['http', 'https']);
-  return url === null ? null : (url.pathname.split('/').pop() ?? '');
-}
-
-/** Applies several property decorators as one. */
-function all(...decorators: PropertyDecorator[]): PropertyDecorator {
-  return (target, key) => decorators.forEach((decorate) => decorate(target, key));
-}
-
-function IntegerBetween(min: number, max: number, expected: string): PropertyDecorator {
-  const options = { message: expected };
-  return all(
-    Transform(({ value }) => toInteger(value)),
-    IsInt(options),
-    Min(min, options),
-    Max(max, options),
-  );
-}
-
-function PositiveNumberUpTo(max: number, expected: string): PropertyDecorator {
-  const options = { message: expected };
-  return all(
-    Transform(({ value }) => toDecimal(value)),
-    IsNumber({ allowNaN: false, allowInfinity: false }, options),
-    IsPositive(options),
-    Max(max, options),
-  );
-}
-
-/**
- * A stale threshold: a number of units (`perDay` to a day) from 0 (off) to `max`, and less than
- * STATUS_TTL_DAYS, or the records would expire before they could turn stale.
- */
-function StaleThreshold(
-  perDay: number,
-  max: number,
-  integer: boolean,
-  expected: string,
-): PropertyDecorator {
-  const options = { message: expected };
-  return all(
-    Transform(({ value }) => (integer ? toInteger(value) : toDecimal(value))),
-    integer ? IsInt(options) : IsNumber({ allowNaN: false, allowInfinity: false }, options),
-    Min(0, options),
-    Max(max, options),
-    ValidateBy(
-      {
-        name: 'isBelowStatusTtl',
-        validator: {
-          validate: (value: unknown, { object }: ValidationArguments) => {
-            const ttlDays = (object as EnvironmentVariables).STATUS_TTL_DAYS;
-            // An invalid STATUS_TTL_DAYS is reported on its own.
-            return typeof ttlDays !== 'number' || (value as number) < ttlDays * perDay;
-          },
-        },
-      },
-      options,
-    ),
-  );
-}
-
-function IsUrlWithScheme(
-  schemes: readonly string[],
-  expected: string,
-  allowQueryAndFragment: boolean,
-): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isUrlWithScheme',
-      validator: {
-        validate: (value: unknown) => {
-          const url = parseUrl(value, schemes);
-          return url !== null && (allowQueryAndFragment || !/[?#]/.test(url.href));
-        },
-      },
-    },
-    { message: expected },
-  );
-}
-
-/** `defaultNote`: how the message ends, e.g. `default "ases-sendmail"`. */
-function IsQueueNameOrUrl(defaultNote: string): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isQueueNameOrUrl',
-      validator: {
-        validate: (value: unknown) => QUEUE_NAME.test(queueNameOf(value) ?? ''),
-      },
-    },
-    {
-      message: ({ value }: ValidationArguments) =>
-        /\.fifo$/i.test(queueNameOf(value) ?? '')
-          ? 'a standard SQS queue name or URL: FIFO queues (names ending in .fifo) are not supported'
-          : `an SQS queue name (1 to 80 letters, digits, "-" or "_") or an http:// or https:// ` +
-            `queue URL ending in one (${defaultNote})`,
-    },
-  );
-}
-
-/** S3_BUCKET: S3's bucket naming rules, the broken one named. */
-function IsS3BucketName(): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isS3BucketName',
-      validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && s3BucketNameProblem(value) === null,
-      },
-    },
-    {
-      message: ({ value }: ValidationArguments) =>
-        `${S3_BUCKET_RULE}` +
-        (typeof value === 'string' ? `, but ${s3BucketNameProblem(value)}` : '') +
-        ` (optional; default ${LOCAL_S3_BUCKET} when LOCAL_STACK=true)`,
-    },
-  );
-}
-
-/** `unknown: a, b` naming the items that are not `known`, or null when there are none. */
-function unknownItems(items: unknown[], known: (item: unknown) => boolean): string | null {
-  const unknown = items.filter((item) => !known(item));
-  return unknown.length === 0 ? null : `unknown: ${unknown.join(', ')}`;
-}
-
-/** A value `problem` finds nothing wrong with; `expected` is what the message says is wanted. */
-function Checked(problem: (value: unknown) => string | null, expected: string): PropertyDecorator {
-  return ValidateBy(
-    { name: 'checked', validator: { validate: (value: unknown) => problem(value) === null } },
-    {
-      message: ({ value }: ValidationArguments) => {
-        const found = problem(value);
-        return found === null ? expected : `${expected} (${found})`;
-      },
-    },
-  );
-}
-
-/** UNSUBSCRIBE_CATEGORIES: a list of category names, or `none`. */
-function IsUnsubscribeCategories(): PropertyDecorator {
-  const badItems = (value: unknown): unknown[] =>
-    Array.isArray(value)
-      ? value.filter((item) => typeof item !== 'string' || !UNSUBSCRIBE_CATEGORY.test(item))
-      : [value];
-  return all(
-    Transform(({ value }) =>
-      typeof value === 'string' && value.toLowerCase() === NO_CATEGORIES ? [] : toList(value),
-    ),
-    ValidateBy(
-      {
-        name: 'isUnsubscribeCategories',
-        validator: { validate: (value: unknown) => badItems(value).length === 0 },
-      },
-      {
-        message: ({ value }: ValidationArguments) =>
-          'a comma-separated list of categories, each 1 to 64 of a-z 0-9 _ . -, or none ' +
-          `(default ${DEFAULT_UNSUBSCRIBE_CATEGORIES.join(',')})` +
-          (Array.isArray(value)
-            ? `; not ${badItems(value)
-                .map((item) => JSON.stringify(item))
-                .join(', ')}`
-            : ''),
-      },
-    ),
-  );
-}
-
-/** REDIS_CLUSTER_NODES: `host:port` items, and REDIS_URL left unset. */
-function IsRedisClusterNodes(): PropertyDecorator {
-  const badNodes = (value: unknown): unknown[] =>
-    Array.isArray(value) ? value.filter((node) => parseRedisNode(node) === null) : [value];
-  return all(
-    Transform(({ value }) => toList(value)),
-    ValidateBy(
-      {
-        name: 'isRedisClusterNodes',
-        validator: {
-          validate: (value: unknown, { object }: ValidationArguments) =>
-            (object as EnvironmentVariables).REDIS_URL === undefined &&
-            Array.isArray(value) &&
-            value.length > 0 &&
-            badNodes(value).length === 0,
-        },
-      },
-      {
-        message: ({ value, object }: ValidationArguments) => {
-          if ((object as EnvironmentVariables).REDIS_URL !== undefined) {
-            return (
-              'REDIS_URL unset: REDIS_URL is one Redis server, REDIS_CLUSTER_NODES a Redis Cluster; ' +
-              'set only one of them'
-            );
-          }
-          const bad = badNodes(value);
-          return (
-            'a comma-separated list of Redis Cluster nodes as host:port with a port from 1 to ' +
-            `65535, e.g. 10.0.0.1:7000,10.0.0.2:7000 (IPv6 as [::1]:7000)` +
-            (bad.length > 0 && Array.isArray(value)
-              ? `; not ${bad.map((node) => JSON.stringify(node)).join(', ')}`
-              : '')
-          );
-        },
-      },
-    ),
-  );
-}
-
-/**
- * A GUARD_* rate: a fraction or a percentage with its sign, above 0 and below 1 (100 %); with
- * `below`, under that variable's value (or its default when unset).
- */
-function IsGuardRate(
-  defaultRate: number,
-  below?: { variable: 'GUARD_BOUNCE_RATE' | 'GUARD_COMPLAINT_RATE'; defaultRate: number },
-): PropertyDecorator {
-  const expected =
-    `a rate as a fraction such as ${defaultRate} or a percentage such as ${Number((defaultRate * 100).toFixed(4))}%, ` +
-    `above 0 and below 1 (default ${defaultRate})`;
-  return all(
-    Transform(({ value }: { value: unknown }) =>
-      typeof value === 'string' ? (parseRate(value) ?? value) : value,
-    ),
-    ValidateBy(
-      {
-        name: 'isGuardRate',
-        validator: { validate: (value: unknown) => typeof value === 'number' },
-      },
-      { message: expected },
-    ),
-    ValidateBy(
-      {
-        name: 'isBelowGuardRate',
-        validator: {
-          validate: (value: unknown, { object }: ValidationArguments) => {
-            if (below === undefined) {
-              return true;
-            }
-            const limit = (object as EnvironmentVariables)[below.variable] ?? below.defaultRate;
-            // A malformed limit is reported on its own.
-            return typeof limit !== 'number' || (value as number) < limit;
-          },
-        },
-      },
-      {
-        message: below
-          ? `a rate below ${below.variable} (default ${below.defaultRate}): the warning comes before the pause`
-          : expected,
-      },
-    ),
-  );
-}
-
-const isProduction = (env: EnvironmentVariables): boolean => env.LOCAL_STACK === false;
-
-const portRule = (defaultPort: number, note = ''): string =>
-  `an integer port from 0 to 65535${note} (default ${defaultPort})`;
-
-const METRICS_PORT_RULE =
-  'an integer port from 1 to 65535 (optional; unset: /metrics is served on PORT, with the API key)';
-
-/**
- * The variables after conversion. Property types hold only once validation has passed; until then
- * a malformed value is still the string it was given as.
- */
-class EnvironmentVariables {
-  @IsOptional()
-  @IsString({ message: 'a string such as production or development' })
-  NODE_ENV?: string;
-
-  @Transform(({ value }) => toLowerCase(value))
-  @IsIn(LOG_FORMATS, {
-    message: `one of ${LOG_FORMATS.join(', ')} (default json when NODE_ENV=production, pretty otherwise)`,
-  })
-  LOG_FORMAT!: LogFormat;
-
-  @Transform(({ value }) => toLowerCase(value))
-  @IsIn(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')} (default info)` })
-  LOG_LEVEL!: LogLevel;
-
-  @Transform(({ value }) => toBoolean(value))
-  @IsBoolean({ message: 'true or false (also 1/0, yes/no; default false)' })
-  LOG_RECIPIENTS!: boolean;
-
-  @IntegerBetween(0, 65535, portRule(3000))
-  PORT!: number;
-
-  @IsOptional()
-  @IntegerBetween(1, 65535, METRICS_PORT_RULE)
-  @ValidateBy(
-    {
-      name: 'isNotApiPort',
-      validator: {
-        validate: (value: unknown, { object }: ValidationArguments) =>
-          value !== (object as EnvironmentVariables).PORT,
-      },
-    },
-    { message: `${METRICS_PORT_RULE}, other than PORT` },
-  )
-  METRICS_PORT?: number;
-
-  // Required only in production; locally a missing value gets the development key.
-  @ValidateIf((env: EnvironmentVariables) => isProduction(env) || env.API_KEYS !== undefined)
-  @IsDefined({
-    message: `when LOCAL_STACK=false: a comma-separated list of bearer keys, each at least ${MIN_API_KEY_LENGTH} characters`,
-  })
-  @Transform(({ value }) => toList(value))
-  @IsArray({ message: 'a comma-separated list of bearer keys' })
-  @ArrayNotEmpty({ message: 'a comma-separated list of bearer keys' })
-  @MinLength(MIN_API_KEY_LENGTH, {
-    each: true,
-    validateIf: isProduction,
-    message: `every key to be at least ${MIN_API_KEY_LENGTH} characters when LOCAL_STACK=false`,
-  })
-  API_KEYS?: string[];
-
-  @IsOptional()
-  @IsUrlWithScheme(
-    ['redis', 'rediss'],
-    'a redis:// or rediss:// URL with a host (default redis://127.0.0.1:6379 unless REDIS_CLUSTER_NODES is set)',
-    true,
-  )
-  REDIS_URL?: string;
-
-  @IsOptional()
-  @IsRedisClusterNodes()
-  REDIS_CLUSTER_NODES?: string[];
-
-  @Matches(/^[^\s{}]{1,64}$/u, {
-    message:
-      '1 to 64 characters without whitespace, "{" or "}" (keys carry Redis Cluster hash tags; default "ases:")',
-  })
-  REDIS_KEY_PREFIX!: string;
-
-  @IsOptional()
-  @Matches(AWS_REGION, {
-    message:
-      'an AWS region such as us-east-1, eu-central-2 or us-gov-west-1 ' +
-      '(optional; us-east-1 when LOCAL_STACK=true)',
-  })
-  AWS_REGION?: string;
-
-  @IsOptional()
-  @IsUrlWithScheme(
-    ['http', 'https'],
-    'an http:// or https:// S3 endpoint URL without query or fragment (optional; the local ' +
-      'stack sets its own)',
-    false,
-  )
-  AWS_ENDPOINT_URL_S3?: string;
-
-  @IsOptional()
-  @IsS3BucketName()
-  S3_BUCKET?: string;
-
-  @IsQueueNameOrUrl(`default "${DEFAULT_QUEUES.sendmail}"`)
-  SES_SENDMAIL_QUEUE!: string;
-
-  @IsQueueNameOrUrl(`default "${DEFAULT_QUEUES.bounces}"`)
-  SES_BOUNCES_QUEUE!: string;
-
-  @IsQueueNameOrUrl(`default "${DEFAULT_QUEUES.complaints}"`)
-  SES_COMPLAINTS_QUEUE!: string;
-
-  @IsQueueNameOrUrl(`default "${DEFAULT_QUEUES.deliveries}"`)
-  SES_DELIVERIES_QUEUE!: string;
-
-  @IsOptional()
-  @IsQueueNameOrUrl('optional; unset: no events queue is read')
-  SES_EVENTS_QUEUE?: string;
-
-  @ValidateIf((_object, value) => value !== 'auto')
-  @PositiveNumberUpTo(
-    100000,
-    'a number of mails per second greater than 0 and at most 100000, or "auto" (default 100)',
-  )
-  SEND_RATE!: number | 'auto';
-
-  @IsOptional()
-  @IntegerBetween(
-    0,
-    100,
-    'an integer from 0 (this instance does not send) to 100 (default: from SEND_RATE)',
-  )
-  SEND_POLLERS?: number;
-
-  @IntegerBetween(10, 86400, 'a number of seconds from 10 to 86400 (default 300)')
-  SEND_QUOTA_REFRESH_SECONDS!: number;
-
-  @IntegerBetween(1, 100, 'an integer from 1 to 100 (default 5)')
-  MAX_SEND_ATTEMPTS!: number;
-
-  @PositiveNumberUpTo(
-    365,
-    'a number of days greater than 0 and at most 365, decimals allowed (default 14)',
-  )
-  STATUS_TTL_DAYS!: number;
-
-  @IsIn(STATUS_DETAILS, { message: `one of ${STATUS_DETAILS.join(', ')} (default full)` })
-  STATUS_DETAIL!: AsesStatusDetail;
-
-  @IsOptional()
-  @StaleThreshold(
-    24,
-    8760,
-    false,
-    'a number of hours from 0 (off) to less than STATUS_TTL_DAYS × 24, decimals allowed (default 24)',
-  )
-  STALE_AFTER_HOURS?: number;
-
-  @IsOptional()
-  @StaleThreshold(
-    1440,
-    10080,
-    true,
-    'an integer number of minutes from 0 (off) to 10080, less than STATUS_TTL_DAYS (default 60)',
-  )
-  STALE_QUEUED_MINUTES?: number;
-
-  @IsOptional()
-  @IntegerBetween(
-    1,
-    1000,
-    'an integer from 1 to 1000 (optional; unset: soft bounces never suppress)',
-  )
-  SUPPRESS_AFTER_TRANSIENT_BOUNCES?: number;
-
-  @PositiveNumberUpTo(365, 'a number of days greater than 0 and at most 365 (default 7)')
-  SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS!: number;
-
-  @Transform(({ value }) => toList(value ?? ''))
-  @IsArray({ message: 'a comma-separated list of SNS topic ARNs' })
-  @Matches(SNS_TOPIC_ARN, {
-    each: true,
-    message:
-      'a comma-separated list of SNS topic ARNs such as arn:aws:sns:us-east-1:123456789012:ses-feedback (default none)',
-  })
-  SNS_TOPIC_ARNS!: string[];
-
-  @Transform(({ value }) => toBoolean(value))
-  @IsBoolean({ message: 'true or false (also 1/0, yes/no; default true)' })
-  SNS_CONFIRM_SUBSCRIPTIONS!: boolean;
-
-  @IsOptional()
-  @IsUrlWithScheme(
-    ['http', 'https'],
-    'an absolute http:// or https:// URL without query or fragment (default http://localhost:<PORT>)',
-    false,
-  )
-  TRACKING_BASE_URL?: string;
-
-  @ValidateIf((env: EnvironmentVariables) => isProduction(env) || env.TRACKING_SECRET !== undefined)
-  @IsDefined({
-    message: `when LOCAL_STACK=false: a random secret of at least ${MIN_TRACKING_SECRET_LENGTH} characters that signs tracking links`,
-  })
-  @IsString({ message: 'a string' })
-  @MinLength(MIN_TRACKING_SECRET_LENGTH, {
-    validateIf: isProduction,
-    message: `at least ${MIN_TRACKING_SECRET_LENGTH} characters when LOCAL_STACK=false`,
-  })
-  TRACKING_SECRET?: string;
-
-  @Transform(({ value }) => toBoolean(value))
-  @IsBoolean({ message: 'true or false (also 1/0, yes/no; default true)' })
-  TRACK_OPENS!: boolean;
-
-  @Transform(({ value }) => toBoolean(value))
-  @IsBoolean({ message: 'true or false (also 1/0, yes/no; default true)' })
-  TRACK_CLICKS!: boolean;
-
-  @Transform(({ value }) => toBoolean(value))
-  @IsBoolean({ message: 'true or false (also 1/0, yes/no; default false)' })
-  TRACKING_STORE_CLIENT!: boolean;
-
-  @IntegerBetween(0, 3600, 'a number of seconds from 0 (rule off) to 3600 (default 10)')
-  TRACKING_SCANNER_WINDOW_SECONDS!: number;
-
-  @IntegerBetween(0, 10, 'a number of reverse proxies from 0 to 10 (default 0)')
-  TRUST_PROXY_HOPS!: number;
-
-  @Transform(({ value }) => toBoolean(value))
-  @IsBoolean({ message: 'true or false (also 1/0, yes/no; default true)' })
-  DOCS_ENABLED!: boolean;
-
-  @IsOptional()
-  @IsEmail(
-    {},
-    { message: 'one bare email address such as unsubscribe@example.com (optional; default none)' },
-  )
-  UNSUBSCRIBE_MAILTO?: string;
-
-  @IsUnsubscribeCategories()
-  UNSUBSCRIBE_CATEGORIES!: string[];
-
-  @IsOptional()
-  @Checked(
-    (value) => (typeof value === 'string' ? webhookUrlProblem(value) : 'must be a string'),
-    'an http(s) URL that gets every event (optional)',
-  )
-  WEBHOOK_URL?: string;
-
-  @ValidateIf(
-    (env: EnvironmentVariables) =>
-      env.WEBHOOK_URL !== undefined || env.WEBHOOK_SECRET !== undefined,
-  )
-  @IsDefined({
-    message:
-      'with WEBHOOK_URL: its Standard Webhooks secret, whsec_ + base64 of 24 to 64 random bytes',
-  })
-  @Checked(
-    (value) => (typeof value === 'string' ? webhookSecretProblem(value) : 'must be a string'),
-    'whsec_ + base64 of 24 to 64 random bytes (Standard Webhooks), required with WEBHOOK_URL',
-  )
-  WEBHOOK_SECRET?: string;
-
-  @IsOptional()
-  @Transform(({ value }) => toList(value))
-  @Checked(
-    (value) =>
-      Array.isArray(value) && value.length > 0
-        ? unknownItems(value, isWebhookEventType)
-        : 'no event type given',
-    `a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(', ')} (optional; default all)`,
-  )
-  WEBHOOK_EVENTS?: string[];
-
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' ? parseRetrySchedule(value) : value,
-  )
-  @Checked(
-    (value) => (Array.isArray(value) ? null : String(value)),
-    `seconds before each retry, comma-separated, each a whole number from 1 to 86400, the last repeated (default ${DEFAULT_RETRY_SCHEDULE.join(',')})`,
-  )
-  WEBHOOK_RETRY_SCHEDULE!: number[];
-
-  @IntegerBetween(
-    1,
-    30 * 86_400,
-    `a number of seconds from 1 to 2592000 (default ${DEFAULT_RETRY_WINDOW_SECONDS}: 24 h)`,
-  )
-  WEBHOOK_RETRY_WINDOW_SECONDS!: number;
-
-  @IsOptional()
-  @Transform(({ value }) => toBoolean(value))
-  @IsBoolean({
-    message: 'true or false (also 1/0, yes/no; default true when LOCAL_STACK=true, else false)',
-  })
-  WEBHOOK_ALLOW_PRIVATE?: boolean;
-
-  @IntegerBetween(0, 1000, 'a number of deliveries at once from 0 (none here) to 1000 (default 32)')
-  WEBHOOK_CONCURRENCY!: number;
-
-  @IsOptional()
-  @Transform(({ value }) => toBoolean(value))
-  @IsBoolean({ message: 'true or false (also 1/0, yes/no; default true)' })
-  GUARD_ENABLED?: boolean;
-
-  @IsOptional()
-  @IntegerBetween(
-    1,
-    100_000_000,
-    `a whole number of sends from 1 to 100000000 (default ${GUARD_DEFAULTS.minVolume})`,
-  )
-  GUARD_MIN_VOLUME?: number;
-
-  @IsOptional()
-  @IsGuardRate(GUARD_DEFAULTS.warningBounceRate, {
-    variable: 'GUARD_BOUNCE_RATE',
-    defaultRate: GUARD_DEFAULTS.bounceRate,
-  })
-  GUARD_WARNING_BOUNCE_RATE?: number;
-
-  @IsOptional()
-  @IsGuardRate(GUARD_DEFAULTS.warningComplaintRate, {
-    variable: 'GUARD_COMPLAINT_RATE',
-    defaultRate: GUARD_DEFAULTS.complaintRate,
-  })
-  GUARD_WARNING_COMPLAINT_RATE?: number;
-
-  @IsOptional()
-  @IsGuardRate(GUARD_DEFAULTS.bounceRate)
-  GUARD_BOUNCE_RATE?: number;
-
-  @IsOptional()
-  @IsGuardRate(GUARD_DEFAULTS.complaintRate)
-  GUARD_COMPLAINT_RATE?: number;
-
-  @IsOptional()
-  @IntegerBetween(
-    1,
-    900,
-    `a whole number of seconds from 1 to 900, SQS's longest delay (default ${GUARD_DEFAULTS.holdSeconds})`,
-  )
-  GUARD_HOLD_SECONDS?: number;
-
-  @Transform(({ value }) => toBoolean(value))
-  @IsBoolean({
-    message: 'true or false (also 1/0, yes/no; default true, or false when NODE_ENV=production)',
-  })
-  LOCAL_STACK!: boolean;
-
-  @IntegerBetween(0, 65535, portRule(4566, ', 0 for any free port'))
-  LOCAL_SQS_PORT!: number;
-
-  @IntegerBetween(0, 65535, portRule(8005, ', 0 for any free port'))
-  LOCAL_SES_PORT!: number;
-}
 
 /** Empty and blank strings count as unset; other scalars become strings as they would in a real env. */
 function normalize(value: unknown): unknown {
@@ -987,114 +412,113 @@ function plural(count: number, noun: string): string {
 }
 
 /** How a given value is shown in a problem: quoted, but secrets only by their length. */
-function describeGiven(variable: Variable, value: unknown): string {
+function describeGiven(variable: string, spec: OptionSpec, value: unknown): string {
   if (typeof value !== 'string') {
     return `a value of type ${Array.isArray(value) ? 'array' : typeof value}`;
   }
-  if (variable === 'API_KEYS') {
-    const keys = splitList(value);
+  if (spec.secret === 'keys') {
+    const keys = asList(value);
     return keys.length === 0
       ? 'no keys, only separators'
       : `${plural(keys.length, 'key')} of ${keys.map((key) => key.length).join(', ')} characters (not shown)`;
   }
-  if (SECRETS.has(variable)) {
+  if (spec.secret !== undefined) {
     return `a secret of ${plural(value.length, 'character')} (not shown)`;
   }
-  // A URL may carry a password (redis://:password@host), even when it is malformed.
   const shown = URLS.has(variable) ? value.replace(/^([^/]*\/\/)?[\s\S]*@/, '$1***@') : value;
   return JSON.stringify(shown.length > 120 ? `${shown.slice(0, 117)}...` : shown);
 }
 
-function describeProblem(variable: Variable, given: unknown, expected: string): string {
-  return given === undefined
-    ? `${variable} is required ${expected}`
-    : `${variable}: got ${describeGiven(variable, given)}; expected ${expected}`;
+/** A row's option, with the service's own default and rule in place of the module's. */
+function serviceSpec(row: EnvironmentRow): OptionSpec {
+  const { spec } = row;
+  const relations = [spec.relation, row.relation].filter((rule) => rule !== undefined);
+  return {
+    ...spec,
+    ...(row.default === undefined ? {} : { default: undefined, defaultFrom: row.default }),
+    relation:
+      relations.length === 0
+        ? undefined
+        : (value, context) => {
+            for (const rule of relations) {
+              const expected = rule(value, context);
+              if (expected !== null) {
+                return expected;
+              }
+            }
+            return null;
+          },
+  };
 }
 
+const SPECS: readonly OptionSpec[] = ROWS.map(serviceSpec);
+
 /**
- * Validates the service's environment and applies the defaults. Reports every problem at once in
- * an {@link EnvironmentError}. Variables it does not know are ignored.
+ * Validates the service's environment and applies the defaults, through the options schema the
+ * module checks its options with. Reports every problem at once in an {@link EnvironmentError},
+ * naming the variable. Variables it does not know are ignored.
  */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
-  const given: Partial<Record<Variable, unknown>> = {};
-  for (const variable of ENVIRONMENT_VARIABLES) {
-    given[variable] = normalize(raw[variable]) ?? DEFAULTS[variable];
+  // The variable each option was read from (a fallback's when only that was set), and its text.
+  const read = new Map<string, { variable: string; text: unknown }>();
+  for (const row of ROWS) {
+    let variable: string = row.variable;
+    let text = normalize(raw[variable]);
+    if (text === undefined && row.fallback !== undefined) {
+      text = normalize(raw[row.fallback]);
+      variable = text === undefined ? variable : row.fallback;
+    }
+    read.set(row.spec.path, { variable, text });
   }
-  given.REDIS_URL ??= given.REDIS_CLUSTER_NODES === undefined ? DEFAULT_REDIS_URL : undefined;
-  given.LOCAL_STACK ??= given.NODE_ENV === 'production' ? 'false' : 'true';
-  given.LOG_FORMAT ??= given.NODE_ENV === 'production' ? 'json' : 'pretty';
-
-  const env = plainToInstance(EnvironmentVariables, given);
-  const errors = validateSync(env, { stopAtFirstError: true, forbidUnknownValues: true });
-  if (errors.length > 0) {
+  const parsed = new Map<string, unknown>();
+  for (const row of ROWS) {
+    const { text } = read.get(row.spec.path)!;
+    parsed.set(
+      row.spec.path,
+      typeof text === 'string' && row.spec.parse !== undefined ? row.spec.parse(text) : text,
+    );
+  }
+  const { values, problems } = checkOptions(
+    SPECS,
+    (path) => parsed.get(path),
+    'environment',
+    (path) => read.get(path)?.variable ?? path,
+  );
+  if (problems.length > 0) {
+    const named = problems.map((problem) => {
+      const { variable, text } = read.get(problem.spec.path)!;
+      return { variable, problem: describeProblem(variable, text, problem) };
+    });
+    // One problem a variable: AWS_ENDPOINT_URL stands in for two.
     throw new EnvironmentError(
-      errors.map((error) => {
-        const variable = error.property as Variable;
-        const [expected = 'a valid value'] = Object.values(error.constraints ?? {});
-        return { variable, problem: describeProblem(variable, given[variable], expected) };
-      }),
+      named.filter(
+        (each, index) => named.findIndex((other) => other.variable === each.variable) === index,
+      ),
     );
   }
 
+  const output: Record<string, unknown> = {};
+  for (const row of ROWS) {
+    const given = parsed.get(row.spec.path) !== undefined;
+    output[row.variable] = row.givenOnly && !given ? undefined : values.get(row.spec.path);
+  }
+  const env = output as unknown as Environment;
+  const nodes = output.REDIS_CLUSTER_NODES as unknown[] | undefined;
   return {
-    NODE_ENV: env.NODE_ENV,
-    LOG_FORMAT: env.LOG_FORMAT,
-    LOG_LEVEL: env.LOG_LEVEL,
-    LOG_RECIPIENTS: env.LOG_RECIPIENTS,
-    PORT: env.PORT,
-    METRICS_PORT: env.METRICS_PORT,
-    API_KEYS: env.API_KEYS ?? [LOCAL_API_KEY],
-    REDIS_URL: env.REDIS_URL,
-    REDIS_CLUSTER_NODES: env.REDIS_CLUSTER_NODES?.map((node) => parseRedisNode(node)!),
-    REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX,
-    AWS_REGION: env.AWS_REGION ?? (env.LOCAL_STACK ? LOCAL_AWS_REGION : undefined),
-    AWS_ENDPOINT_URL_S3: env.AWS_ENDPOINT_URL_S3,
-    S3_BUCKET: env.S3_BUCKET ?? (env.LOCAL_STACK ? LOCAL_S3_BUCKET : undefined),
-    SES_SENDMAIL_QUEUE: env.SES_SENDMAIL_QUEUE,
-    SES_BOUNCES_QUEUE: env.SES_BOUNCES_QUEUE,
-    SES_COMPLAINTS_QUEUE: env.SES_COMPLAINTS_QUEUE,
-    SES_DELIVERIES_QUEUE: env.SES_DELIVERIES_QUEUE,
-    SES_EVENTS_QUEUE: env.SES_EVENTS_QUEUE,
-    SEND_RATE: env.SEND_RATE,
-    SEND_POLLERS: env.SEND_POLLERS,
-    SEND_QUOTA_REFRESH_SECONDS: env.SEND_QUOTA_REFRESH_SECONDS,
-    MAX_SEND_ATTEMPTS: env.MAX_SEND_ATTEMPTS,
-    STATUS_TTL_DAYS: env.STATUS_TTL_DAYS,
-    STATUS_DETAIL: env.STATUS_DETAIL,
-    STALE_AFTER_HOURS: env.STALE_AFTER_HOURS,
-    STALE_QUEUED_MINUTES: env.STALE_QUEUED_MINUTES,
-    SUPPRESS_AFTER_TRANSIENT_BOUNCES: env.SUPPRESS_AFTER_TRANSIENT_BOUNCES,
-    SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS: env.SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS,
-    SNS_TOPIC_ARNS: env.SNS_TOPIC_ARNS,
-    SNS_CONFIRM_SUBSCRIPTIONS: env.SNS_CONFIRM_SUBSCRIPTIONS,
-    TRACKING_BASE_URL: (env.TRACKING_BASE_URL ?? `http://localhost:${env.PORT}`).replace(
-      /\/+$/,
-      '',
-    ),
-    TRACKING_SECRET: env.TRACKING_SECRET ?? LOCAL_TRACKING_SECRET,
-    TRACK_OPENS: env.TRACK_OPENS,
-    TRACK_CLICKS: env.TRACK_CLICKS,
-    TRACKING_STORE_CLIENT: env.TRACKING_STORE_CLIENT,
-    TRACKING_SCANNER_WINDOW_SECONDS: env.TRACKING_SCANNER_WINDOW_SECONDS,
-    TRUST_PROXY_HOPS: env.TRUST_PROXY_HOPS,
-    DOCS_ENABLED: env.DOCS_ENABLED,
-    UNSUBSCRIBE_MAILTO: env.UNSUBSCRIBE_MAILTO,
+    ...env,
+    REDIS_CLUSTER_NODES: nodes?.map((node) => parseRedisNode(node) as AsesRedisNode),
+    TRACKING_BASE_URL: env.TRACKING_BASE_URL.replace(/\/+$/, ''),
     UNSUBSCRIBE_CATEGORIES: [...new Set(env.UNSUBSCRIBE_CATEGORIES)],
-    WEBHOOK_URL: env.WEBHOOK_URL,
-    WEBHOOK_SECRET: env.WEBHOOK_SECRET,
     WEBHOOK_EVENTS: env.WEBHOOK_EVENTS && [...new Set(env.WEBHOOK_EVENTS)],
-    WEBHOOK_RETRY_SCHEDULE: env.WEBHOOK_RETRY_SCHEDULE,
-    WEBHOOK_RETRY_WINDOW_SECONDS: env.WEBHOOK_RETRY_WINDOW_SECONDS,
-    WEBHOOK_ALLOW_PRIVATE: env.WEBHOOK_ALLOW_PRIVATE ?? env.LOCAL_STACK,
-    WEBHOOK_CONCURRENCY: env.WEBHOOK_CONCURRENCY,
-    GUARD_ENABLED: env.GUARD_ENABLED,
-    GUARD_MIN_VOLUME: env.GUARD_MIN_VOLUME,
-    GUARD_WARNING_BOUNCE_RATE: env.GUARD_WARNING_BOUNCE_RATE,
-    GUARD_WARNING_COMPLAINT_RATE: env.GUARD_WARNING_COMPLAINT_RATE,
-    GUARD_BOUNCE_RATE: env.GUARD_BOUNCE_RATE,
-    GUARD_COMPLAINT_RATE: env.GUARD_COMPLAINT_RATE,
-    LOCAL_STACK: env.LOCAL_STACK,
-    LOCAL_SQS_PORT: env.LOCAL_SQS_PORT,
-    LOCAL_SES_PORT: env.LOCAL_SES_PORT,
   };
+}
+
+function describeProblem(variable: string, text: unknown, problem: OptionProblem): string {
+  if (problem.missing) {
+    return `${variable} is required ${problem.expected}`;
+  }
+  if (problem.defaulted) {
+    return `${variable} is unset, and its default ${JSON.stringify(problem.given)} does not fit: expected ${problem.expected}`;
+  }
+  return `${variable}: got ${describeGiven(variable, problem.spec, text)}; expected ${problem.expected}`;
 }

@@ -137,15 +137,27 @@ export type AsesStatusDetail = 'full' | 'lean';
 /** The `statusDetail` values, for validation. */
 export const STATUS_DETAILS: readonly AsesStatusDetail[] = ['full', 'lean'];
 
+/** Static AWS credentials, as the AWS SDK takes them. */
+export interface AsesAwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
 /** Options of `AsesModule.forRoot` / `forRootAsync`. */
 export interface AsesModuleOptions {
-  /** Bearer keys accepted on `/v1/*`. Required, at least one. */
+  /**
+   * Development (the standalone service's LOCAL_STACK=true): allows short API keys and tracking
+   * secrets, for a local stack or tests. Default false.
+   */
+  development?: boolean;
+  /** Bearer keys accepted on `/v1/*`. Required, at least one, each at least 16 characters (shorter only with `development`). */
   apiKeys: string[];
   /** Open and click tracking: where the pixel and links are served from, and how. Required. */
   tracking: {
-    /** Public base URL of this service, e.g. `https://mail.example.com`. */
+    /** Public base URL of this service, e.g. `https://mail.example.com` (http or https, no query or fragment). */
     baseUrl: string;
-    /** Secret the pixel and link tokens are signed with (HMAC-SHA256). */
+    /** Secret the pixel and link tokens are signed with (HMAC-SHA256): at least 32 characters (shorter only with `development`). */
     secret: string;
     /** Put the open pixel in HTML mail unless a message says `track.opens: false`. Default true. */
     opens?: boolean;
@@ -173,14 +185,21 @@ export interface AsesModuleOptions {
    * details) or `'lean'` (less per message, for high volumes). Default `'full'`.
    */
   statusDetail?: AsesStatusDetail;
-  /** AWS region of SQS and SES. Default: the SDK's default chain (`AWS_REGION`, shared config). */
+  /** AWS region of SQS, SES and S3. Default: the SDK's default chain (`AWS_REGION`, shared config). */
   region?: string;
   /**
-   * Endpoint overrides; the SDK's `AWS_ENDPOINT_URL_SQS` / `AWS_ENDPOINT_URL_SES` also work.
-   * With `s3` given, S3 is addressed path-style (`<endpoint>/<bucket>/<key>`, `forcePathStyle`):
-   * emulators and S3-compatible stores rarely serve `<bucket>.<host>`. Default none.
+   * Endpoint overrides (the standalone service reads them from `AWS_ENDPOINT_URL_SQS`,
+   * `AWS_ENDPOINT_URL_SES`, falling back to `AWS_ENDPOINT_URL`, and `AWS_ENDPOINT_URL_S3`). With
+   * `sqs` given, requests go to it rather than to the host in a queue's URL, which an emulator's
+   * URLs may not resolve to. With `s3` given, S3 is addressed path-style (`<endpoint>/<bucket>/<key>`,
+   * `forcePathStyle`): emulators and S3-compatible stores rarely serve `<bucket>.<host>`. Default none.
    */
   endpoints?: { sqs?: string; ses?: string; s3?: string };
+  /**
+   * Static credentials for every AWS client ases makes (SQS, SES, S3). Default: the SDK's default
+   * chain (`AWS_ACCESS_KEY_ID`, shared config, instance roles).
+   */
+  credentials?: AsesAwsCredentials;
   /**
    * S3 bucket of the claim-check: a send job larger than an SQS message may be is stored there
    * (under `ases/jobs/`) and the queue carries its key. Default none: such messages are refused.
@@ -192,7 +211,7 @@ export interface AsesModuleOptions {
   queues?: AsesQueueOptions;
   /**
    * Mails (recipients) per second pushed to SES by all instances together: they share one budget
-   * in Redis. `'auto'` sends at the account's MaxSendRate (GetSendQuota). Default 100.
+   * in Redis; at most 100000. `'auto'` sends at the account's MaxSendRate (GetSendQuota). Default 100.
    */
   sendRate?: number | 'auto';
   /**
@@ -200,13 +219,13 @@ export interface AsesModuleOptions {
    * 0 makes an instance that accepts mail and follows feedback but does not send. Default `clamp(ceil(rate / 20), 2, 50)`, 25 with `sendRate: 'auto'`.
    */
   sendPollers?: number;
-  /** How often GetSendQuota is read with `sendRate: 'auto'` or while the daily quota is used up, in seconds. Default 300. */
+  /** How often GetSendQuota is read with `sendRate: 'auto'` or while the daily quota is used up, in seconds (1..86400). Default 300. */
   quotaRefreshSeconds?: number;
   /** Sends tried before a message is recorded FAILED (SES throttling, network, 5xx). Default 5. */
   maxSendAttempts?: number;
   /** Receives of a feedback notification for an SES id not (yet) known before it is dropped. Default 5. */
   maxFeedbackAttempts?: number;
-  /** Days a message's record is kept in Redis. Default 14. */
+  /** Days a message's record is kept in Redis (more than 0, at most 365). Default 14. */
   statusTtlDays?: number;
   /**
    * Hours after its push a message SES has said nothing final about (still PUSHED or DELAYED: no
@@ -247,6 +266,7 @@ export interface AsesModuleOptions {
 
 /** The options with every default applied; what the services see. */
 export interface ResolvedAsesOptions {
+  development: boolean;
   apiKeys: string[];
   tracking: {
     baseUrl: string;
@@ -261,6 +281,8 @@ export interface ResolvedAsesOptions {
   statusDetail: AsesStatusDetail;
   region?: string;
   endpoints: { sqs?: string; ses?: string; s3?: string };
+  /** Unset: the SDK's default credential chain. */
+  credentials?: AsesAwsCredentials;
   /** Unset: no claim-check; jobs too large for SQS are refused. */
   s3Bucket?: string;
   unsubscribe: { mailto?: string; categories: string[] };

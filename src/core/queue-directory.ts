@@ -44,15 +44,14 @@ export class QueueDirectory implements OnApplicationShutdown {
    */
   static async create(options: ResolvedAsesOptions): Promise<QueueDirectory> {
     const endpoint = options.endpoints.sqs;
-    const custom = Boolean(
-      endpoint ?? process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL,
-    );
     const client = new SQSClient({
       region: options.region,
       endpoint,
+      credentials: options.credentials,
       // With a custom endpoint (a local stack, a VPC endpoint) the queue URL's own host may not
-      // resolve; the SDK would otherwise switch to it.
-      useQueueUrlAsEndpoint: !custom,
+      // resolve; the SDK would otherwise switch to it. Only the option decides: the library reads
+      // no environment (the standalone service maps AWS_ENDPOINT_URL_SQS to endpoints.sqs).
+      useQueueUrlAsEndpoint: endpoint === undefined,
       // Resolve the middleware stack once per command type, not on every call.
       cacheMiddleware: true,
       // Each sendmail poller keeps a long poll open; deletes, visibility changes and the producer

@@ -1,18 +1,21 @@
 import { resolveAsesOptions, s3BucketNameProblem } from './resolve-options';
 
+const KEY = 'key-0123456789abcdef';
+const SECRET = 'secret-0123456789abcdef0123456789';
 const minimal = {
-  apiKeys: ['key'],
-  tracking: { baseUrl: 'https://mail.example.com/', secret: 's3cret' },
+  apiKeys: [KEY],
+  tracking: { baseUrl: 'https://mail.example.com/', secret: SECRET },
 };
 
 describe('resolveAsesOptions', () => {
   it('applies the documented defaults', () => {
     const resolved = resolveAsesOptions(minimal);
     expect(resolved).toEqual({
-      apiKeys: ['key'],
+      development: false,
+      apiKeys: [KEY],
       tracking: {
         baseUrl: 'https://mail.example.com',
-        secret: 's3cret',
+        secret: SECRET,
         opens: true,
         clicks: true,
         storeClient: false,
@@ -62,13 +65,152 @@ describe('resolveAsesOptions', () => {
     });
   });
 
+  describe('secret strength', () => {
+    it('wants API keys of 16 characters and a tracking secret of 32, naming both', () => {
+      expect(() =>
+        resolveAsesOptions({
+          apiKeys: [KEY, 'k'.repeat(15)],
+          tracking: { baseUrl: 'https://mail.example.com', secret: 's'.repeat(31) },
+        }),
+      ).toThrow(
+        'Invalid AsesModule options: apiKeys (API_KEYS) must be a list of keys of at least 16 ' +
+          'characters each (shorter only with development: true); got 2 keys of 20, 15 ' +
+          'characters (not shown); tracking.secret (TRACKING_SECRET) must be at least 32 ' +
+          'characters (shorter only with development: true); got a secret of 31 characters (not shown)',
+      );
+    });
+
+    it('allows short ones with development: true', () => {
+      const resolved = resolveAsesOptions({
+        development: true,
+        apiKeys: ['key'],
+        tracking: { baseUrl: 'http://localhost:3000', secret: 's3cret' },
+      });
+      expect(resolved).toMatchObject({
+        development: true,
+        apiKeys: ['key'],
+        tracking: { secret: 's3cret' },
+      });
+    });
+
+    it('never shows a key or a secret', () => {
+      let message = '';
+      try {
+        resolveAsesOptions({
+          apiKeys: ['hunter2'],
+          tracking: { baseUrl: 'https://mail.example.com', secret: 'hunter3' },
+        });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain('apiKeys');
+      expect(message).not.toMatch(/hunter/);
+    });
+  });
+
+  describe('bounds shared with the environment', () => {
+    it.each([
+      ['quotaRefreshSeconds', { quotaRefreshSeconds: 0 }, 'from 1 to 86400'],
+      ['statusTtlDays', { statusTtlDays: 366 }, 'at most 365'],
+      ['sendRate', { sendRate: 100_001 }, 'at most 100000'],
+      [
+        'suppressAfterTransientBounces.withinDays',
+        { suppressAfterTransientBounces: { count: 2, withinDays: 400 } },
+        'at most 365',
+      ],
+      [
+        'webhooks.retryWindowSeconds',
+        { webhooks: { retryWindowSeconds: 30 * 86_400 + 1 } },
+        'from 1 to 2592000',
+      ],
+      ['region', { region: 'mars' }, 'an AWS region such as us-east-1'],
+      ['sns.topicArns', { sns: { topicArns: ['arn:nope'] } }, 'SNS topic ARNs such as'],
+      ['sns.confirmSubscriptions', { sns: { confirmSubscriptions: 'no' } }, 'a boolean'],
+      ['queues.bounces', { queues: { bounces: 'bounces.fifo' } }, 'FIFO queues'],
+      ['redis.keyPrefix', { redis: { keyPrefix: 'my app:' } }, 'without whitespace'],
+      [
+        'tracking.baseUrl',
+        { tracking: { ...minimal.tracking, baseUrl: 'https://x.example/?a=1' } },
+        'without query or fragment',
+      ],
+    ])('refuses %s out of the shared bounds', (path, options, wanted) => {
+      expect(() => resolveAsesOptions({ ...minimal, ...(options as object) })).toThrow(
+        new RegExp(
+          `${path.replace(/\./g, '\\.')} \\([A-Z_0-9]+\\) must be .*${wanted.replace(/[()]/g, '.')}`,
+        ),
+      );
+    });
+
+    it('wants withinDays with the soft-bounce count', () => {
+      expect(() =>
+        resolveAsesOptions({
+          ...minimal,
+          suppressAfterTransientBounces: { count: 3 } as { count: number; withinDays: number },
+        }),
+      ).toThrow(
+        'suppressAfterTransientBounces.withinDays (SUPPRESS_AFTER_TRANSIENT_BOUNCES_DAYS) is ' +
+          'required with suppressAfterTransientBounces.count',
+      );
+    });
+  });
+
+  describe('AWS access', () => {
+    it('keeps static credentials and every endpoint', () => {
+      const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+      const endpoints = {
+        sqs: 'http://127.0.0.1:4566',
+        ses: 'http://127.0.0.1:8005',
+        s3: 'http://127.0.0.1:4566',
+      };
+      const resolved = resolveAsesOptions({
+        ...minimal,
+        region: 'us-east-1',
+        credentials,
+        endpoints,
+      });
+      expect(resolved).toMatchObject({ region: 'us-east-1', credentials, endpoints });
+      expect(resolveAsesOptions(minimal)).not.toHaveProperty('credentials');
+    });
+
+    it('refuses incomplete credentials without showing them', () => {
+      let message = '';
+      try {
+        resolveAsesOptions({
+          ...minimal,
+          credentials: { accessKeyId: 'AKIASECRET', secretAccessKey: '' },
+        });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain(
+        'credentials must be { accessKeyId, secretAccessKey, sessionToken? }',
+      );
+      expect(message).not.toContain('AKIASECRET');
+    });
+
+    it('refuses an SQS endpoint that is not an http(s) URL', () => {
+      expect(() =>
+        resolveAsesOptions({ ...minimal, endpoints: { sqs: 'localhost:4566' } }),
+      ).toThrow(
+        'endpoints.sqs (AWS_ENDPOINT_URL_SQS) must be an http:// or https:// SQS endpoint URL',
+      );
+    });
+  });
+
   it('takes the guard options, and refuses a warning rate that is not below its guard rate', () => {
     expect(resolveAsesOptions({ ...minimal, guard: { minVolume: 20 } }).guard.minVolume).toBe(20);
     expect(() => resolveAsesOptions({ ...minimal, guard: { warningBounceRate: 0.05 } })).toThrow(
-      'guard.warningBounceRate (GUARD_WARNING_BOUNCE_RATE, 0.05) must be below guard.bounceRate (GUARD_BOUNCE_RATE, 0.04)',
+      'guard.warningBounceRate (GUARD_WARNING_BOUNCE_RATE) must be a rate below guard.bounceRate ' +
+        '(default 0.04): the warning comes before the pause; got 0.05',
+    );
+    // A default warning rate above a given guard rate is named too.
+    expect(() => resolveAsesOptions({ ...minimal, guard: { bounceRate: 0.02 } })).toThrow(
+      'guard.warningBounceRate (GUARD_WARNING_BOUNCE_RATE) must be a rate below guard.bounceRate ' +
+        '(0.02): the warning comes before the pause; got 0.025 (its default)',
     );
     expect(() => resolveAsesOptions({ ...minimal, guard: { complaintRate: 4 } })).toThrow(
-      'guard.complaintRate (GUARD_COMPLAINT_RATE) must be a rate above 0 and below 1',
+      'guard.complaintRate (GUARD_COMPLAINT_RATE) must be a rate as a fraction such as 0.0008 ' +
+        'or a percentage such as 0.08%, above 0 and below 1 (default 0.0008); got 4',
     );
     expect(() => resolveAsesOptions({ ...minimal, guard: { minVolume: 0 } })).toThrow(
       'guard.minVolume (GUARD_MIN_VOLUME)',
@@ -90,7 +232,8 @@ describe('resolveAsesOptions', () => {
     expect(resolveAsesOptions({ ...minimal, sendRate: 500, sendPollers: 3 }).sendPollers).toBe(3);
     expect(resolveAsesOptions({ ...minimal, sendPollers: 0 }).sendPollers).toBe(0);
     expect(() => resolveAsesOptions({ ...minimal, sendPollers: 101 })).toThrow(
-      'sendPollers must be an integer from 0 to 100',
+      'sendPollers (SEND_POLLERS) must be an integer from 0 (this instance does not send) to 100 ' +
+        '(default: from sendRate); got 101',
     );
   });
 
@@ -104,7 +247,7 @@ describe('resolveAsesOptions', () => {
     };
     expect(resolveAsesOptions({ ...minimal, tracking }).tracking).toEqual({
       baseUrl: 'https://mail.example.com',
-      secret: 's3cret',
+      secret: SECRET,
       opens: false,
       clicks: false,
       storeClient: true,
@@ -112,7 +255,9 @@ describe('resolveAsesOptions', () => {
     });
     const bad = { ...tracking, clicks: 'yes' as unknown as boolean, scannerWindowSeconds: 3601 };
     expect(() => resolveAsesOptions({ ...minimal, tracking: bad })).toThrow(
-      'tracking.clicks must be a boolean; tracking.scannerWindowSeconds must be an integer from 0 to 3600',
+      'tracking.clicks (TRACK_CLICKS) must be a boolean; got "yes"; ' +
+        'tracking.scannerWindowSeconds (TRACKING_SCANNER_WINDOW_SECONDS) must be a number of ' +
+        'seconds from 0 (rule off) to 3600 (default 10); got 3601',
     );
   });
 
@@ -133,12 +278,18 @@ describe('resolveAsesOptions', () => {
         redis: { url: 'http://localhost' },
       }),
     ).toThrow(
-      'Invalid AsesModule options: apiKeys must be a non-empty array of non-empty strings; ' +
-        'tracking.baseUrl must be an absolute http(s) URL; tracking.secret must be a non-empty string; ' +
-        "sendRate must be a number of mails per second greater than 0, or 'auto'; " +
-        'statusTtlDays must be a number of days greater than 0; ' +
-        'pollWaitSeconds must be an integer from 0 to 20; ' +
-        'redis.url must be a redis:// or rediss:// URL',
+      'Invalid AsesModule options: ' +
+        'apiKeys (API_KEYS) must be a non-empty list of non-empty bearer keys; got no keys; ' +
+        'tracking.baseUrl (TRACKING_BASE_URL) must be an absolute http:// or https:// URL without ' +
+        'query or fragment; got "mail.example.com"; ' +
+        'tracking.secret (TRACKING_SECRET) must be a string; got a secret of 0 characters (not shown); ' +
+        'redis.url (REDIS_URL) must be a redis:// or rediss:// URL with a host (default ' +
+        'redis://127.0.0.1:6379 unless REDIS_CLUSTER_NODES is set); got "http://localhost"; ' +
+        'sendRate (SEND_RATE) must be a number of mails per second greater than 0 and at most ' +
+        '100000, or "auto" (default 100); got 0; ' +
+        'statusTtlDays (STATUS_TTL_DAYS) must be a number of days greater than 0 and at most 365, ' +
+        'decimals allowed (default 14); got -1; ' +
+        'pollWaitSeconds must be an integer number of seconds from 0 to 20 (default 5); got 21',
     );
   });
 
@@ -157,12 +308,13 @@ describe('resolveAsesOptions', () => {
         staleQueuedMinutes: 1.5,
       }),
     ).toThrow(
-      'Invalid AsesModule options: staleAfterHours must be a number of hours from 0 (off) to less ' +
-        'than statusTtlDays × 24; staleQueuedMinutes must be an integer from 0 (off) to 10080, ' +
-        'less than statusTtlDays in minutes',
+      'Invalid AsesModule options: staleAfterHours (STALE_AFTER_HOURS) must be a number of hours ' +
+        'from 0 (off) to less than statusTtlDays × 24, decimals allowed (default 24); got 24; ' +
+        'staleQueuedMinutes (STALE_QUEUED_MINUTES) must be an integer number of minutes from 0 ' +
+        '(off) to 10080, less than statusTtlDays (default 60); got 1.5',
     );
     expect(() => resolveAsesOptions({ ...minimal, staleAfterHours: -1 })).toThrow(
-      'staleAfterHours must be',
+      'staleAfterHours (STALE_AFTER_HOURS) must be',
     );
     // Not given: a check the retention is too short for is off.
     expect(resolveAsesOptions({ ...minimal, statusTtlDays: 0.5 })).toMatchObject({
@@ -203,8 +355,11 @@ describe('resolveAsesOptions', () => {
         sns: { topicArns: ['topic'] },
       }),
     ).toThrow(
-      'Invalid AsesModule options: suppressAfterTransientBounces must be { count: 1..1000, ' +
-        'withinDays: > 0 }; sns.topicArns must be a list of SNS topic ARNs',
+      'Invalid AsesModule options: suppressAfterTransientBounces.count ' +
+        '(SUPPRESS_AFTER_TRANSIENT_BOUNCES) must be an integer from 1 to 1000 (optional; unset: ' +
+        'soft bounces never suppress); got 0; sns.topicArns (SNS_TOPIC_ARNS) must be a list of SNS ' +
+        'topic ARNs such as arn:aws:sns:us-east-1:123456789012:ses-feedback (default none); ' +
+        'got ["topic"]',
     );
   });
 
@@ -236,8 +391,9 @@ describe('resolveAsesOptions', () => {
           redis: { url: 'redis://cache:6379', cluster: { nodes: ['a:7000'] } },
         }),
       ).toThrow(
-        'Invalid AsesModule options: redis.url and redis.cluster.nodes are both set: give ' +
-          'redis.url for one server or redis.cluster.nodes for a Redis Cluster, not both',
+        'Invalid AsesModule options: redis.cluster.nodes (REDIS_CLUSTER_NODES) must be given ' +
+          'without redis.url: redis.url is one Redis server, redis.cluster.nodes a Redis Cluster; ' +
+          'set only one of them; got ["a:7000"]',
       );
     });
 
@@ -248,19 +404,19 @@ describe('resolveAsesOptions', () => {
           redis: { cluster: { nodes: ['a:7000', 'b', { host: 'c', port: 70000 }] } },
         }),
       ).toThrow(
-        'redis.cluster.nodes[1] must be "host:port" or { host, port } with a port from 1 to ' +
-          '65535, got "b"; redis.cluster.nodes[2] must be "host:port" or { host, port } with a ' +
-          'port from 1 to 65535, got {"host":"c","port":70000}',
+        'redis.cluster.nodes (REDIS_CLUSTER_NODES) must be a non-empty list of Redis Cluster ' +
+          'nodes as host:port with a port from 1 to 65535, e.g. 10.0.0.1:7000,10.0.0.2:7000 ' +
+          '(IPv6 as [::1]:7000) or { host, port }; not "b", {"host":"c","port":70000}',
       );
       expect(() => resolveAsesOptions({ ...minimal, redis: { cluster: { nodes: [] } } })).toThrow(
-        'redis.cluster.nodes must be a non-empty array of "host:port" or { host, port }',
+        'redis.cluster.nodes (REDIS_CLUSTER_NODES) must be a non-empty list of Redis Cluster nodes',
       );
     });
 
     it('refuses a key prefix with a brace: keys carry Redis Cluster hash tags', () => {
       for (const keyPrefix of ['{ases}:', 'a}', '']) {
         expect(() => resolveAsesOptions({ ...minimal, redis: { keyPrefix } })).toThrow(
-          'redis.keyPrefix must be a non-empty string without "{" or "}"',
+          'redis.keyPrefix (REDIS_KEY_PREFIX) must be 1 to 64 characters without whitespace, "{" or "}"',
         );
       }
     });
@@ -270,7 +426,7 @@ describe('resolveAsesOptions', () => {
     expect(resolveAsesOptions({ ...minimal, statusDetail: 'lean' }).statusDetail).toBe('lean');
     expect(() =>
       resolveAsesOptions({ ...minimal, statusDetail: 'some' as unknown as 'full' }),
-    ).toThrow("statusDetail must be 'full' or 'lean'");
+    ).toThrow('statusDetail (STATUS_DETAIL) must be one of full, lean (default full); got "some"');
   });
 
   describe('the claim-check bucket and the S3 endpoint', () => {
@@ -300,8 +456,8 @@ describe('resolveAsesOptions', () => {
       expect(s3BucketNameProblem(bucket)).toBe(why);
       expect(() => resolveAsesOptions({ ...minimal, s3Bucket: bucket })).toThrow(
         `s3Bucket (S3_BUCKET) must be an S3 bucket name: 3 to 63 lowercase letters, digits, ` +
-          `dots and hyphens, starting and ending with a letter or digit; got ` +
-          `${JSON.stringify(bucket)}: ${why}`,
+          `dots and hyphens, starting and ending with a letter or digit, but ${why} (optional); ` +
+          `got ${JSON.stringify(bucket)}`,
       );
     });
 
@@ -315,7 +471,8 @@ describe('resolveAsesOptions', () => {
 
     it('refuses an S3 endpoint that is not an http(s) URL', () => {
       expect(() => resolveAsesOptions({ ...minimal, endpoints: { s3: 'localhost:4566' } })).toThrow(
-        'endpoints.s3 must be an http(s) URL',
+        'endpoints.s3 (AWS_ENDPOINT_URL_S3) must be an http:// or https:// S3 endpoint URL ' +
+          'without query or fragment (optional); got "localhost:4566"',
       );
     });
   });
@@ -340,8 +497,8 @@ describe('resolveAsesOptions', () => {
 
     it.each([0, 65536, 80.5, '9464'])('refuses the port %j, naming METRICS_PORT', (port) => {
       expect(() => resolveAsesOptions({ ...minimal, metrics: { port: port as number } })).toThrow(
-        'metrics.port (METRICS_PORT) must be an integer port from 1 to 65535; ' +
-          `got ${JSON.stringify(port)}`,
+        'metrics.port (METRICS_PORT) must be an integer port from 1 to 65535 (optional; unset: ' +
+          `/metrics is served on PORT, with the API key); got ${JSON.stringify(port)}`,
       );
     });
 
@@ -385,7 +542,7 @@ describe('resolveAsesOptions', () => {
       (mailto) => {
         expect(() => resolveAsesOptions({ ...minimal, unsubscribe: { mailto } })).toThrow(
           'unsubscribe.mailto (UNSUBSCRIBE_MAILTO) must be one bare email address such as ' +
-            `unsubscribe@example.com; got ${JSON.stringify(mailto)}`,
+            `unsubscribe@example.com (optional; default none); got ${JSON.stringify(mailto)}`,
         );
       },
     );
@@ -398,7 +555,7 @@ describe('resolveAsesOptions', () => {
         }),
       ).toThrow(
         'unsubscribe.categories (UNSUBSCRIBE_CATEGORIES) must be a list of category names, each ' +
-          `1 to 64 of a-z 0-9 _ . -; not "Promo", "", "${'a'.repeat(65)}", "a b"`,
+          `1 to 64 of a-z 0-9 _ . - (default marketing); not "Promo", "", "${'a'.repeat(65)}", "a b"`,
       );
       expect(() =>
         resolveAsesOptions({

@@ -50,6 +50,7 @@ class FauxqsProcess {
 
 const BUCKET = 'ases-spec';
 const minimal: AsesModuleOptions = {
+  development: true,
   apiKeys: ['key'],
   tracking: { baseUrl: 'https://mail.example.com', secret: 's3cret' },
   region: 'us-east-1',

@@ -47,6 +47,7 @@ export class JobContentStore implements OnApplicationShutdown {
     this.client = new S3Client({
       region: options.region,
       endpoint: options.endpoints.s3,
+      credentials: options.credentials,
       // Emulators and S3-compatible stores at a custom endpoint do not resolve
       // `<bucket>.<host>`; AWS itself still answers path-style requests.
       forcePathStyle: options.endpoints.s3 !== undefined,

@@ -62,6 +62,7 @@ export class SesTransport implements OnApplicationShutdown {
     this.client = new SESClient({
       region: options.region,
       endpoint: options.endpoints.ses,
+      credentials: options.credentials,
       // ases retries through the queue, with backoff and a bounded count; SDK retries on top of
       // that would resend throttled mail at once and hide attempts from the count.
       maxAttempts: 1,

@@ -12,14 +12,6 @@ export const GUARD_DEFAULTS: Readonly<Required<AsesGuardOptions>> = {
   holdSeconds: 300,
 };
 
-/** The environment variable of each rate option, for the problems' wording. */
-const RATE_VARIABLES = {
-  warningBounceRate: 'GUARD_WARNING_BOUNCE_RATE',
-  warningComplaintRate: 'GUARD_WARNING_COMPLAINT_RATE',
-  bounceRate: 'GUARD_BOUNCE_RATE',
-  complaintRate: 'GUARD_COMPLAINT_RATE',
-} as const;
-
 const RATE = /^(\d+(?:\.\d*)?|\.\d+)(\s*%)?$/;
 
 /**
@@ -39,65 +31,14 @@ function isRate(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 && value < 1;
 }
 
-function isIntegerIn(value: unknown, min: number, max: number): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
-}
-
 /**
- * `options.guard` with its defaults, checked: each problem goes to `problem`, named by the option
- * and its environment variable. A warning rate must be below its guard rate.
+ * `guard` of the resolved options, from the checked values of the options schema
+ * (src/core/options-schema.ts declares each one, its bounds and its variable).
  */
-export function resolveGuardOptions(
-  given: AsesGuardOptions | undefined,
-  problem: (text: string) => void,
-): ResolvedAsesOptions['guard'] {
-  const resolved = { ...GUARD_DEFAULTS, ...stripUndefined(given ?? {}) };
-  if (typeof resolved.enabled !== 'boolean') {
-    problem(
-      `guard.enabled (GUARD_ENABLED) must be a boolean; got ${JSON.stringify(resolved.enabled)}`,
-    );
+export function guardOptionsFrom(value: <T>(path: string) => T): ResolvedAsesOptions['guard'] {
+  const guard = {} as Record<keyof AsesGuardOptions, unknown>;
+  for (const name of Object.keys(GUARD_DEFAULTS) as (keyof AsesGuardOptions)[]) {
+    guard[name] = value(`guard.${name}`);
   }
-  if (!isIntegerIn(resolved.minVolume, 1, 100_000_000)) {
-    problem(
-      `guard.minVolume (GUARD_MIN_VOLUME) must be a whole number of sends from 1 to 100000000; got ${JSON.stringify(resolved.minVolume)}`,
-    );
-  }
-  for (const [name, variable] of Object.entries(RATE_VARIABLES)) {
-    const value = resolved[name as keyof typeof RATE_VARIABLES];
-    if (!isRate(value)) {
-      problem(
-        `guard.${name} (${variable}) must be a rate above 0 and below 1, a fraction such as 0.04 (or 4% in the environment); got ${JSON.stringify(value)}`,
-      );
-    }
-  }
-  for (const kind of ['bounce', 'complaint'] as const) {
-    const warning = `warning${kind === 'bounce' ? 'Bounce' : 'Complaint'}Rate` as const;
-    const guard = `${kind}Rate` as const;
-    if (
-      isRate(resolved[warning]) &&
-      isRate(resolved[guard]) &&
-      resolved[warning] >= resolved[guard]
-    ) {
-      problem(
-        `guard.${warning} (${RATE_VARIABLES[warning]}, ${resolved[warning]}) must be below guard.${guard} (${RATE_VARIABLES[guard]}, ${resolved[guard]}): the warning comes before the pause`,
-      );
-    }
-  }
-  if (!isIntegerIn(resolved.checkIntervalMs, 100, 3_600_000)) {
-    problem(
-      `guard.checkIntervalMs must be a whole number of ms from 100 to 3600000; got ${JSON.stringify(resolved.checkIntervalMs)}`,
-    );
-  }
-  if (!isIntegerIn(resolved.holdSeconds, 1, 900)) {
-    problem(
-      `guard.holdSeconds must be a whole number of seconds from 1 to 900; got ${JSON.stringify(resolved.holdSeconds)}`,
-    );
-  }
-  return resolved;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, each]) => each !== undefined),
-  ) as Partial<T>;
+  return guard as ResolvedAsesOptions['guard'];
 }

@@ -337,6 +337,7 @@ describe('the dashboard in a host app under a route prefix (Chromium)', () => {
           tracking: { baseUrl: `${baseUrl}/ops`, secret: TRACKING_SECRET },
           redis: { ...testRedisOptions(), keyPrefix },
           queues: feedback.queues,
+          endpoints: { sqs: process.env.AWS_ENDPOINT_URL_SQS },
           pollWaitSeconds: 1,
         }),
       ],

@@ -79,8 +79,14 @@ export async function startTestApp(
           pollWaitSeconds: 1,
           // The claim-check bucket the global setup's stack created, on fauxqs's S3 (its SQS port).
           s3Bucket: readLocalStackConfig(process.env).s3Bucket,
-          endpoints: { s3: process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL_SQS },
           ...overrides,
+          // ases reads no AWS_* variable itself: the global setup's stack is given as options,
+          // under the endpoints a test overrides.
+          endpoints: {
+            sqs: process.env.AWS_ENDPOINT_URL_SQS,
+            s3: process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL_SQS,
+            ...overrides.endpoints,
+          },
         }),
       ],
     }),
