@@ -86,4 +86,8 @@ export type {
   ResumedBy,
 } from './reputation/reputation-rules';
 export { setupOpenApi } from './openapi';
+// The emulators are loaded inside startLocalStack only: importing ases needs none of them.
+export { startLocalStack } from './local/local-stack';
+export type { LocalStack, LocalStackAsesOptions, LocalStackOptions } from './local/local-stack';
+export { LocalStackPackageMissingError } from './local/optional-packages';
 export { serveTrackingFirst } from './tracking/serve-tracking-first';

@@ -13,6 +13,7 @@ import { LOCAL_SEND_QUOTA, LocalSesServer, type SentMail } from './local-ses.ser
 import { MailboxSimulator, type SesIdentityNotification } from './mailbox-simulator';
 import { newSesMessageId, SES_MESSAGE_ID_PATTERN } from './ses-message-id';
 import { messageIdFromXml } from './ses-query';
+import { VIEWER_FILL_STATEMENT } from './viewer-page';
 
 const TOPIC = 'arn:aws:sns:us-east-1:000000000000:bounces';
 const SIM = 'simulator.amazonses.com';
@@ -189,6 +190,19 @@ describe('LocalSesServer', () => {
     await ses.send(new SendRawEmailCommand({ RawMessage: { Data: Buffer.from(mime) } }));
     await reportsOf(1);
     expect((await ses.send(new GetSendQuotaCommand({}))).SentLast24Hours).toBe(1);
+  });
+
+  it('serves the mail viewer loading a mail only when it is shown, even to a revalidation', async () => {
+    const response = await fetch(`${server.url}/`, {
+      headers: { 'if-none-match': '*', 'if-modified-since': new Date().toUTCString() },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const page = await response.text();
+    expect(page).toContain('aws-ses-v2-local viewer');
+    expect(page).toContain('new ResizeObserver(');
+    expect(page).not.toContain(VIEWER_FILL_STATEMENT);
   });
 
   it('prefers the Source and Destinations parameters of SendRawEmail', async () => {

@@ -26,6 +26,7 @@ import {
   type SesMessageTag,
 } from './ses-query';
 import { newSesMessageId } from './ses-message-id';
+import { deferMailHtml } from './viewer-page';
 
 /** A mail the SES emulator accepted, as the mailbox simulator needs it. */
 export interface SentMail {
@@ -181,6 +182,8 @@ export class LocalSesServer {
         await this.handleQuery(req, res, await readBody(req));
       } else if (req.method === 'GET' && path === '/store') {
         await this.serveStore(req, res);
+      } else if (req.method === 'GET' && path === '/') {
+        await this.serveViewer(res);
       } else {
         const upstream = await this.forward(req);
         res.writeHead(upstream.statusCode ?? 502, endToEndHeaders(upstream.headers));
@@ -473,30 +476,49 @@ export class LocalSesServer {
     res.end(json);
   }
 
+  /**
+   * The backend's viewer page, changed to load a mail's HTML only when the reader opens it: as
+   * it comes, it loads every listed mail's HTML, so each page load fetched the open pixel of
+   * every mail listed and ases counted opens nobody made.
+   */
+  private async serveViewer(res: http.ServerResponse): Promise<void> {
+    // Fetched afresh, not forwarded: the client's conditional headers could get a bare 304.
+    const response = await this.getFromBackend('/');
+    const body = await readBody(response);
+    if (response.statusCode !== 200) {
+      res.writeHead(response.statusCode ?? 502, endToEndHeaders(response.headers));
+      res.end(body);
+      return;
+    }
+    const page = deferMailHtml(body.toString('utf8'));
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': Buffer.byteLength(page),
+      'cache-control': 'no-store',
+    });
+    res.end(page);
+  }
+
   /** The backend's `/store` record of a mail sent at or after `sinceSeconds`. */
   private async findStored(
     messageId: string,
     sinceSeconds: number,
   ): Promise<StoredEmail | undefined> {
-    const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      http
-        .get(
-          {
-            host: '127.0.0.1',
-            port: this.backendPort,
-            path: `/store?since=${sinceSeconds}`,
-            agent: this.agent,
-          },
-          resolve,
-        )
-        .on('error', reject);
-    });
+    const response = await this.getFromBackend(`/store?since=${sinceSeconds}`);
     const body = await readBody(response, Infinity);
     if (response.statusCode !== 200) {
       return undefined;
     }
     const store = JSON.parse(body.toString('utf8')) as { emails?: StoredEmail[] };
     return store.emails?.find((email) => email.messageId === messageId);
+  }
+
+  private getFromBackend(path: string): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: this.backendPort, path, agent: this.agent }, resolve)
+        .on('error', reject);
+    });
   }
 
   /** Sends a request on to aws-ses-v2-local: the buffered body, or the request stream. */

@@ -1,10 +1,8 @@
+#!/usr/bin/env node
 import { errorMessage } from './local-logger';
 import { startLocalStack } from './local-stack';
-import {
-  readLocalStackConfig,
-  serviceEnvLine,
-  type LocalStackCliConfig,
-} from './local-stack.config';
+import { localStackBanner } from './local-stack.banner';
+import { readLocalStackConfig, type LocalStackCliConfig } from './local-stack.config';
 
 async function main(): Promise<void> {
   let config: LocalStackCliConfig;
@@ -16,25 +14,7 @@ async function main(): Promise<void> {
     return;
   }
   const stack = await startLocalStack({ ...config, logger: console });
-  console.log(
-    [
-      '',
-      'Local AWS stack is running.',
-      `  SQS + SNS  ${stack.sqsEndpoint}`,
-      `  S3         ${stack.s3Endpoint}   (path-style; claim-check bucket ${stack.s3Bucket})`,
-      `  SES        ${stack.sesEndpoint}   (mailbox simulator: *@simulator.amazonses.com)`,
-      `  Mail sent  ${stack.viewerUrl}   (JSON: ${stack.sesEndpoint}/store)`,
-      '  Queues',
-      ...Object.entries(stack.queueUrls).map(([name, url]) => `    ${name.padEnd(11)}${url}`),
-      '  Default feedback topics',
-      ...Object.entries(stack.topicArns).map(([name, arn]) => `    ${name.padEnd(11)}${arn}`),
-      '',
-      'Run the service against it with:',
-      `  ${serviceEnvLine(stack)}`,
-      '',
-      'Ctrl-C stops it.',
-    ].join('\n'),
-  );
+  console.log(localStackBanner(stack));
   const shutdown = (signal: NodeJS.Signals): void => {
     console.log(`local stack: ${signal}, stopping`);
     stack.stop().then(

@@ -1,4 +1,9 @@
-import { readLocalStackConfig, readPort, serviceEnvLine } from './local-stack.config';
+import {
+  localStackEnv,
+  readLocalStackConfig,
+  readPort,
+  serviceEnvLine,
+} from './local-stack.config';
 
 describe('readLocalStackConfig', () => {
   it('uses the documented defaults', () => {
@@ -79,5 +84,29 @@ describe('serviceEnvLine', () => {
         'AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local ' +
         'API_KEYS=local-dev-key-shared TRACKING_SECRET=local-tracking-secret-shared-stack',
     );
+  });
+});
+
+describe('localStackEnv', () => {
+  it("gives the SDK's standard variables for the stack's endpoints, and the bucket", () => {
+    expect(
+      localStackEnv({
+        region: 'eu-west-1',
+        sqsEndpoint: 'http://127.0.0.1:40001',
+        snsEndpoint: 'http://127.0.0.1:40001',
+        sesEndpoint: 'http://127.0.0.1:40002',
+        s3Endpoint: 'http://127.0.0.1:40001',
+        s3Bucket: 'mail-jobs',
+      }),
+    ).toEqual({
+      AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:40001',
+      AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:40001',
+      AWS_ENDPOINT_URL_SES: 'http://127.0.0.1:40002',
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:40001',
+      S3_BUCKET: 'mail-jobs',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
   });
 });

@@ -63,23 +63,37 @@ export const SHARED_STACK_API_KEY = 'local-dev-key-shared';
 /** Tracking secret the printed service line sets; every process of one stack must share it. */
 export const SHARED_STACK_TRACKING_SECRET = 'local-tracking-secret-shared-stack';
 
-/** The environment a service process needs to use a running local stack, as one shell line. */
-export function serviceEnvLine(
-  stack: Pick<
-    LocalStack,
-    'region' | 'sqsEndpoint' | 'snsEndpoint' | 'sesEndpoint' | 's3Endpoint' | 's3Bucket'
-  >,
-): string {
+/** The credentials the local stack accepts (any would do; these are what it prints). */
+export const LOCAL_STACK_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+/** What of a running stack a process needs to reach it. */
+export type LocalStackAddress = Pick<
+  LocalStack,
+  'region' | 'sqsEndpoint' | 'snsEndpoint' | 'sesEndpoint' | 's3Endpoint' | 's3Bucket'
+>;
+
+/**
+ * The environment a process (the ases service, a host, the AWS CLI) needs to use a running local
+ * stack: the SDK's standard endpoint, region and credential variables, and the claim-check bucket.
+ */
+export function localStackEnv(stack: LocalStackAddress): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
+    AWS_ENDPOINT_URL_SNS: stack.snsEndpoint,
+    AWS_ENDPOINT_URL_SES: stack.sesEndpoint,
+    AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
+    S3_BUCKET: stack.s3Bucket,
+    AWS_REGION: stack.region,
+    AWS_ACCESS_KEY_ID: LOCAL_STACK_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_STACK_CREDENTIALS.secretAccessKey,
+  };
+}
+
+/** The environment the ases service needs to use a running local stack, as one shell line. */
+export function serviceEnvLine(stack: LocalStackAddress): string {
   return [
     'LOCAL_STACK=false',
-    `AWS_ENDPOINT_URL_SQS=${stack.sqsEndpoint}`,
-    `AWS_ENDPOINT_URL_SNS=${stack.snsEndpoint}`,
-    `AWS_ENDPOINT_URL_SES=${stack.sesEndpoint}`,
-    `AWS_ENDPOINT_URL_S3=${stack.s3Endpoint}`,
-    `S3_BUCKET=${stack.s3Bucket}`,
-    `AWS_REGION=${stack.region}`,
-    'AWS_ACCESS_KEY_ID=local',
-    'AWS_SECRET_ACCESS_KEY=local',
+    ...Object.entries(localStackEnv(stack)).map(([name, value]) => `${name}=${value}`),
     // LOCAL_STACK=false asks for production-grade keys; these are for local use only.
     `API_KEYS=${SHARED_STACK_API_KEY}`,
     `TRACKING_SECRET=${SHARED_STACK_TRACKING_SECRET}`,

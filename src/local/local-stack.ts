@@ -1,4 +1,4 @@
-import { LOCAL_S3_BUCKET } from '../core/ases-options';
+import { DEFAULT_QUEUES, LOCAL_S3_BUCKET } from '../core/ases-options';
 import type {
   ProvisionedSesFeedback,
   SesFeedbackQueues,
@@ -6,16 +6,21 @@ import type {
 } from './aws-provisioner';
 import { esmImport } from './esm-import';
 import { errorMessage, silentLogger, type LocalStackLogger } from './local-logger';
+import { LOCAL_STACK_CREDENTIALS, localStackEnv } from './local-stack.config';
+import { loadLocalStackPackage } from './optional-packages';
 
 /** Options of {@link startLocalStack}. */
 export interface LocalStackOptions {
-  /** Region of the SDK clients, ARNs and queue URLs. */
+  /** Region of the SDK clients, ARNs and queue URLs. Default `us-east-1`. */
   region: string;
-  /** Port of the SQS + SNS endpoint (fauxqs); 0 picks a free one. */
+  /** Port of the SQS + SNS + S3 endpoint (fauxqs); 0 picks a free one. Default 0. */
   sqsPort: number;
-  /** Port of the SES endpoint; 0 picks a free one. */
+  /** Port of the SES endpoint; 0 picks a free one. Default 0. */
   sesPort: number;
-  /** Queue names; each feedback queue gets a `<name>-topic` SNS topic, the stack's default. */
+  /**
+   * Queue names; each feedback queue gets a `<name>-topic` SNS topic, the stack's default.
+   * Default: ases's default queue names (`ases-sendmail`, `ases-bounces`, ...).
+   */
   queues: SesFeedbackQueues;
   /** An extra queue for all SES event types (SES_EVENTS_QUEUE), created when given. Default none. */
   eventsQueue?: string;
@@ -45,8 +50,27 @@ export interface LocalStack {
   queueUrls: SesFeedbackQueues;
   /** The default topics: notifications of identities without topics of their own go there. */
   topicArns: SesFeedbackTopics;
+  /** The credentials to sign with (the stack accepts any). */
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The endpoints by service, as `AsesModule.forRoot({ endpoints })` and the SDK take them. */
+  endpoints: { sqs: string; sns: string; ses: string; s3: string };
+  /**
+   * The environment a process needs to use this stack: `AWS_ENDPOINT_URL_SQS`, `_SNS`, `_SES`,
+   * `_S3`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `S3_BUCKET`.
+   */
+  env: Record<string, string>;
+  /** The AWS part of `AsesModule.forRoot({...})` for this stack, to spread into the options. */
+  asesOptions(): LocalStackAsesOptions;
   /** Stops every server and client of the stack; safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** What {@link LocalStack.asesOptions} returns: ases's AWS options pointed at the stack. */
+export interface LocalStackAsesOptions {
+  region: string;
+  endpoints: { sqs: string; ses: string; s3: string };
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  s3Bucket: string;
 }
 
 interface FauxqsModule {
@@ -60,9 +84,20 @@ interface FauxqsModule {
 /**
  * Starts the local AWS stack for development and tests: fauxqs (SQS + SNS + S3), the local SES
  * endpoint with the mailbox simulator, and the queues, topics and bucket ases needs, provisioned
- * through the SDK.
+ * through the SDK. Every option has a default; the ports default to free ones, so that test
+ * files running in parallel each get a stack of their own.
+ *
+ * Needs the optional dependencies fauxqs, aws-ses-v2-local and `@aws-sdk/client-sns`; throws a
+ * `LocalStackPackageMissingError` naming the one missing and the install command otherwise.
  */
-export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+export async function startLocalStack(given: Partial<LocalStackOptions> = {}): Promise<LocalStack> {
+  const options: LocalStackOptions = {
+    ...given,
+    region: given.region ?? 'us-east-1',
+    sqsPort: given.sqsPort ?? 0,
+    sesPort: given.sesPort ?? 0,
+    queues: given.queues ?? { ...DEFAULT_QUEUES },
+  };
   const logger = options.logger ?? silentLogger;
   const { region } = options;
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -81,7 +116,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   try {
-    const { startFauxqs } = await esmImport<FauxqsModule>('fauxqs');
+    // Checked first, so that a missing one is named before anything starts.
+    const { startFauxqs } = await loadLocalStackPackage('fauxqs', () =>
+      esmImport<FauxqsModule>('fauxqs'),
+    );
+    await loadLocalStackPackage('aws-ses-v2-local', () => import('aws-ses-v2-local'));
+    await loadLocalStackPackage('@aws-sdk/client-sns', () => import('@aws-sdk/client-sns'));
     const fauxqs = await startFauxqs({
       port: options.sqsPort,
       logger: false,
@@ -109,7 +149,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       import('./local-ses.server'),
     ]);
     const { NotificationTopicsRegistry } = await import('./notification-topics.registry');
-    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    // The SDK marks the credentials object a client is given; callers get copies of their own.
+    const credentials = { ...LOCAL_STACK_CREDENTIALS };
     // Without useQueueUrlAsEndpoint: false the SDK sends to the QueueUrl host
     // (sqs.<region>.localhost), which does not resolve.
     const sqs = new SQSClient({
@@ -174,16 +215,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     logger.log(
       `local stack: SQS/SNS/S3 on ${sqsEndpoint} (bucket ${s3Bucket}), SES on ${sesServer.url}`,
     );
-    return {
+    const address = {
       region,
       sqsEndpoint,
       snsEndpoint: sqsEndpoint,
       s3Endpoint: sqsEndpoint,
       s3Bucket,
       sesEndpoint: sesServer.url,
+    };
+    return {
+      ...address,
       viewerUrl: `${sesServer.url}/`,
       queueUrls,
       topicArns,
+      credentials: { ...LOCAL_STACK_CREDENTIALS },
+      endpoints: { sqs: sqsEndpoint, sns: sqsEndpoint, ses: sesServer.url, s3: sqsEndpoint },
+      env: localStackEnv(address),
+      asesOptions: () => ({
+        region,
+        endpoints: { sqs: sqsEndpoint, ses: sesServer.url, s3: sqsEndpoint },
+        credentials: { ...LOCAL_STACK_CREDENTIALS },
+        s3Bucket,
+      }),
       stop,
     };
   } catch (error) {
