@@ -42,6 +42,8 @@ module.exports = {
       testEnvironment: 'node',
       rootDir: '.',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      // The host apps embed ases on the one Redis server; once per Node run is enough.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/hosts\\.e2e-spec\\.ts$'],
       transform: { '^.+\\.ts$': tsJest },
       setupFiles: ['<rootDir>/test/helpers/redis-cluster.setup.ts'],
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
