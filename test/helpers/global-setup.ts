@@ -19,14 +19,7 @@ export default async function globalSetup(): Promise<void> {
   });
   holder.__asesLocalStack = stack;
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
-    AWS_ENDPOINT_URL_SNS: stack.snsEndpoint,
-    AWS_ENDPOINT_URL_SES: stack.sesEndpoint,
-    AWS_ENDPOINT_URL_S3: stack.s3Endpoint,
-    S3_BUCKET: stack.s3Bucket,
-    AWS_REGION: stack.region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    ...stack.env,
     [LOCAL_STACK_ENV]: JSON.stringify({ queueUrls: stack.queueUrls, topicArns: stack.topicArns }),
   });
 }
